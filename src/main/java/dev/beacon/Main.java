@@ -1,0 +1,2 @@
+package dev.beacon;
+public class Main { public static void main(String[] a){} }
