@@ -1,0 +1,119 @@
+package dev.beacon.apikeys;
+
+import dev.beacon.audit.Actor;
+import dev.beacon.audit.AuditLog;
+import dev.beacon.store.Database;
+import dev.beacon.store.Ids;
+import dev.beacon.tokens.Secret;
+import dev.beacon.tokens.TokenFormat;
+import dev.beacon.tokens.TokenKind;
+import dev.beacon.web.ApiError;
+import dev.beacon.web.Principal;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Mints, authenticates and revokes API keys. Thread-safe. */
+public final class ApiKeyService {
+    /** The scopes a key may carry. */
+    public static final Set<String> SCOPES = Set.of(Principal.ADMIN, Principal.JOBS, Principal.READ);
+
+    private final Database db;
+    private final ApiKeyStore store;
+    private final UsageTracker usage;
+    private final AuditLog audit;
+    private final Ids ids;
+    private final Clock clock;
+
+    public ApiKeyService(Database db, ApiKeyStore store, UsageTracker usage, AuditLog audit, Ids ids, Clock clock) {
+        this.db = db;
+        this.store = store;
+        this.usage = usage;
+        this.audit = audit;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    /** A freshly minted key together with its secret, which is shown once and never stored. */
+    public record Created(ApiKey key, Secret secret) {
+    }
+
+    /** Mints a key for {@code orgId}; {@code actor} names who asked, for the audit log. */
+    public Created create(String orgId, String name, List<String> scopes, Actor actor) {
+        Set<String> checked = new LinkedHashSet<>();
+        for (String scope : scopes) {
+            if (!SCOPES.contains(scope)) {
+                throw ApiError.validation("scopes", "Unknown scope '" + scope + "'; use admin, jobs or read.");
+            }
+            checked.add(scope);
+        }
+        if (checked.isEmpty()) {
+            throw ApiError.validation("scopes", "Give at least one scope: admin, jobs or read.");
+        }
+        Secret secret = TokenFormat.generate(TokenKind.API_KEY);
+        ApiKey key = new ApiKey(ids.next("key"), orgId, name, secret.masked(), checked,
+                Instant.ofEpochMilli(clock.millis()), null, null);
+        db.transaction(handle -> {
+            store.insert(handle, key, secret.hash());
+            audit.append(handle, new AuditLog.Entry(orgId, actor, "api_key.created",
+                    "api_key", key.id(), "name=" + name + " scopes=" + String.join(",", checked)));
+            return null;
+        });
+        return new Created(key, secret);
+    }
+
+    /**
+     * The principal for an {@code X-Beacon-API-Key} header value; refuses with 401 when the key is
+     * malformed, unknown or revoked. Counts the use without writing to the database.
+     */
+    public Principal authenticate(String headerValue, String ip) {
+        if (TokenFormat.parse(TokenKind.API_KEY, headerValue) instanceof TokenFormat.Parsed.Malformed malformed) {
+            throw ApiError.unauthorized("The X-Beacon-API-Key header does not hold a valid API key: " + malformed.reason() + ".");
+        }
+        ApiKey key = store.byHash(TokenFormat.sha256Hex(headerValue.strip()))
+                .orElseThrow(() -> ApiError.unauthorized("This API key is not known. Create one in API Management."));
+        if (key.isRevoked()) {
+            throw ApiError.unauthorized("This API key was revoked at " + key.revokedAt() + ". Create a new one in API Management.");
+        }
+        usage.record(key.id());
+        return new Principal(key.orgId(), new Actor("api_key", key.id(), ip), key.scopes());
+    }
+
+    /** The organization's keys with the freshest known {@code last_used_at}. */
+    public List<ApiKey> list(String orgId, String afterId, int limit) {
+        return store.list(orgId, afterId, limit).stream().map(this::withPendingUse).toList();
+    }
+
+    public ApiKey get(String orgId, String id) {
+        return store.byId(orgId, id).map(this::withPendingUse).orElseThrow(() -> ApiError.notFound("API key"));
+    }
+
+    /** Requests per day, stored plus not yet flushed. */
+    public List<DailyUsage> usage(String orgId, String id) {
+        get(orgId, id);
+        java.util.TreeMap<String, Long> byDay = new java.util.TreeMap<>();
+        store.usage(id).forEach(day -> byDay.merge(day.day(), day.requests(), Long::sum));
+        usage.pendingCounts(id).forEach((day, n) -> byDay.merge(day, n, Long::sum));
+        return byDay.entrySet().stream().map(e -> new DailyUsage(e.getKey(), e.getValue())).toList();
+    }
+
+    /** Revokes the key; revoking twice answers with the key as it is. */
+    public ApiKey revoke(String orgId, String id, Actor actor) {
+        get(orgId, id);
+        Instant now = Instant.ofEpochMilli(clock.millis());
+        if (store.revoke(orgId, id, now)) {
+            audit.append(new AuditLog.Entry(orgId, actor, "api_key.revoked", "api_key", id, null));
+        }
+        return get(orgId, id);
+    }
+
+    private ApiKey withPendingUse(ApiKey key) {
+        Instant pending = usage.pendingLastUse(key.id());
+        if (pending != null && (key.lastUsedAt() == null || pending.isAfter(key.lastUsedAt()))) {
+            return key.withLastUsedAt(pending);
+        }
+        return key;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.beacon.audit;
+
+import dev.beacon.store.Database;
+import dev.beacon.store.Ids;
+import dev.beacon.store.Rows;
+import java.time.Clock;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+
+/** Appends audit events (inside the caller's transaction where there is one) and reads them back. Thread-safe. */
+public final class AuditLog {
+    private final Database db;
+    private final Ids ids;
+    private final Clock clock;
+
+    public AuditLog(Database db, Ids ids, Clock clock) {
+        this.db = db;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    /** What happened, before it is stamped with an id and time. {@code detail} must never hold a secret. */
+    public record Entry(String orgId, Actor actor, String action, String targetType, String targetId, String detail) {
+    }
+
+    /** Appends {@code entry} within the caller's transaction, so the event and the change commit together. */
+    public void append(Handle handle, Entry entry) {
+        handle.createUpdate("""
+                        INSERT INTO audit_events (id, org_id, actor_type, actor_id, action, target_type, target_id, ip, detail, created_at)
+                        VALUES (:id, :org, :actorType, :actorId, :action, :targetType, :targetId, :ip, :detail, :at)""")
+                .bind("id", ids.next("aud")).bind("org", entry.orgId())
+                .bind("actorType", entry.actor().type()).bind("actorId", entry.actor().id()).bind("action", entry.action())
+                .bind("targetType", entry.targetType()).bind("targetId", entry.targetId())
+                .bind("ip", entry.actor().ip()).bind("detail", entry.detail()).bind("at", clock.millis())
+                .execute();
+    }
+
+    /** Appends {@code entry} in a transaction of its own. */
+    public void append(Entry entry) {
+        db.transaction(handle -> {
+            append(handle, entry);
+            return null;
+        });
+    }
+
+    /** Events of one organization, newest first; {@code action} filters when not null. */
+    public List<AuditEvent> list(String orgId, String action, String beforeId, int limit) {
+        String actionFilter = action == null ? "" : " AND action = :action";
+        String cursorFilter = beforeId == null ? "" : " AND id < :before";
+        return db.read(handle -> handle.createQuery("SELECT * FROM audit_events WHERE org_id = :org" + actionFilter + cursorFilter
+                        + " ORDER BY id DESC LIMIT :limit")
+                .bind("org", orgId).bind("action", action).bind("before", beforeId).bind("limit", limit)
+                .map((rs, ctx) -> new AuditEvent(rs.getString("id"), rs.getString("org_id"), rs.getString("actor_type"),
+                        rs.getString("actor_id"), rs.getString("action"), rs.getString("target_type"), rs.getString("target_id"),
+                        rs.getString("ip"), rs.getString("detail"), Rows.instant(rs, "created_at")))
+                .list());
+    }
+}

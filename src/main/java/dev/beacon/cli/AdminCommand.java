@@ -1,0 +1,249 @@
+package dev.beacon.cli;
+
+import dev.beacon.apikeys.ApiKeyService;
+import dev.beacon.apikeys.ApiKeyStore;
+import dev.beacon.apikeys.UsageTracker;
+import dev.beacon.audit.Actor;
+import dev.beacon.audit.AuditLog;
+import dev.beacon.orgs.OrgStore;
+import dev.beacon.orgs.Organization;
+import dev.beacon.server.Bootstrap;
+import dev.beacon.store.Database;
+import dev.beacon.store.Ids;
+import dev.beacon.users.PasswordHasher;
+import dev.beacon.users.UserStore;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code beacon admin}: works straight on the database, offline or beside a running server. Each command
+ * opens the database (applying migrations and the first-start bootstrap if needed) and closes it.
+ */
+@Command(name = "admin", mixinStandardHelpOptions = true, description = "Administer Beacon directly on its database.",
+        subcommands = {AdminCommand.ApiKey.class, AdminCommand.User.class, AdminCommand.Org.class})
+public final class AdminCommand {
+
+    /** Opens the database, runs the bootstrap, and hands the pieces to {@code action}. */
+    static int withDatabase(CommandLine.Model.CommandSpec spec, StorageOptions storage, DatabaseAction action) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Clock clock = Clock.systemUTC();
+        try (Database db = Database.open(storage.effectiveDatabaseUrl())) {
+            Ids ids = new Ids(clock);
+            AuditLog audit = new AuditLog(db, ids, clock);
+            OrgStore orgs = new OrgStore(db, ids, clock);
+            UserStore users = new UserStore(db, ids, clock);
+            Bootstrap.run(db, orgs, users, audit, System.getenv("BEACON_ADMIN_PASSWORD")).ifPresent(password -> {
+                out.println("First start: created organization 'default' and user 'admin'.");
+                out.println("Admin password (shown once): " + password);
+            });
+            return action.run(new Tools(db, ids, clock, audit, orgs, users), out, err);
+        } catch (CommandFailed failed) {
+            err.println("✗ " + failed.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("✗ " + ServerCommand.rootMessage(e));
+            return 1;
+        }
+    }
+
+    record Tools(Database db, Ids ids, Clock clock, AuditLog audit, OrgStore orgs, UserStore users) {
+        Organization organization(String name) {
+            return orgs.organizationByName(name).orElseThrow(() -> new CommandFailed("No organization named '" + name
+                    + "'. Create it with `beacon admin org create --name " + name + "`."));
+        }
+    }
+
+    @FunctionalInterface
+    interface DatabaseAction {
+        int run(Tools tools, PrintWriter out, PrintWriter err);
+    }
+
+    /** A command's expected failure: printed as one line, exit code 1. */
+    static final class CommandFailed extends RuntimeException {
+        CommandFailed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    @Command(name = "api-key", mixinStandardHelpOptions = true, description = "Manage API keys.", subcommands = ApiKeyCreate.class)
+    static final class ApiKey {
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Create an API key and print it (shown once) as the last line.")
+    static final class ApiKeyCreate implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Option(names = "--name", required = true, description = "A name that says who uses the key.")
+        String name;
+        @Option(names = "--scope", defaultValue = "admin", split = ",", description = "admin, jobs or read; repeatable (default: admin).")
+        List<String> scopes;
+        @Option(names = "--org", defaultValue = "default", description = "Organization name (default: ${DEFAULT-VALUE}).")
+        String org;
+
+        @Override
+        public Integer call() {
+            return withDatabase(spec, storage, (tools, out, err) -> {
+                Organization organization = tools.organization(org);
+                ApiKeyStore store = new ApiKeyStore(tools.db());
+                ApiKeyService service = new ApiKeyService(tools.db(), store, new UsageTracker(store, tools.clock()), tools.audit(),
+                        tools.ids(), tools.clock());
+                try {
+                    ApiKeyService.Created created = service.create(organization.id(), name, scopes, Actor.cli());
+                    out.println("Created API key '" + name + "' (" + created.key().id() + ", scopes " + String.join(",", created.key().scopes())
+                            + ") in organization " + org + ". It is shown only now; store it in a secret manager:");
+                    out.println(created.secret().value());
+                    return 0;
+                } catch (dev.beacon.web.ApiError e) {
+                    throw new CommandFailed(e.detail());
+                }
+            });
+        }
+    }
+
+    @Command(name = "user", mixinStandardHelpOptions = true, description = "Manage dashboard users.",
+            subcommands = {UserCreate.class, UserResetPassword.class})
+    static final class User {
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a dashboard user; prints a generated password unless --password-stdin.")
+    static final class UserCreate implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Option(names = "--username", required = true)
+        String username;
+        @Option(names = "--role", defaultValue = "operator", description = "admin, operator or viewer (default: ${DEFAULT-VALUE}).")
+        String role;
+        @Option(names = "--org", defaultValue = "default", description = "Organization name (default: ${DEFAULT-VALUE}).")
+        String org;
+        @Option(names = "--password-stdin", description = "Read the password from standard input instead of generating one.")
+        boolean passwordStdin;
+
+        @Override
+        public Integer call() {
+            if (!UserStore.ROLES.contains(role)) {
+                spec.commandLine().getErr().println("✗ --role must be admin, operator or viewer.");
+                return 2;
+            }
+            String password = passwordStdin ? readPassword() : generatePassword();
+            return withDatabase(spec, storage, (tools, out, err) -> {
+                Organization organization = tools.organization(org);
+                String hash = new PasswordHasher().hash(password);
+                try {
+                    tools.db().transaction(handle -> {
+                        String existing = tools.users().idByUsername(username).orElse(null);
+                        String userId = existing != null ? existing : tools.users().create(handle, username, hash, organization.id(), role);
+                        if (existing != null) {
+                            tools.users().addMembership(handle, existing, organization.id(), role);
+                        }
+                        tools.audit().append(handle, new AuditLog.Entry(organization.id(), Actor.cli(),
+                                existing != null ? "user.joined" : "user.created", "user", userId, "role=" + role));
+                        return userId;
+                    });
+                } catch (RuntimeException e) {
+                    if (Database.isUniqueViolation(e)) {
+                        throw new CommandFailed("User '" + username + "' is already a member of " + org + ".");
+                    }
+                    throw e;
+                }
+                out.println("User '" + username + "' is now " + role + " of " + org + ".");
+                if (!passwordStdin) {
+                    out.println("Password (shown once): " + password);
+                }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "reset-password", mixinStandardHelpOptions = true, description = "Set a new password for a user.")
+    static final class UserResetPassword implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Option(names = "--username", required = true)
+        String username;
+        @Option(names = "--password-stdin", description = "Read the password from standard input instead of generating one.")
+        boolean passwordStdin;
+
+        @Override
+        public Integer call() {
+            String password = passwordStdin ? readPassword() : generatePassword();
+            return withDatabase(spec, storage, (tools, out, err) -> {
+                if (!tools.users().setPasswordHash(username, new PasswordHasher().hash(password))) {
+                    throw new CommandFailed("No user named '" + username + "'.");
+                }
+                out.println("Password of '" + username + "' changed." + (passwordStdin ? "" : " New password (shown once): " + password));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "org", mixinStandardHelpOptions = true, description = "Manage organizations.", subcommands = OrgCreate.class)
+    static final class Org {
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an organization.")
+    static final class OrgCreate implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Option(names = "--name", required = true)
+        String name;
+
+        @Override
+        public Integer call() {
+            return withDatabase(spec, storage, (tools, out, err) -> {
+                try {
+                    Organization created = tools.db().transaction(handle -> {
+                        Organization org = tools.orgs().createOrganization(handle, name);
+                        tools.audit().append(handle, new AuditLog.Entry(org.id(), Actor.cli(), "organization.created", "organization", org.id(), null));
+                        return org;
+                    });
+                    out.println("Created organization '" + name + "' (" + created.id() + ").");
+                    return 0;
+                } catch (RuntimeException e) {
+                    if (Database.isUniqueViolation(e)) {
+                        throw new CommandFailed("An organization named '" + name + "' already exists.");
+                    }
+                    throw e;
+                }
+            });
+        }
+    }
+
+    static String generatePassword() {
+        byte[] bytes = new byte[12];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    static String readPassword() {
+        try {
+            String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            if (line == null || line.isBlank()) {
+                throw new CommandFailed("No password on standard input.");
+            }
+            return line.strip();
+        } catch (java.io.IOException e) {
+            throw new CommandFailed("Cannot read the password from standard input: " + e.getMessage());
+        }
+    }
+}

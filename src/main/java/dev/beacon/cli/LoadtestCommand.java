@@ -1,0 +1,48 @@
+package dev.beacon.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.loadtest.Loadtest;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code beacon loadtest}: bounded load scenarios against a running server, with a text and JSON report. */
+@Command(name = "loadtest", mixinStandardHelpOptions = true, description = "Measure a running Beacon server under load.",
+        subcommands = LoadtestCommand.Enroll.class)
+public final class LoadtestCommand {
+
+    /** Options every scenario shares. */
+    static final class Common {
+        @Option(names = "--server", defaultValue = "${env:BEACON_SERVER:-http://127.0.0.1:8080}", description = "Server URL (default: ${DEFAULT-VALUE}).")
+        URI server;
+        @Option(names = "--api-key", defaultValue = "${env:BEACON_API_KEY}", description = "An admin API key (env BEACON_API_KEY).")
+        String apiKey;
+        @Option(names = "--duration", defaultValue = "120", description = "Stop after this many seconds at the latest (default: ${DEFAULT-VALUE}).")
+        int durationSeconds;
+        @Option(names = "--json", description = "Also write the report as JSON to this file.")
+        Path json;
+        @Option(names = "--allow-remote", description = "Allow a server that is not on loopback.")
+        boolean allowRemote;
+    }
+
+    @Command(name = "enroll", mixinStandardHelpOptions = true, description = "Enrollments per second and latency at a given concurrency.")
+    static final class Enroll implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @CommandLine.Mixin
+        Common common;
+        @Option(names = "--count", defaultValue = "10000", description = "Claims to send (default: ${DEFAULT-VALUE}).")
+        int count;
+        @Option(names = "--concurrency", defaultValue = "8", description = "Claims in flight at once (default: ${DEFAULT-VALUE}).")
+        int concurrency;
+
+        @Override
+        public Integer call() {
+            return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), new ObjectMapper())
+                    .enroll(common.server, common.apiKey, common.allowRemote, count, concurrency, common.durationSeconds, common.json);
+        }
+    }
+}

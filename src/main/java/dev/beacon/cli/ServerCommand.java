@@ -1,0 +1,92 @@
+package dev.beacon.cli;
+
+import dev.beacon.server.BeaconServer;
+import dev.beacon.server.ServerConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code beacon server}: runs the control plane until SIGINT/SIGTERM. */
+@Command(name = "server", mixinStandardHelpOptions = true, description = "Run the Beacon control plane.")
+public final class ServerCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "${env:BEACON_HOST:-127.0.0.1}", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "${env:BEACON_PORT:-8080}", description = "Port; 0 picks a free one and logs it (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Mixin
+    StorageOptions storage;
+
+    @Option(names = "--public-url", defaultValue = "${env:BEACON_PUBLIC_URL}", description = "URL agents use to reach this server, when behind a proxy.")
+    String publicUrl;
+
+    @Option(names = "--tls-cert", defaultValue = "${env:BEACON_TLS_CERT}", description = "PEM certificate chain; with --tls-key serves HTTPS.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", defaultValue = "${env:BEACON_TLS_KEY}", description = "PEM PKCS#8 private key for --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--heartbeat-interval", defaultValue = "${env:BEACON_HEARTBEAT_INTERVAL:-15}",
+            description = "Seconds between agent heartbeats (default: ${DEFAULT-VALUE}).")
+    int heartbeatInterval;
+
+    @Option(names = "--enroll-refusals-per-minute", defaultValue = "${env:BEACON_ENROLL_REFUSALS_PER_MINUTE:-30}",
+            description = "Refused enrollment claims allowed per source address and minute before 429 (default: ${DEFAULT-VALUE}).")
+    long refusalsPerMinute;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if ((tlsCert == null) != (tlsKey == null)) {
+            err.println("✗ --tls-cert and --tls-key go together: give both, or neither for plain HTTP.");
+            return 2;
+        }
+        if (port < 0 || port > 65_535 || heartbeatInterval < 1 || refusalsPerMinute < 1) {
+            err.println("✗ --port must be 0-65535, --heartbeat-interval and --enroll-refusals-per-minute at least 1.");
+            return 2;
+        }
+        ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
+                System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
+                Clock.systemUTC());
+        BeaconServer server;
+        try {
+            server = BeaconServer.start(config);
+        } catch (RuntimeException e) {
+            err.println("✗ Beacon could not start: " + rootMessage(e));
+            return 1;
+        }
+        server.generatedAdminPassword().ifPresent(password -> {
+            out.println("First start: created organization 'default' and user 'admin'.");
+            out.println("Admin password (shown once, change it with `beacon admin user reset-password --username admin`): " + password);
+        });
+        out.println("Beacon is listening on " + server.baseUrl());
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "beacon-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return root == e ? message : e.getMessage() + " (" + message + ")";
+    }
+}

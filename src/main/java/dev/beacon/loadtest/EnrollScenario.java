@@ -1,0 +1,109 @@
+package dev.beacon.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The {@code enroll} scenario: creates a site, a fleet and one enrollment key with room for every claim,
+ * then sends {@code count} claims over {@code concurrency} connections, each with a unique robot name.
+ * Bounded by count and by duration. Not thread-safe; run once.
+ */
+final class EnrollScenario {
+    private final HttpClient client;
+    private final ObjectMapper json;
+    private final URI server;
+    private final String apiKey;
+    private final PrintWriter out;
+
+    EnrollScenario(HttpClient client, ObjectMapper json, URI server, String apiKey, PrintWriter out) {
+        this.client = client;
+        this.json = json;
+        this.server = server;
+        this.apiKey = apiKey;
+        this.out = out;
+    }
+
+    LatencyRecorder.Summary run(int count, int concurrency, Duration maxDuration) throws IOException, InterruptedException {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String siteId = post("/api/sites", "{\"name\":\"loadtest-" + run + "\"}").get("id").asText();
+        String fleetId = post("/api/fleets", "{\"site_id\":\"" + siteId + "\",\"name\":\"loadtest-" + run + "\"}").get("id").asText();
+        String key = post("/api/enrollment-keys", "{\"site_id\":\"" + siteId + "\",\"fleet_id\":\"" + fleetId
+                + "\",\"name\":\"loadtest-" + run + "\",\"max_uses\":" + Math.max(count, 1) + ",\"expires_in_hours\":1}")
+                .get("key_value").asText();
+
+        LatencyRecorder recorder = new LatencyRecorder(count);
+        AtomicInteger next = new AtomicInteger();
+        long deadline = System.nanoTime() + maxDuration.toNanos();
+        long started = System.nanoTime();
+        List<Thread> workers = new ArrayList<>();
+        for (int w = 0; w < concurrency; w++) {
+            workers.add(Thread.ofPlatform().name("loadtest-enroll-" + w).start(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < count && System.nanoTime() < deadline) {
+                    claim(key, "lt-" + run + "-" + i, recorder);
+                }
+            }));
+        }
+        Progress progress = Progress.start(out, "enroll", recorder, count);
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        progress.stop();
+        return recorder.summary((System.nanoTime() - started) / 1e9);
+    }
+
+    private void claim(String key, String name, LatencyRecorder recorder) {
+        String body = "{\"enrollment_key\":\"" + key + "\",\"name\":\"" + name + "\",\"hostname\":\"" + name
+                + "\",\"os\":\"linux\",\"arch\":\"amd64\",\"agent_version\":\"loadtest\",\"capabilities\":[\"echo\"]}";
+        HttpRequest request = HttpRequest.newBuilder(server.resolve("/api/enroll"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        long start = System.nanoTime();
+        try {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            long elapsed = System.nanoTime() - start;
+            if (response.statusCode() == 201) {
+                recorder.success(elapsed);
+            } else {
+                recorder.error(errorCode(response));
+            }
+        } catch (IOException e) {
+            recorder.error("io_error");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            recorder.error("interrupted");
+        }
+    }
+
+    private String errorCode(HttpResponse<String> response) {
+        try {
+            JsonNode code = json.readTree(response.body()).get("code");
+            return code != null ? code.asText() : "http_" + response.statusCode();
+        } catch (IOException e) {
+            return "http_" + response.statusCode();
+        }
+    }
+
+    private JsonNode post(String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(server.resolve(path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").header("X-Beacon-API-Key", apiKey)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return json.readTree(response.body());
+    }
+}

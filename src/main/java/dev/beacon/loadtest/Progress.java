@@ -1,0 +1,35 @@
+package dev.beacon.loadtest;
+
+import java.io.PrintWriter;
+
+/** A live progress line, redrawn once a second on one daemon thread until stopped. */
+final class Progress {
+    private final Thread thread;
+
+    private Progress(Thread thread) {
+        this.thread = thread;
+    }
+
+    static Progress start(PrintWriter out, String scenario, LatencyRecorder recorder, long total) {
+        long started = System.nanoTime();
+        Thread thread = Thread.ofPlatform().daemon().name("loadtest-progress").start(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(1000);
+                    double elapsed = (System.nanoTime() - started) / 1e9;
+                    out.printf("\r%s: %d/%d ok, %d errors, %.0f/s   ", scenario, recorder.successes(), total, recorder.errorCount(),
+                            recorder.successes() / elapsed);
+                    out.flush();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return new Progress(thread);
+    }
+
+    void stop() throws InterruptedException {
+        thread.interrupt();
+        thread.join();
+    }
+}

@@ -1,0 +1,88 @@
+package dev.beacon.orgs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.store.Database;
+import dev.beacon.web.ApiError;
+import dev.beacon.web.Auth;
+import dev.beacon.web.JsonBody;
+import dev.beacon.web.Page;
+import dev.beacon.web.Principal;
+import io.javalin.config.RoutesConfig;
+import java.time.Instant;
+
+/** HTTP for {@code /api/sites} and {@code /api/fleets}. */
+public final class OrgRoutes {
+    private final OrgStore store;
+    private final Auth auth;
+    private final ObjectMapper json;
+
+    public OrgRoutes(OrgStore store, Auth auth, ObjectMapper json) {
+        this.store = store;
+        this.auth = auth;
+        this.json = json;
+    }
+
+    record SiteView(String id, String name, Instant createdAt) {
+        static SiteView of(Site site) {
+            return new SiteView(site.id(), site.name(), site.createdAt());
+        }
+    }
+
+    record FleetView(String id, String siteId, String name, Instant createdAt) {
+        static FleetView of(Fleet fleet) {
+            return new FleetView(fleet.id(), fleet.siteId(), fleet.name(), fleet.createdAt());
+        }
+    }
+
+    public void register(RoutesConfig routes) {
+        routes.post("/api/sites", ctx -> {
+            Principal principal = auth.admin(ctx);
+            String name = JsonBody.of(ctx, json).requiredString("name", 100);
+            try {
+                ctx.status(201).json(SiteView.of(store.createSite(principal.orgId(), name)));
+            } catch (RuntimeException e) {
+                throw conflictOr(e, "A site named " + name + " already exists in this organization.");
+            }
+        });
+        routes.get("/api/sites", ctx -> {
+            Principal principal = auth.reader(ctx);
+            int limit = Page.limit(ctx);
+            ctx.json(Page.of(store.sites(principal.orgId(), Page.cursor(ctx), limit + 1), limit, Site::id).map(SiteView::of));
+        });
+        routes.get("/api/sites/{id}", ctx -> {
+            Principal principal = auth.reader(ctx);
+            ctx.json(SiteView.of(store.site(principal.orgId(), ctx.pathParam("id")).orElseThrow(() -> ApiError.notFound("site"))));
+        });
+        routes.post("/api/fleets", ctx -> {
+            Principal principal = auth.admin(ctx);
+            JsonBody body = JsonBody.of(ctx, json);
+            String siteId = body.requiredString("site_id", 100);
+            String name = body.requiredString("name", 100);
+            Site site = store.site(principal.orgId(), siteId)
+                    .orElseThrow(() -> ApiError.unprocessable("site_id", "No site " + siteId + " in this organization."));
+            try {
+                ctx.status(201).json(FleetView.of(store.createFleet(principal.orgId(), site.id(), name)));
+            } catch (RuntimeException e) {
+                throw conflictOr(e, "A fleet named " + name + " already exists in site " + site.name() + ".");
+            }
+        });
+        routes.get("/api/fleets", ctx -> {
+            Principal principal = auth.reader(ctx);
+            int limit = Page.limit(ctx);
+            String siteId = ctx.queryParam("site_id");
+            ctx.json(Page.of(store.fleets(principal.orgId(), siteId == null || siteId.isBlank() ? null : siteId, Page.cursor(ctx), limit + 1),
+                    limit, Fleet::id).map(FleetView::of));
+        });
+        routes.get("/api/fleets/{id}", ctx -> {
+            Principal principal = auth.reader(ctx);
+            ctx.json(FleetView.of(store.fleet(principal.orgId(), ctx.pathParam("id")).orElseThrow(() -> ApiError.notFound("fleet"))));
+        });
+    }
+
+    private static RuntimeException conflictOr(RuntimeException e, String detail) {
+        if (Database.isUniqueViolation(e)) {
+            return new ApiError(409, "conflict", detail);
+        }
+        return e;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.beacon.robots;
+
+import dev.beacon.web.ApiError;
+import dev.beacon.web.Auth;
+import dev.beacon.web.Page;
+import dev.beacon.web.Principal;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** HTTP for the machine registry ({@code /api/robots}) and an agent's view of itself ({@code /api/agent/me}). */
+public final class RobotRoutes {
+    private static final Set<String> STATUSES = Set.of(Robot.ONLINE, Robot.BUSY, Robot.OFFLINE);
+
+    private final RobotStore store;
+    private final RobotAuth robotAuth;
+    private final Auth auth;
+
+    public RobotRoutes(RobotStore store, RobotAuth robotAuth, Auth auth) {
+        this.store = store;
+        this.robotAuth = robotAuth;
+        this.auth = auth;
+    }
+
+    /** A robot as the API shows it. */
+    record RobotView(String id, String name, String status, String siteId, String fleetId, Instant lastSeenAt,
+                     String currentJob, String ip, String hostname, String os, String arch, String agentVersion,
+                     List<String> capabilities, Map<String, String> labels, Instant enrolledAt, String enrollmentKeyId,
+                     boolean paused) {
+        static RobotView of(Robot robot) {
+            return new RobotView(robot.id(), robot.name(), robot.status(), robot.siteId(), robot.fleetId(), robot.lastSeenAt(),
+                    null, robot.ip(), robot.hostname(), robot.os(), robot.arch(), robot.agentVersion(), robot.capabilities(),
+                    robot.labels(), robot.enrolledAt(), robot.enrollmentKeyId(), robot.pausedAt() != null);
+        }
+    }
+
+    public void register(RoutesConfig routes) {
+        routes.get("/api/robots", this::list);
+        routes.get("/api/robots/{id}", ctx -> {
+            Principal principal = auth.reader(ctx);
+            ctx.json(RobotView.of(store.byId(principal.orgId(), ctx.pathParam("id"))
+                    .filter(robot -> robot.removedAt() == null)
+                    .orElseThrow(() -> ApiError.notFound("robot"))));
+        });
+        routes.get("/api/agent/me", ctx -> ctx.json(RobotView.of(robotAuth.authenticate(ctx.header("Authorization")))));
+    }
+
+    private void list(Context ctx) {
+        Principal principal = auth.reader(ctx);
+        String status = blankToNull(ctx.queryParam("status"));
+        if (status != null && !STATUSES.contains(status)) {
+            throw ApiError.validation("status", "Query parameter 'status' must be online, busy or offline.");
+        }
+        int limit = Page.limit(ctx);
+        List<Robot> fetched = store.list(principal.orgId(), status, blankToNull(ctx.queryParam("site_id")),
+                blankToNull(ctx.queryParam("fleet_id")), Page.cursor(ctx), limit + 1);
+        ctx.json(Page.of(fetched, limit, Robot::id).map(RobotView::of));
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+}

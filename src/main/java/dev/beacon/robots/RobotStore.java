@@ -1,0 +1,163 @@
+package dev.beacon.robots;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.store.Database;
+import dev.beacon.store.Rows;
+import dev.beacon.tokens.Secret;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/** SQL for robots and their tokens. Thread-safe. */
+public final class RobotStore {
+    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
+    };
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
+    };
+
+    private final Database db;
+    private final ObjectMapper json;
+
+    public RobotStore(Database db, ObjectMapper json) {
+        this.db = db;
+        this.json = json;
+    }
+
+    /** Inserts a new robot for an enrollment; within the claim's transaction. */
+    public void insert(Handle handle, String id, String orgId, String siteId, String fleetId, String enrollmentKeyId,
+                       Registration registration, Instant now) {
+        handle.createUpdate("""
+                        INSERT INTO robots (id, org_id, site_id, fleet_id, name, enrollment_key_id, enrolled_at, status,
+                                            ip, hostname, os, arch, agent_version, capabilities, labels)
+                        VALUES (:id, :org, :site, :fleet, :name, :key, :now, 'offline',
+                                :ip, :hostname, :os, :arch, :version, :capabilities, :labels)""")
+                .bind("id", id).bind("org", orgId).bind("site", siteId).bind("fleet", fleetId)
+                .bind("key", enrollmentKeyId).bind("now", now.toEpochMilli())
+                .bindMap(registrationColumns(registration))
+                .execute();
+    }
+
+    /** Re-keys an existing robot for {@code replace: true}: same id and history, new facts and key. */
+    public void reenroll(Handle handle, String robotId, String enrollmentKeyId, Registration registration, Instant now) {
+        handle.createUpdate("""
+                        UPDATE robots SET enrollment_key_id = :key, enrolled_at = :now, ip = :ip, hostname = :hostname,
+                               os = :os, arch = :arch, agent_version = :version, capabilities = :capabilities, labels = :labels
+                        WHERE id = :id""")
+                .bind("id", robotId).bind("key", enrollmentKeyId).bind("now", now.toEpochMilli())
+                .bindMap(registrationColumns(registration))
+                .execute();
+    }
+
+    private Map<String, Object> registrationColumns(Registration registration) {
+        java.util.HashMap<String, Object> columns = new java.util.HashMap<>();
+        columns.put("name", registration.name());
+        columns.put("ip", registration.ip());
+        columns.put("hostname", registration.hostname());
+        columns.put("os", registration.os());
+        columns.put("arch", registration.arch());
+        columns.put("version", registration.agentVersion());
+        columns.put("capabilities", write(registration.capabilities()));
+        columns.put("labels", write(registration.labels()));
+        return columns;
+    }
+
+    /** The robot not removed that holds {@code name} in the organization, if any. */
+    public Optional<Robot> liveByName(Handle handle, String orgId, String name) {
+        return handle.createQuery("SELECT * FROM robots WHERE org_id = :org AND name = :name AND removed_at IS NULL")
+                .bind("org", orgId).bind("name", name)
+                .map((rs, ctx) -> robot(rs)).findOne();
+    }
+
+    public Optional<Robot> byId(String orgId, String id) {
+        return db.read(handle -> handle.createQuery("SELECT * FROM robots WHERE org_id = :org AND id = :id")
+                .bind("org", orgId).bind("id", id).map((rs, ctx) -> robot(rs)).findOne());
+    }
+
+    /** Robots of an organization not removed, by id, with optional filters. */
+    public List<Robot> list(String orgId, String status, String siteId, String fleetId, String afterId, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM robots WHERE org_id = :org AND removed_at IS NULL AND id > :after");
+        if (status != null) {
+            sql.append(" AND status = :status");
+        }
+        if (siteId != null) {
+            sql.append(" AND site_id = :site");
+        }
+        if (fleetId != null) {
+            sql.append(" AND fleet_id = :fleet");
+        }
+        sql.append(" ORDER BY id LIMIT :limit");
+        return db.read(handle -> handle.createQuery(sql.toString())
+                .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("status", status)
+                .bind("site", siteId).bind("fleet", fleetId).bind("limit", limit)
+                .map((rs, ctx) -> robot(rs)).list());
+    }
+
+    /** Stores the hash of a freshly minted robot token. */
+    public void insertToken(Handle handle, String tokenId, String robotId, Secret token, Instant now) {
+        handle.createUpdate("""
+                        INSERT INTO robot_tokens (id, robot_id, token_hash, prefix, created_at)
+                        VALUES (:id, :robot, :hash, :prefix, :now)""")
+                .bind("id", tokenId).bind("robot", robotId).bind("hash", token.hash()).bind("prefix", token.masked())
+                .bind("now", now.toEpochMilli())
+                .execute();
+    }
+
+    /** Revokes every live token of a robot; returns how many were live. */
+    public int revokeTokens(Handle handle, String robotId, Instant now) {
+        return handle.createUpdate("UPDATE robot_tokens SET revoked_at = :now WHERE robot_id = :robot AND revoked_at IS NULL")
+                .bind("now", now.toEpochMilli()).bind("robot", robotId).execute();
+    }
+
+    /** The robot a live token belongs to, when the token is valid and the robot not removed. */
+    public Optional<Robot> byLiveToken(String tokenHash) {
+        return db.read(handle -> handle.createQuery("""
+                        SELECT r.* FROM robot_tokens t JOIN robots r ON r.id = t.robot_id
+                        WHERE t.token_hash = :hash AND t.revoked_at IS NULL AND r.removed_at IS NULL""")
+                .bind("hash", tokenHash).map((rs, ctx) -> robot(rs)).findOne());
+    }
+
+    /** Why a token is not live, for a clear refusal: {@code revoked}, {@code removed}, or empty when unknown. */
+    public Optional<String> deadTokenReason(String tokenHash) {
+        return db.read(handle -> handle.createQuery("""
+                        SELECT CASE WHEN r.removed_at IS NOT NULL THEN 'removed' ELSE 'revoked' END
+                        FROM robot_tokens t JOIN robots r ON r.id = t.robot_id WHERE t.token_hash = :hash""")
+                .bind("hash", tokenHash).mapTo(String.class).findOne());
+    }
+
+    /** Ids of the robots that enrolled with a key, for cascade revocation. */
+    public List<String> idsEnrolledWith(Handle handle, String enrollmentKeyId) {
+        return handle.createQuery("SELECT id FROM robots WHERE enrollment_key_id = :key AND removed_at IS NULL")
+                .bind("key", enrollmentKeyId).mapTo(String.class).list();
+    }
+
+    private Robot robot(ResultSet rs) throws SQLException {
+        return new Robot(rs.getString("id"), rs.getString("org_id"), rs.getString("site_id"), rs.getString("fleet_id"),
+                rs.getString("name"), rs.getString("enrollment_key_id"), Rows.instant(rs, "enrolled_at"),
+                rs.getString("status"), Rows.instant(rs, "last_seen_at"), rs.getString("ip"), rs.getString("hostname"),
+                rs.getString("os"), rs.getString("arch"), rs.getString("agent_version"),
+                read(rs.getString("capabilities"), STRING_LIST), read(rs.getString("labels"), STRING_MAP),
+                Rows.instant(rs, "paused_at"), Rows.instant(rs, "removed_at"));
+    }
+
+    private String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("lists and maps of strings always serialize", e);
+        }
+    }
+
+    private <T> T read(String text, TypeReference<T> type) {
+        try {
+            return json.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("robots row holds JSON Beacon did not write: " + text, e);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.beacon.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.beacon.apikeys.ApiKeyRoutes;
+import dev.beacon.apikeys.ApiKeyService;
+import dev.beacon.apikeys.ApiKeyStore;
+import dev.beacon.apikeys.UsageTracker;
+import dev.beacon.audit.AuditLog;
+import dev.beacon.audit.AuditRoutes;
+import dev.beacon.enrollment.EnrollmentRoutes;
+import dev.beacon.enrollment.EnrollmentService;
+import dev.beacon.orgs.OrgRoutes;
+import dev.beacon.orgs.OrgStore;
+import dev.beacon.robots.RobotAuth;
+import dev.beacon.robots.RobotRoutes;
+import dev.beacon.robots.RobotStore;
+import dev.beacon.store.Database;
+import dev.beacon.store.Ids;
+import dev.beacon.tokens.SecretBox;
+import dev.beacon.users.UserStore;
+import dev.beacon.web.Auth;
+import dev.beacon.web.BodyLimit;
+import dev.beacon.web.Problems;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Beacon server: the whole object graph, built by hand in {@link #start}, which tests call too.
+ * {@link #close} stops it and flushes what is buffered. Thread-safe.
+ */
+public final class BeaconServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BeaconServer.class);
+
+    private final Javalin app;
+    private final Database db;
+    private final UsageTracker usage;
+    private final ScheduledExecutorService scheduler;
+    private final int port;
+    private final String baseUrl;
+    private final Optional<String> generatedAdminPassword;
+
+    private BeaconServer(Javalin app, Database db, UsageTracker usage, ScheduledExecutorService scheduler, int port,
+                         String baseUrl, Optional<String> generatedAdminPassword) {
+        this.app = app;
+        this.db = db;
+        this.usage = usage;
+        this.scheduler = scheduler;
+        this.port = port;
+        this.baseUrl = baseUrl;
+        this.generatedAdminPassword = generatedAdminPassword;
+    }
+
+    /** The JSON conventions of the API: snake_case fields, RFC 3339 UTC timestamps. */
+    public static ObjectMapper objectMapper() {
+        return new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    }
+
+    /** Opens the database (migrating it), bootstraps a first start, and starts serving. */
+    public static BeaconServer start(ServerConfig config) {
+        long startedAt = System.nanoTime();
+        ObjectMapper json = objectMapper();
+        Database db = Database.open(config.effectiveDatabaseUrl());
+        try {
+            return wire(config, json, db, startedAt);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    private static BeaconServer wire(ServerConfig config, ObjectMapper json, Database db, long startedAt) {
+        var clock = config.clock();
+        Ids ids = new Ids(clock);
+        SecretBox secretBox = SecretBox.load(config.secretKeyHex(), config.dataDir());
+        AuditLog audit = new AuditLog(db, ids, clock);
+        OrgStore orgs = new OrgStore(db, ids, clock);
+        UserStore users = new UserStore(db, ids, clock);
+        Optional<String> generatedPassword = Bootstrap.run(db, orgs, users, audit, config.adminPassword());
+
+        ApiKeyStore apiKeyStore = new ApiKeyStore(db);
+        UsageTracker usage = new UsageTracker(apiKeyStore, clock);
+        ApiKeyService apiKeys = new ApiKeyService(db, apiKeyStore, usage, audit, ids, clock);
+        Auth auth = new Auth(apiKeys);
+        RobotStore robots = new RobotStore(db, json);
+        EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
+                revokedRobotIds -> log.info("cascade revoke: {} robot tokens revoked", revokedRobotIds.size()));
+        PrometheusMeterRegistry metrics = Metrics.registry(db);
+
+        Javalin app = Javalin.create(javalin -> {
+            javalin.startup.showJavalinBanner = false;
+            javalin.startup.showOldJavalinVersionWarning = false;
+            javalin.concurrency.useVirtualThreads = true;
+            javalin.http.maxRequestSize = BodyLimit.MAX_BODY_BYTES;
+            javalin.jsonMapper(new JavalinJackson(json, false));
+            javalin.jetty.host = config.host();
+            javalin.jetty.port = config.port();
+            if (config.tlsCert() != null) {
+                configureTls(javalin, config);
+            }
+            Problems.install(javalin, json);
+            javalin.routes.before("/api/*", BodyLimit::check);
+            javalin.routes.get("/healthz", ctx -> ctx.json(java.util.Map.of("status", "ok")));
+            javalin.routes.get("/readyz", ctx -> {
+                boolean ready = db.isReachable();
+                ctx.status(ready ? 200 : 503).json(java.util.Map.of("status", ready ? "ready" : "database unreachable"));
+            });
+            javalin.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+            new ApiKeyRoutes(apiKeys, auth, json).register(javalin.routes);
+            new OrgRoutes(orgs, auth, json).register(javalin.routes);
+            new EnrollmentRoutes(enrollment, auth, json, clock, config::heartbeatIntervalSeconds, config.publicUrl(), metrics)
+                    .register(javalin.routes);
+            new RobotRoutes(robots, new RobotAuth(robots), auth).register(javalin.routes);
+            new AuditRoutes(audit, auth).register(javalin.routes);
+        });
+        app.start();
+
+        int port = actualPort(app);
+        String scheme = config.tlsCert() != null ? "https" : "http";
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        String baseUrl = scheme + "://" + host + ":" + port;
+
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "beacon-scheduler");
+            thread.setDaemon(true);
+            return thread;
+        });
+        scheduler.scheduleWithFixedDelay(usage::flush, 5, 5, TimeUnit.SECONDS);
+        log.info("Beacon listening on {} ({} database, ready in {} ms)", baseUrl, db.dialect().name().toLowerCase(),
+                (System.nanoTime() - startedAt) / 1_000_000);
+        return new BeaconServer(app, db, usage, scheduler, port, baseUrl, generatedPassword);
+    }
+
+    private static void configureTls(io.javalin.config.JavalinConfig javalin, ServerConfig config) {
+        char[] password = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
+        KeyStore keyStore = PemKeyStore.load(config.tlsCert(), config.tlsKey(), password);
+        javalin.jetty.modifyServer(server -> {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStore(keyStore);
+            ssl.setKeyStorePassword(new String(password));
+            var httpsConfig = new org.eclipse.jetty.server.HttpConfiguration();
+            httpsConfig.addCustomizer(new SecureRequestCustomizer(false));
+            ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
+                    new HttpConnectionFactory(httpsConfig));
+            connector.setHost(config.host());
+            connector.setPort(config.port());
+            server.setConnectors(new org.eclipse.jetty.server.Connector[] {connector});
+        });
+    }
+
+    private static int actualPort(Javalin app) {
+        for (var connector : app.jettyServer().server().getConnectors()) {
+            if (connector instanceof ServerConnector serverConnector) {
+                return serverConnector.getLocalPort();
+            }
+        }
+        return app.port();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** {@code http://host:port} (or https) as this server listens. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** The admin password generated at first start, to print once; empty on later starts or when one was given. */
+    public Optional<String> generatedAdminPassword() {
+        return generatedAdminPassword;
+    }
+
+    /** Stops serving, writes buffered usage and closes the database. */
+    @Override
+    public void close() {
+        app.stop();
+        scheduler.shutdownNow();
+        usage.flush();
+        db.close();
+        log.info("Beacon stopped");
+    }
+}

@@ -1,0 +1,65 @@
+package dev.beacon.server;
+
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * Everything a server needs to start, with the defaults of {@code beacon server}. Immutable; tests build
+ * one with {@link #defaults(Path)} and the {@code with…} methods.
+ *
+ * @param databaseUrl        a {@code jdbc:postgresql://…} URL, or null for SQLite under {@code dataDir}
+ * @param publicUrl          the URL agents and browsers use, when it differs from what requests show (a proxy)
+ * @param secretKeyHex       the server secret as 64 hex digits, or null to use {@code dataDir/secret.key}
+ * @param adminPassword      the first-start admin password, or null to generate one
+ * @param refusalsPerMinute  refused enrollment claims allowed per source address and minute
+ */
+public record ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl,
+                           Path tlsCert, Path tlsKey, String secretKeyHex, String adminPassword,
+                           int heartbeatIntervalSeconds, long refusalsPerMinute, Clock clock) {
+
+    public static ServerConfig defaults(Path dataDir) {
+        return new ServerConfig("127.0.0.1", 8080, dataDir, null, null, null, null, null, null, 15, 30, Clock.systemUTC());
+    }
+
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(host, newPort, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, clock);
+    }
+
+    public ServerConfig withDatabaseUrl(String url) {
+        return new ServerConfig(host, port, dataDir, url, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, clock);
+    }
+
+    public ServerConfig withTls(Path cert, Path key) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, cert, key, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, clock);
+    }
+
+    public ServerConfig withAdminPassword(String password) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, password,
+                heartbeatIntervalSeconds, refusalsPerMinute, clock);
+    }
+
+    public ServerConfig withRefusalsPerMinute(long limit) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, limit, clock);
+    }
+
+    public ServerConfig withClock(Clock newClock) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, newClock);
+    }
+
+    /** The JDBC URL in effect: the PostgreSQL URL if given, else the SQLite file under the data dir. */
+    public String effectiveDatabaseUrl() {
+        return databaseUrl != null && !databaseUrl.isBlank() ? databaseUrl : dev.beacon.store.Database.sqliteUrl(dataDir);
+    }
+
+    @Override
+    public String toString() {
+        return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", database="
+                + (databaseUrl == null ? "sqlite" : databaseUrl.replaceAll("password=[^&]*", "password=***"))
+                + ", publicUrl=" + publicUrl + ", tls=" + (tlsCert != null) + "]";
+    }
+}

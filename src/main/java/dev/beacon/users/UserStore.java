@@ -1,0 +1,52 @@
+package dev.beacon.users;
+
+import dev.beacon.store.Database;
+import dev.beacon.store.Ids;
+import java.time.Clock;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/** SQL for dashboard users and their memberships in organizations. Thread-safe. */
+public final class UserStore {
+    public static final java.util.Set<String> ROLES = java.util.Set.of("admin", "operator", "viewer");
+
+    private final Database db;
+    private final Ids ids;
+    private final Clock clock;
+
+    public UserStore(Database db, Ids ids, Clock clock) {
+        this.db = db;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    /** Creates a user with a membership in {@code orgId}; returns the user id. */
+    public String create(Handle handle, String username, String passwordHash, String orgId, String role) {
+        String id = ids.next("usr");
+        handle.createUpdate("INSERT INTO users (id, username, password_hash, created_at) VALUES (:id, :name, :hash, :now)")
+                .bind("id", id).bind("name", username).bind("hash", passwordHash).bind("now", clock.millis()).execute();
+        addMembership(handle, id, orgId, role);
+        return id;
+    }
+
+    public void addMembership(Handle handle, String userId, String orgId, String role) {
+        handle.createUpdate("INSERT INTO memberships (user_id, org_id, role) VALUES (:user, :org, :role)")
+                .bind("user", userId).bind("org", orgId).bind("role", role).execute();
+    }
+
+    public Optional<String> idByUsername(String username) {
+        return db.read(handle -> handle.createQuery("SELECT id FROM users WHERE username = :name")
+                .bind("name", username).mapTo(String.class).findOne());
+    }
+
+    /** Replaces the password hash; false when there is no such user. */
+    public boolean setPasswordHash(String username, String passwordHash) {
+        return db.transaction(handle -> handle.createUpdate("UPDATE users SET password_hash = :hash WHERE username = :name")
+                .bind("hash", passwordHash).bind("name", username).execute() == 1);
+    }
+
+    public Optional<String> passwordHash(String username) {
+        return db.read(handle -> handle.createQuery("SELECT password_hash FROM users WHERE username = :name")
+                .bind("name", username).mapTo(String.class).findOne());
+    }
+}

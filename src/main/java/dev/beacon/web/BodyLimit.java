@@ -1,0 +1,21 @@
+package dev.beacon.web;
+
+import io.javalin.http.Context;
+
+/** Refuses request bodies over the API limit before anything reads them. Stateless. */
+public final class BodyLimit {
+    /** 64 KiB: far above any legitimate management or enrollment request. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private BodyLimit() {
+    }
+
+    /** A before-handler: rejects a declared Content-Length over the limit with 413. */
+    public static void check(Context ctx) {
+        long length = ctx.req().getContentLengthLong();
+        if (length > MAX_BODY_BYTES) {
+            throw new ApiError(413, "payload_too_large",
+                    "The request body is " + length + " bytes; the limit is " + MAX_BODY_BYTES + " bytes.");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.beacon.web;
+
+import dev.beacon.audit.Actor;
+import java.util.Set;
+
+/**
+ * Who is making a management request: an API key (or, later, a dashboard user) acting within one
+ * organization with a set of scopes. Immutable.
+ */
+public record Principal(String orgId, Actor actor, Set<String> scopes) {
+    public static final String ADMIN = "admin";
+    public static final String JOBS = "jobs";
+    public static final String READ = "read";
+
+    public Principal {
+        scopes = Set.copyOf(scopes);
+    }
+
+    /** Whether this principal may change the organization's setup (keys, sites, robots). */
+    public boolean isAdmin() {
+        return scopes.contains(ADMIN);
+    }
+
+    /** Refuses with 403 unless the principal is an admin. */
+    public Principal requireAdmin() {
+        if (!isAdmin()) {
+            throw ApiError.forbidden("This needs an API key with scope 'admin'; this key has " + scopes + ".");
+        }
+        return this;
+    }
+
+    /** Refuses with 403 unless the principal may read the organization's setup (scopes admin or read). */
+    public Principal requireRead() {
+        if (!scopes.contains(ADMIN) && !scopes.contains(READ)) {
+            throw ApiError.forbidden("This needs an API key with scope 'read' or 'admin'; this key has " + scopes + ".");
+        }
+        return this;
+    }
+}

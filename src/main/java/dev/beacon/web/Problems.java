@@ -1,0 +1,93 @@
+package dev.beacon.web;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Maps every error to RFC 9457 problem JSON: the one place where domain refusals become HTTP.
+ * Unexpected exceptions become a 500 with an opaque incident id (the stack trace goes to the log only).
+ */
+public final class Problems {
+    private static final Logger log = LoggerFactory.getLogger(Problems.class);
+
+    private Problems() {
+    }
+
+    /** Installs the exception and error handlers on a Javalin config; called once while wiring. */
+    public static void install(JavalinConfig config, ObjectMapper json) {
+        config.routes.exception(ApiError.class, (error, ctx) -> write(ctx, json, error));
+        config.routes.exception(HttpResponseException.class, (error, ctx) -> write(ctx, json, fromHttp(error.getStatus(), error.getMessage())));
+        config.routes.exception(Exception.class, (error, ctx) -> {
+            String incident = Long.toHexString(Double.doubleToLongBits(Math.random()));
+            log.error("unexpected error handling {} {} (incident {})", ctx.method(), ctx.path(), incident, error);
+            write(ctx, json, new ApiError(500, "internal_error",
+                    "Something went wrong on the server (incident " + incident + "). The details are in the server log."));
+        });
+        config.routes.error(404, "*", ctx -> {
+            if (!isProblem(ctx)) {
+                write(ctx, json, new ApiError(404, "not_found", "There is no " + ctx.method() + " " + ctx.path() + " endpoint."));
+            }
+        });
+        config.routes.error(405, "*", ctx -> {
+            if (!isProblem(ctx)) {
+                write(ctx, json, new ApiError(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path() + "."));
+            }
+        });
+    }
+
+    private static boolean isProblem(Context ctx) {
+        String type = ctx.res().getContentType();
+        return type != null && type.startsWith("application/problem+json");
+    }
+
+    static ApiError fromHttp(int status, String message) {
+        return switch (status) {
+            case 413 -> new ApiError(413, "payload_too_large", "The request body is too large; the limit is " + BodyLimit.MAX_BODY_BYTES / 1024 + " KiB.");
+            case 404 -> new ApiError(404, "not_found", "Not found.");
+            case 405 -> new ApiError(405, "method_not_allowed", "Method not allowed.");
+            case 401 -> ApiError.unauthorized(message);
+            case 403 -> ApiError.forbidden(message);
+            default -> new ApiError(status, status >= 500 ? "internal_error" : "bad_request", message == null ? "Bad request." : message);
+        };
+    }
+
+    /** Writes {@code error} as the response. */
+    public static void write(Context ctx, ObjectMapper json, ApiError error) {
+        ObjectNode body = json.createObjectNode();
+        body.put("type", "https://beacon.dev/problems/" + error.code().replace('_', '-'));
+        body.put("title", title(error.status()));
+        body.put("status", error.status());
+        body.put("code", error.code());
+        body.put("detail", error.detail());
+        if (error.field() != null) {
+            body.put("field", error.field());
+        }
+        if (error.retryAfterSeconds() != null) {
+            ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
+        }
+        ctx.status(error.status());
+        ctx.contentType("application/problem+json");
+        ctx.result(body.toString());
+    }
+
+    private static String title(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 409 -> "Conflict";
+            case 413 -> "Content Too Large";
+            case 415 -> "Unsupported Media Type";
+            case 422 -> "Unprocessable Content";
+            case 429 -> "Too Many Requests";
+            default -> status >= 500 ? "Internal Server Error" : "Error";
+        };
+    }
+}
