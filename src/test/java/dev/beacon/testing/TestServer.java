@@ -74,14 +74,28 @@ public final class TestServer implements AutoCloseable {
         return dataDir;
     }
 
+    /** The PostgreSQL URL of this server's database, or "" for SQLite. */
+    public String databaseUrl() {
+        return databaseUrl == null ? "" : databaseUrl;
+    }
+
+    public String body(Response response) {
+        return response.body();
+    }
+
     public String adminKey() {
         return adminKey;
     }
 
     /** Runs {@code beacon admin api-key create} on this server's database and returns the printed key. */
     public String createApiKey(String name, String scope) {
-        CliResult result = runCli("admin", "api-key", "create", "--name", name, "--scope", scope, "--data-dir", dataDir.toString(),
-                "--database-url", databaseUrl == null ? "" : databaseUrl);
+        return createApiKey(name, scope, "default");
+    }
+
+    /** Like {@link #createApiKey(String, String)} for another organization. */
+    public String createApiKey(String name, String scope, String org) {
+        CliResult result = runCli("admin", "api-key", "create", "--name", name, "--scope", scope, "--org", org,
+                "--data-dir", dataDir.toString(), "--database-url", databaseUrl());
         if (result.exitCode() != 0) {
             throw new IllegalStateException("api-key create failed: " + result.err());
         }
