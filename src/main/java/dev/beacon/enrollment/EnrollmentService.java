@@ -81,7 +81,7 @@ public final class EnrollmentService {
             cidrs.add(cidr.text());
         }
         Secret secret = TokenFormat.generate(TokenKind.ENROLLMENT);
-        Instant now = clock.instant();
+        Instant now = Instant.ofEpochMilli(clock.millis()); // what the database keeps
         String id = ids.next("ek");
         EnrollmentKey key = new EnrollmentKey(id, orgId, site.id(), fleet.id(), request.name(), secret.masked(),
                 secretBox.seal(secret.value(), id), request.maxUses(), 0, cidrs,

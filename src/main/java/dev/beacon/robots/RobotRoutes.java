@@ -1,5 +1,6 @@
 package dev.beacon.robots;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.beacon.web.ApiError;
 import dev.beacon.web.Auth;
 import dev.beacon.web.Page;
@@ -16,13 +17,21 @@ public final class RobotRoutes {
     private static final Set<String> STATUSES = Set.of(Robot.ONLINE, Robot.BUSY, Robot.OFFLINE);
 
     private final RobotStore store;
+    private final RobotService service;
+    private final PresenceStore presence;
     private final RobotAuth robotAuth;
     private final Auth auth;
 
-    public RobotRoutes(RobotStore store, RobotAuth robotAuth, Auth auth) {
+    public RobotRoutes(RobotStore store, RobotService service, PresenceStore presence, RobotAuth robotAuth, Auth auth) {
         this.store = store;
+        this.service = service;
+        this.presence = presence;
         this.robotAuth = robotAuth;
         this.auth = auth;
+    }
+
+    /** A robot with its recent connections, for the detail view. */
+    record RobotDetail(@JsonUnwrapped RobotView robot, List<PresenceStore.Connection> connections) {
     }
 
     /** A robot as the API shows it. */
@@ -41,9 +50,30 @@ public final class RobotRoutes {
         routes.get("/api/robots", this::list);
         routes.get("/api/robots/{id}", ctx -> {
             Principal principal = auth.reader(ctx);
-            ctx.json(RobotView.of(store.byId(principal.orgId(), ctx.pathParam("id"))
-                    .filter(robot -> robot.removedAt() == null)
-                    .orElseThrow(() -> ApiError.notFound("robot"))));
+            Robot robot = service.get(principal.orgId(), ctx.pathParam("id"));
+            ctx.json(new RobotDetail(RobotView.of(robot), presence.history(robot.id(), 20)));
+        });
+        routes.delete("/api/robots/{id}", ctx -> {
+            Principal principal = auth.admin(ctx);
+            service.remove(principal.orgId(), ctx.pathParam("id"), principal.actor());
+            ctx.status(204);
+        });
+        routes.post("/api/robots/{id}/pause", ctx -> {
+            Principal principal = auth.admin(ctx);
+            ctx.json(RobotView.of(service.setPaused(principal.orgId(), ctx.pathParam("id"), true, principal.actor())));
+        });
+        routes.post("/api/robots/{id}/resume", ctx -> {
+            Principal principal = auth.admin(ctx);
+            ctx.json(RobotView.of(service.setPaused(principal.orgId(), ctx.pathParam("id"), false, principal.actor())));
+        });
+        routes.post("/api/robots/{id}/revoke-token", ctx -> {
+            Principal principal = auth.admin(ctx);
+            ctx.json(RobotView.of(service.revokeToken(principal.orgId(), ctx.pathParam("id"), principal.actor())));
+        });
+        routes.post("/api/robots/{id}/rotate-token", ctx -> {
+            Principal principal = auth.admin(ctx);
+            service.rotateToken(principal.orgId(), ctx.pathParam("id"), principal.actor());
+            ctx.status(202).json(Map.of("status", "rotation_sent"));
         });
         routes.get("/api/agent/me", ctx -> ctx.json(RobotView.of(robotAuth.authenticate(ctx.header("Authorization")))));
     }

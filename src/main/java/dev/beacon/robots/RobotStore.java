@@ -114,6 +114,42 @@ public final class RobotStore {
                 .bind("now", now.toEpochMilli()).bind("robot", robotId).execute();
     }
 
+    /** Adds a token to a robot in a transaction of its own (token rotation: the old one stays valid until acknowledged). */
+    public void addToken(String robotId, String tokenId, Secret token, Instant now) {
+        db.transaction(handle -> {
+            insertToken(handle, tokenId, robotId, token, now);
+            return null;
+        });
+    }
+
+    /** Revokes every live token of a robot but the one with {@code keepHash}; returns how many were revoked. */
+    public int revokeTokensExcept(String robotId, String keepHash, Instant now) {
+        return db.transaction(handle -> handle.createUpdate("""
+                        UPDATE robot_tokens SET revoked_at = :now
+                        WHERE robot_id = :robot AND revoked_at IS NULL AND token_hash <> :keep""")
+                .bind("now", now.toEpochMilli()).bind("robot", robotId).bind("keep", keepHash).execute());
+    }
+
+    /** Marks a robot removed (its name becomes free) and revokes its tokens; false when already removed or unknown. */
+    public boolean remove(Handle handle, String orgId, String robotId, Instant now) {
+        boolean removed = handle.createUpdate("""
+                        UPDATE robots SET removed_at = :now, status = 'offline', session_id = NULL
+                        WHERE org_id = :org AND id = :id AND removed_at IS NULL""")
+                .bind("now", now.toEpochMilli()).bind("org", orgId).bind("id", robotId).execute() == 1;
+        if (removed) {
+            revokeTokens(handle, robotId, now);
+        }
+        return removed;
+    }
+
+    /** Sets or clears {@code paused_at}; false when the robot is not in this org or removed. */
+    public boolean setPaused(String orgId, String robotId, Instant pausedAt) {
+        return db.transaction(handle -> handle.createUpdate("""
+                        UPDATE robots SET paused_at = :paused WHERE org_id = :org AND id = :id AND removed_at IS NULL""")
+                .bind("paused", pausedAt == null ? null : pausedAt.toEpochMilli()).bind("org", orgId).bind("id", robotId)
+                .execute() == 1);
+    }
+
     /** The robot a live token belongs to, when the token is valid and the robot not removed. */
     public Optional<Robot> byLiveToken(String tokenHash) {
         return db.read(handle -> handle.createQuery("""

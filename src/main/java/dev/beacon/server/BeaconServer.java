@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.beacon.agentchannel.AgentChannel;
 import dev.beacon.apikeys.ApiKeyRoutes;
 import dev.beacon.apikeys.ApiKeyService;
 import dev.beacon.apikeys.ApiKeyStore;
@@ -15,7 +16,9 @@ import dev.beacon.enrollment.EnrollmentService;
 import dev.beacon.orgs.OrgRoutes;
 import dev.beacon.orgs.OrgStore;
 import dev.beacon.robots.RobotAuth;
+import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.RobotRoutes;
+import dev.beacon.robots.RobotService;
 import dev.beacon.robots.RobotStore;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
@@ -29,6 +32,7 @@ import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -52,16 +56,18 @@ public final class BeaconServer implements AutoCloseable {
     private final Javalin app;
     private final Database db;
     private final UsageTracker usage;
+    private final AgentChannel channel;
     private final ScheduledExecutorService scheduler;
     private final int port;
     private final String baseUrl;
     private final Optional<String> generatedAdminPassword;
 
-    private BeaconServer(Javalin app, Database db, UsageTracker usage, ScheduledExecutorService scheduler, int port,
-                         String baseUrl, Optional<String> generatedAdminPassword) {
+    private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, ScheduledExecutorService scheduler,
+                         int port, String baseUrl, Optional<String> generatedAdminPassword) {
         this.app = app;
         this.db = db;
         this.usage = usage;
+        this.channel = channel;
         this.scheduler = scheduler;
         this.port = port;
         this.baseUrl = baseUrl;
@@ -103,9 +109,17 @@ public final class BeaconServer implements AutoCloseable {
         ApiKeyService apiKeys = new ApiKeyService(db, apiKeyStore, usage, audit, ids, clock);
         Auth auth = new Auth(apiKeys);
         RobotStore robots = new RobotStore(db, json);
-        EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
-                revokedRobotIds -> log.info("cascade revoke: {} robot tokens revoked", revokedRobotIds.size()));
+        RobotAuth robotAuth = new RobotAuth(robots);
+        PresenceStore presence = new PresenceStore(db, ids, json);
+        int staleSessions = presence.resetAll(clock.instant());
+        if (staleSessions > 0) {
+            log.info("marked {} robots offline that a previous run left online; their agents will reconnect", staleSessions);
+        }
         PrometheusMeterRegistry metrics = Metrics.registry(db);
+        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, json, config.heartbeatIntervalSeconds(), metrics);
+        RobotService robotService = new RobotService(db, robots, audit, channel, clock);
+        EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
+                revokedRobotIds -> channel.disconnect(revokedRobotIds, "revoked"));
 
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
@@ -115,6 +129,11 @@ public final class BeaconServer implements AutoCloseable {
             javalin.jsonMapper(new JavalinJackson(json, false));
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
+            javalin.jetty.modifyWebSocketServletFactory(factory -> {
+                factory.setMaxTextMessageSize(BodyLimit.MAX_BODY_BYTES);
+                // The sweeper ends silent agents after 3 missed heartbeats; the idle timeout is only a backstop.
+                factory.setIdleTimeout(Duration.ofSeconds((long) config.heartbeatIntervalSeconds() * 4 + 10));
+            });
             if (config.tlsCert() != null) {
                 configureTls(javalin, config);
             }
@@ -130,7 +149,8 @@ public final class BeaconServer implements AutoCloseable {
             new OrgRoutes(orgs, auth, json).register(javalin.routes);
             new EnrollmentRoutes(enrollment, auth, json, clock, config::heartbeatIntervalSeconds, config.publicUrl(), metrics)
                     .register(javalin.routes);
-            new RobotRoutes(robots, new RobotAuth(robots), auth).register(javalin.routes);
+            new RobotRoutes(robots, robotService, presence, robotAuth, auth).register(javalin.routes);
+            channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
         });
         app.start();
@@ -146,9 +166,13 @@ public final class BeaconServer implements AutoCloseable {
             return thread;
         });
         scheduler.scheduleWithFixedDelay(usage::flush, 5, 5, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(channel::sweep, 1, 1, TimeUnit.SECONDS);
+        // last_seen_at must be fresh to within one interval: write it twice per interval, in one batch.
+        long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
+        scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
         log.info("Beacon listening on {} ({} database, ready in {} ms)", baseUrl, db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
-        return new BeaconServer(app, db, usage, scheduler, port, baseUrl, generatedPassword);
+        return new BeaconServer(app, db, usage, channel, scheduler, port, baseUrl, generatedPassword);
     }
 
     private static void configureTls(io.javalin.config.JavalinConfig javalin, ServerConfig config) {
@@ -194,8 +218,10 @@ public final class BeaconServer implements AutoCloseable {
     /** Stops serving, writes buffered usage and closes the database. */
     @Override
     public void close() {
-        app.stop();
         scheduler.shutdownNow();
+        channel.flushLastSeen();
+        channel.shutdown();
+        app.stop();
         usage.flush();
         db.close();
         log.info("Beacon stopped");

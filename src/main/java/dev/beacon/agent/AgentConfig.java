@@ -1,0 +1,79 @@
+package dev.beacon.agent;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.beacon.tokens.TokenFormat;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What agent.toml holds: where the server is, who this robot is, its token, and its job handlers.
+ * Immutable and thread-safe; {@link #toString()} shows only a masked prefix of the token.
+ *
+ * @param server        base URL of the control plane, e.g. {@code https://beacon.example.com}
+ * @param robotId       id the server gave this robot at enrollment; null before enrollment
+ * @param robotToken    the {@code rf_robot_…} secret; null before enrollment
+ * @param websocketUrl  socket URL the server announced at enrollment; null means derive it from {@code server}
+ * @param caCert        PEM file of the only CA trusted for HTTPS; null means the JDK's default trust store
+ * @param labels        labels advertised in {@code hello} and at enrollment
+ * @param handlers      job kind → command run for it
+ */
+public record AgentConfig(
+        String server,
+        String robotId,
+        String robotToken,
+        String name,
+        String organization,
+        String site,
+        String fleet,
+        String websocketUrl,
+        String caCert,
+        Map<String, String> labels,
+        Map<String, HandlerConfig> handlers) {
+
+    public AgentConfig {
+        // Insertion-ordered copies, so a rewritten file keeps the order the operator wrote.
+        labels = labels == null ? Map.of() : unmodifiableCopy(labels);
+        handlers = handlers == null ? Map.of() : unmodifiableCopy(handlers);
+    }
+
+    /** An empty config, the starting point when nothing is saved yet. */
+    public static AgentConfig empty() {
+        return new AgentConfig(null, null, null, null, null, null, null, null, null, Map.of(), Map.of());
+    }
+
+    /** True once a robot token is saved, i.e. this machine has enrolled. */
+    @JsonIgnore
+    public boolean enrolled() {
+        return robotToken != null && !robotToken.isBlank();
+    }
+
+    /** This config with a new token and everything else unchanged; used when the server rotates the token. */
+    public AgentConfig withRobotToken(String newToken) {
+        return new AgentConfig(server, robotId, Objects.requireNonNull(newToken), name, organization, site, fleet,
+                websocketUrl, caCert, labels, handlers);
+    }
+
+    /** This config with another CA file (null to fall back to the default trust store). */
+    public AgentConfig withCaCert(String newCaCert) {
+        return new AgentConfig(server, robotId, robotToken, name, organization, site, fleet, websocketUrl, newCaCert,
+                labels, handlers);
+    }
+
+    @Override
+    public String toString() {
+        return "AgentConfig[server=" + server + ", robotId=" + robotId
+                + ", robotToken=" + (robotToken == null ? null : TokenFormat.mask(robotToken))
+                + ", name=" + name + ", organization=" + organization + ", site=" + site + ", fleet=" + fleet
+                + ", websocketUrl=" + websocketUrl + ", caCert=" + caCert + ", labels=" + labels
+                + ", handlers=" + handlers.keySet() + "]";
+    }
+
+    private static <V> Map<String, V> unmodifiableCopy(Map<String, V> source) {
+        Map<String, V> copy = new LinkedHashMap<>();
+        source.forEach((key, value) -> copy.put(Objects.requireNonNull(key), Objects.requireNonNull(value, key)));
+        return Collections.unmodifiableMap(copy);
+    }
+}

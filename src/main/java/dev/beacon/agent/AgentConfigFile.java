@@ -1,0 +1,217 @@
+package dev.beacon.agent;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Finds, reads and atomically rewrites agent.toml. Stateless apart from its path, so it is thread-safe; two
+ * concurrent writers each replace the whole file, and the last rename wins.
+ */
+public final class AgentConfigFile {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentConfigFile.class);
+    private static final String RELATIVE = "roboflare/agent.toml";
+    private static final List<String> HEADER = List.of(
+            "Beacon agent configuration, written by `beacon agent`.",
+            "It holds this robot's token: keep it private (mode 0600). Delete it to re-enroll.");
+    /** Keys the agent owns; on write they are replaced, every other key in the file is kept as it was. */
+    private static final Set<String> OWN_KEYS = Set.of("server", "robot_id", "robot_token", "name", "organization",
+            "site", "fleet", "websocket_url", "ca_cert", "labels", "handlers");
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+    private final Path path;
+
+    /**
+     * Resolves the file: {@code explicit} ({@code --config}) if given, else {@code $XDG_CONFIG_HOME/roboflare/agent.toml}
+     * when that variable holds an absolute path, else {@code <home>/.config/roboflare/agent.toml}.
+     */
+    public AgentConfigFile(Path explicit, Map<String, String> env, Path home) {
+        this.path = resolve(explicit, env, home).toAbsolutePath().normalize();
+    }
+
+    /** The file at exactly {@code path}. */
+    public static AgentConfigFile at(Path path) {
+        return new AgentConfigFile(path, Map.of(), Path.of(""));
+    }
+
+    /** The file for this process's user, honouring {@code --config} when given. */
+    public static AgentConfigFile forCurrentUser(Path explicit) {
+        return new AgentConfigFile(explicit, System.getenv(), Path.of(System.getProperty("user.home")));
+    }
+
+    private static Path resolve(Path explicit, Map<String, String> env, Path home) {
+        if (explicit != null) {
+            return explicit;
+        }
+        String xdg = env.get("XDG_CONFIG_HOME");
+        // The XDG spec says relative values are invalid and must be ignored.
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
+            return Path.of(xdg).resolve(RELATIVE);
+        }
+        return home.resolve(".config").resolve(RELATIVE);
+    }
+
+    /** The absolute path of the file. */
+    public Path path() {
+        return path;
+    }
+
+    /** The saved config, or empty when the file does not exist. */
+    public Optional<AgentConfig> read() {
+        return readTree().map(tree -> {
+            try {
+                return AgentJson.TOML.treeToValue(tree, AgentConfig.class);
+            } catch (JacksonException | IllegalArgumentException e) {
+                throw new AgentException("Cannot use " + path + ": " + firstLine(e));
+            }
+        });
+    }
+
+    /**
+     * Replaces the file with {@code config}, keeping keys the agent does not own. The new text goes to a temp
+     * file created with mode 0600 in the same directory, is fsynced, then renamed over the old file, so a crash
+     * leaves either the old file or the new one, never half of one, and the token is never readable by others.
+     */
+    public void write(AgentConfig config) {
+        ObjectNode tree = readTreeQuietly();
+        ObjectNode fresh = AgentJson.TOML.valueToTree(config);
+        tree.remove(OWN_KEYS);
+        ObjectNode merged = AgentJson.TOML.createObjectNode();
+        merged.setAll(fresh); // the agent's keys first, in a stable order
+        merged.setAll(tree);
+        byte[] bytes = TomlWriter.write(merged, HEADER).getBytes(StandardCharsets.UTF_8);
+        try {
+            Path dir = path.getParent();
+            createPrivateDirectories(dir);
+            Path temp = POSIX
+                    ? Files.createTempFile(dir, ".agent.toml.", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                    : Files.createTempFile(dir, ".agent.toml.", ".tmp");
+            try {
+                try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                    while (buffer.hasRemaining()) {
+                        channel.write(buffer);
+                    }
+                    channel.force(true);
+                }
+                moveAtomically(temp);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+            syncDirectory(dir);
+        } catch (IOException e) {
+            throw new AgentException("Cannot save credentials to " + path + ": " + describe(e));
+        }
+    }
+
+    private void moveAtomically(Path temp) throws IOException {
+        try {
+            Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            // Cannot happen for a temp file in the same directory on a sane file system; refuse rather than
+            // risk a torn file holding a secret.
+            throw new IOException("the file system cannot rename atomically in " + path.getParent(), e);
+        }
+    }
+
+    /** Creates missing directories with mode 0700; existing ones (such as ~/.config) are left as they are. */
+    private static void createPrivateDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        if (dir.getParent() != null) {
+            createPrivateDirectories(dir.getParent());
+        }
+        if (POSIX) {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectory(dir);
+        }
+    }
+
+    /** Makes the rename itself durable; without it a power cut can undo the rename on some file systems. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            LOG.debug("could not fsync directory {}: {}", dir, e.toString()); // not supported everywhere (Windows)
+        }
+    }
+
+    private Optional<ObjectNode> readTree() {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new AgentException("Cannot read " + path + ": " + describe(e));
+        }
+        warnIfReadableByOthers();
+        try {
+            JsonNode tree = AgentJson.TOML.readTree(text);
+            return Optional.of(tree instanceof ObjectNode object ? object : AgentJson.TOML.createObjectNode());
+        } catch (JacksonException e) {
+            throw new AgentException("Cannot parse " + path + " as TOML: " + firstLine(e));
+        }
+    }
+
+    private ObjectNode readTreeQuietly() {
+        try {
+            return readTree().orElseGet(AgentJson.TOML::createObjectNode);
+        } catch (AgentException e) {
+            LOG.warn("replacing unreadable {}: {}", path, e.getMessage());
+            return AgentJson.TOML.createObjectNode();
+        }
+    }
+
+    private void warnIfReadableByOthers() {
+        if (!POSIX) {
+            return;
+        }
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
+            if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
+                LOG.warn("{} is readable by other users and holds the robot token; run: chmod 600 {}", path, path);
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot check permissions of {}: {}", path, e.toString());
+        }
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + " " + e.getMessage();
+    }
+
+    private static String firstLine(Exception e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    @Override
+    public String toString() {
+        return path.toString();
+    }
+}

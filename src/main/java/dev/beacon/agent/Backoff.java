@@ -1,0 +1,47 @@
+package dev.beacon.agent;
+
+import java.time.Duration;
+import java.util.random.RandomGenerator;
+
+/**
+ * Capped exponential backoff with full jitter: the n-th consecutive delay is uniform in
+ * [0, min(cap, base·2ⁿ)]. Full jitter spreads a fleet that lost its server at the same moment, so the agents do
+ * not all reconnect in lockstep. Not thread-safe; the reconnect loop owns it.
+ */
+final class Backoff {
+    private final Duration base;
+    private final Duration cap;
+    private final RandomGenerator random;
+    private int attempt;
+
+    Backoff(Duration base, Duration cap, RandomGenerator random) {
+        if (base.isNegative() || base.isZero() || cap.compareTo(base) < 0) {
+            throw new IllegalArgumentException("need 0 < base <= cap, got base " + base + ", cap " + cap);
+        }
+        this.base = base;
+        this.cap = cap;
+        this.random = random;
+    }
+
+    /** The next delay; each call without {@link #reset()} doubles the ceiling until it reaches the cap. */
+    Duration next() {
+        long ceiling = ceilingNanos(attempt);
+        if (ceiling < cap.toNanos()) {
+            attempt++; // stop counting once capped, so the shift below can never overflow
+        }
+        return Duration.ofNanos((long) (random.nextDouble() * ceiling));
+    }
+
+    /** Starts over from {@code base}, after a connection that got as far as {@code welcome}. */
+    void reset() {
+        attempt = 0;
+    }
+
+    long ceilingNanos(int n) {
+        long baseNanos = base.toNanos();
+        if (n >= 62 || baseNanos > (cap.toNanos() >> Math.min(n, 62))) {
+            return cap.toNanos();
+        }
+        return Math.min(cap.toNanos(), baseNanos << n);
+    }
+}

@@ -1,0 +1,17 @@
+package dev.beacon.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+
+/**
+ * A {@code job.assign} frame: run {@code kind} with {@code payload}, within {@code timeoutS} seconds when set.
+ * Immutable and thread-safe.
+ */
+record JobAssignment(String jobId, String kind, JsonNode payload, Integer timeoutS) {
+    JobAssignment {
+        if (jobId == null || jobId.isBlank() || kind == null || kind.isBlank()) {
+            throw new IllegalArgumentException("job.assign needs job_id and kind");
+        }
+        payload = payload == null ? NullNode.getInstance() : payload;
+    }
+}

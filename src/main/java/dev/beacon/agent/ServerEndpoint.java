@@ -1,0 +1,115 @@
+package dev.beacon.agent;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.Collection;
+
+/**
+ * Where the control plane is and how to trust it: the base URL, the optional private CA, and the HTTP client
+ * built from them. Immutable and thread-safe; the client it builds is thread-safe too.
+ *
+ * @param base    the server's base URL without a trailing slash, e.g. {@code https://beacon.example.com}
+ * @param caCert  PEM file with the only CA(s) to trust for HTTPS, or null for the JDK's default trust store
+ */
+public record ServerEndpoint(URI base, Path caCert) {
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    static final String WEBSOCKET_PATH = "/api/agent/ws";
+
+    public ServerEndpoint {
+        if (base == null || base.getScheme() == null || base.getHost() == null
+                || !(base.getScheme().equals("http") || base.getScheme().equals("https"))) {
+            throw new AgentException("The server URL must look like https://beacon.example.com (got " + base + ").");
+        }
+    }
+
+    /** Parses a user-typed server URL and CA path (either may come from a flag or from agent.toml). */
+    public static ServerEndpoint of(String server, String caCert) {
+        if (server == null || server.isBlank()) {
+            throw new AgentException("No server URL: pass --server https://beacon.example.com.");
+        }
+        String trimmed = server.strip();
+        while (trimmed.endsWith("/")) {
+            trimmed = trimmed.substring(0, trimmed.length() - 1);
+        }
+        try {
+            return new ServerEndpoint(new URI(trimmed), caCert == null || caCert.isBlank() ? null : Path.of(caCert));
+        } catch (URISyntaxException e) {
+            throw new AgentException("The server URL " + server + " is not a valid URL: " + e.getReason() + ".");
+        }
+    }
+
+    /** The endpoint an agent config points at. */
+    public static ServerEndpoint of(AgentConfig config) {
+        return of(config.server(), config.caCert());
+    }
+
+    /** {@code base + apiPath}, e.g. {@code resolve("/api/enroll")}. */
+    public URI resolve(String apiPath) {
+        return URI.create(base + apiPath);
+    }
+
+    /**
+     * The WebSocket URL: {@code announced} (the {@code websocket_url} from enrollment) when present and absolute,
+     * resolved against the server when relative, else {@code ws(s)://host/api/agent/ws} derived from the base URL.
+     */
+    public URI websocketUri(String announced) {
+        String wsBase = (base.getScheme().equals("https") ? "wss" : "ws") + base.toString().substring(base.getScheme().length());
+        if (announced == null || announced.isBlank()) {
+            return URI.create(wsBase + WEBSOCKET_PATH);
+        }
+        URI uri = URI.create(announced.strip());
+        if (uri.isAbsolute()) {
+            return uri;
+        }
+        return URI.create(wsBase).resolve(uri.getPath().startsWith("/") ? uri : URI.create("/" + uri));
+    }
+
+    /** A new HTTP/1.1 client trusting only {@link #caCert()} when set; redirects are not followed. */
+    public HttpClient httpClient() {
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (caCert != null) {
+            builder.sslContext(trusting(caCert));
+        }
+        return builder.build();
+    }
+
+    /** An SSL context that trusts the certificates in {@code pemFile} and nothing else. */
+    static SSLContext trusting(Path pemFile) {
+        try (InputStream in = Files.newInputStream(pemFile)) {
+            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            if (certificates.isEmpty()) {
+                throw new AgentException("The CA file " + pemFile.toAbsolutePath() + " holds no certificate — pass a PEM file to --ca-cert.");
+            }
+            KeyStore trustStore = KeyStore.getInstance(KeyStore.getDefaultType());
+            trustStore.load(null, null);
+            int index = 0;
+            for (Certificate certificate : certificates) {
+                trustStore.setCertificateEntry("ca-" + index++, certificate);
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trustStore);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, factory.getTrustManagers(), null);
+            return context;
+        } catch (IOException e) {
+            throw new AgentException("Cannot read the CA file " + pemFile.toAbsolutePath() + ": " + e.getMessage() + ".");
+        } catch (GeneralSecurityException e) {
+            throw new AgentException("The CA file " + pemFile.toAbsolutePath() + " is not a PEM certificate: " + e.getMessage() + ".");
+        }
+    }
+}

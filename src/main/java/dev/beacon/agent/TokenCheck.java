@@ -1,0 +1,19 @@
+package dev.beacon.agent;
+
+/**
+ * What the server said about the saved robot token when {@code beacon agent status} asked
+ * ({@code GET /api/agent/me}). Immutable and thread-safe.
+ */
+public sealed interface TokenCheck {
+    /** 200: the token is valid; {@code robotId} and {@code name} are what the server has on record. */
+    record Accepted(String robotId, String name, String status) implements TokenCheck {
+    }
+
+    /** 401/403: the token is revoked or the robot removed; {@code code} is the problem code, if any. */
+    record Refused(int httpStatus, String code) implements TokenCheck {
+    }
+
+    /** No usable answer: unreachable, TLS failure, or an unexpected status; {@code line} says which. */
+    record Unknown(String line) implements TokenCheck {
+    }
+}

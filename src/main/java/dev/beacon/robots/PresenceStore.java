@@ -1,0 +1,124 @@
+package dev.beacon.robots;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.store.Database;
+import dev.beacon.store.Ids;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SQL for presence: which session speaks for a robot, its connection history, and coalesced
+ * {@code last_seen_at}. Every status change is guarded by the session id, so a stale session can never
+ * overwrite the state a newer one set. Thread-safe.
+ */
+public final class PresenceStore {
+    private final Database db;
+    private final Ids ids;
+    private final ObjectMapper json;
+
+    public PresenceStore(Database db, Ids ids, ObjectMapper json) {
+        this.db = db;
+        this.ids = ids;
+        this.json = json;
+    }
+
+    /** What an agent's {@code hello} says about the machine. */
+    public record Hello(String hostname, String os, String arch, String agentVersion, List<String> capabilities,
+                        Map<String, String> labels) {
+    }
+
+    /** Marks the robot online under {@code sessionId} and opens a connection-history row. */
+    public void connected(String robotId, String sessionId, String ip, Hello hello, Instant now) {
+        db.transaction(handle -> {
+            handle.createUpdate("""
+                            UPDATE robots SET status = 'online', session_id = :session, last_seen_at = :now, ip = :ip,
+                                   hostname = COALESCE(:hostname, hostname), os = COALESCE(:os, os), arch = COALESCE(:arch, arch),
+                                   agent_version = COALESCE(:version, agent_version), capabilities = :capabilities, labels = :labels
+                            WHERE id = :id AND removed_at IS NULL""")
+                    .bind("id", robotId).bind("session", sessionId).bind("now", now.toEpochMilli()).bind("ip", ip)
+                    .bind("hostname", hello.hostname()).bind("os", hello.os()).bind("arch", hello.arch())
+                    .bind("version", hello.agentVersion()).bind("capabilities", write(hello.capabilities()))
+                    .bind("labels", write(hello.labels()))
+                    .execute();
+            handle.createUpdate("""
+                            INSERT INTO robot_connections (id, robot_id, session_id, ip, agent_version, connected_at)
+                            VALUES (:id, :robot, :session, :ip, :version, :now)""")
+                    .bind("id", ids.next("con")).bind("robot", robotId).bind("session", sessionId).bind("ip", ip)
+                    .bind("version", hello.agentVersion()).bind("now", now.toEpochMilli())
+                    .execute();
+            return null;
+        });
+    }
+
+    /**
+     * Marks the robot offline if {@code sessionId} still speaks for it, and closes that session's history
+     * row either way. Returns whether the robot's status changed.
+     */
+    public boolean disconnected(String robotId, String sessionId, String reason, Instant now) {
+        return db.transaction(handle -> {
+            handle.createUpdate("""
+                            UPDATE robot_connections SET disconnected_at = :now, reason = :reason
+                            WHERE robot_id = :robot AND session_id = :session AND disconnected_at IS NULL""")
+                    .bind("now", now.toEpochMilli()).bind("reason", reason).bind("robot", robotId).bind("session", sessionId)
+                    .execute();
+            return handle.createUpdate("""
+                            UPDATE robots SET status = 'offline', session_id = NULL, last_seen_at = :now
+                            WHERE id = :robot AND session_id = :session""")
+                    .bind("now", now.toEpochMilli()).bind("robot", robotId).bind("session", sessionId)
+                    .execute() == 1;
+        });
+    }
+
+    /** Writes the newest heartbeat time of many robots in one transaction (the coalesced presence write). */
+    public void touch(Map<String, Long> lastSeenByRobot) {
+        if (lastSeenByRobot.isEmpty()) {
+            return;
+        }
+        db.transaction(handle -> {
+            var batch = handle.prepareBatch("UPDATE robots SET last_seen_at = :at WHERE id = :id AND (last_seen_at IS NULL OR last_seen_at < :at)");
+            lastSeenByRobot.forEach((id, at) -> batch.bind("id", id).bind("at", at).add());
+            batch.execute();
+            return null;
+        });
+    }
+
+    /**
+     * At server start, no session can be live yet: robots a crashed or stopped server left online are
+     * marked offline and their open history rows closed.
+     */
+    public int resetAll(Instant now) {
+        return db.transaction(handle -> {
+            handle.createUpdate("UPDATE robot_connections SET disconnected_at = :now, reason = 'server_restart' WHERE disconnected_at IS NULL")
+                    .bind("now", now.toEpochMilli()).execute();
+            return handle.createUpdate("UPDATE robots SET status = 'offline', session_id = NULL WHERE session_id IS NOT NULL OR status <> 'offline'")
+                    .execute();
+        });
+    }
+
+    /** One connection of a robot, for its detail view. */
+    public record Connection(String sessionId, String ip, String agentVersion, Instant connectedAt, Instant disconnectedAt,
+                             String reason) {
+    }
+
+    /** The robot's most recent connections, newest first. */
+    public List<Connection> history(String robotId, int limit) {
+        return db.read(handle -> handle.createQuery("""
+                        SELECT session_id, ip, agent_version, connected_at, disconnected_at, reason FROM robot_connections
+                        WHERE robot_id = :robot ORDER BY id DESC LIMIT :limit""")
+                .bind("robot", robotId).bind("limit", limit)
+                .map((rs, ctx) -> new Connection(rs.getString("session_id"), rs.getString("ip"), rs.getString("agent_version"),
+                        dev.beacon.store.Rows.instant(rs, "connected_at"), dev.beacon.store.Rows.instant(rs, "disconnected_at"),
+                        rs.getString("reason")))
+                .list());
+    }
+
+    private String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("lists and maps of strings always serialize", e);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.beacon.robots;
+
+import dev.beacon.audit.Actor;
+import dev.beacon.audit.AuditLog;
+import dev.beacon.store.Database;
+import dev.beacon.web.ApiError;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+/** The rules of the machine registry: removing, pausing and re-keying robots. Thread-safe. */
+public final class RobotService {
+    private final Database db;
+    private final RobotStore robots;
+    private final AuditLog audit;
+    private final LiveConnections connections;
+    private final Clock clock;
+
+    public RobotService(Database db, RobotStore robots, AuditLog audit, LiveConnections connections, Clock clock) {
+        this.db = db;
+        this.robots = robots;
+        this.audit = audit;
+        this.connections = connections;
+        this.clock = clock;
+    }
+
+    /** A robot of the organization that is not removed, or 404. */
+    public Robot get(String orgId, String robotId) {
+        return robots.byId(orgId, robotId).filter(robot -> robot.removedAt() == null).orElseThrow(() -> ApiError.notFound("robot"));
+    }
+
+    /** Unregisters the robot: its tokens are revoked, its socket closed with {@code bye: removed}, its history kept. */
+    public void remove(String orgId, String robotId, Actor actor) {
+        Instant now = clock.instant();
+        boolean removed = db.transaction(handle -> {
+            boolean changed = robots.remove(handle, orgId, robotId, now);
+            if (changed) {
+                audit.append(handle, new AuditLog.Entry(orgId, actor, "robot.removed", "robot", robotId, null));
+            }
+            return changed;
+        });
+        if (!removed) {
+            throw ApiError.notFound("robot");
+        }
+        connections.disconnect(List.of(robotId), "removed");
+    }
+
+    /** Revokes the robot's tokens (it stays registered) and closes its socket with {@code bye: revoked}. */
+    public Robot revokeToken(String orgId, String robotId, Actor actor) {
+        get(orgId, robotId);
+        Instant now = clock.instant();
+        db.transaction(handle -> {
+            robots.revokeTokens(handle, robotId, now);
+            audit.append(handle, new AuditLog.Entry(orgId, actor, "robot.token_revoked", "robot", robotId, null));
+            return null;
+        });
+        connections.disconnect(List.of(robotId), "revoked");
+        return get(orgId, robotId);
+    }
+
+    /** Sends the connected agent a new token; 409 when the robot is not connected (the agent must save it). */
+    public void rotateToken(String orgId, String robotId, Actor actor) {
+        get(orgId, robotId);
+        if (!connections.requestTokenRotation(robotId)) {
+            throw new ApiError(409, "robot_offline", "The robot is not connected; token rotation needs its agent online to save the new token.");
+        }
+        audit.append(new AuditLog.Entry(orgId, actor, "robot.token_rotation_requested", "robot", robotId, null));
+    }
+
+    /** Pauses (expected offline or maintenance: no jobs) or resumes the robot. */
+    public Robot setPaused(String orgId, String robotId, boolean paused, Actor actor) {
+        if (!robots.setPaused(orgId, robotId, paused ? clock.instant() : null)) {
+            throw ApiError.notFound("robot");
+        }
+        audit.append(new AuditLog.Entry(orgId, actor, paused ? "robot.paused" : "robot.resumed", "robot", robotId, null));
+        return get(orgId, robotId);
+    }
+}

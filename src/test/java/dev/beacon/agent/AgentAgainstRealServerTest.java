@@ -1,0 +1,136 @@
+package dev.beacon.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.testing.Backend;
+import dev.beacon.testing.TestServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent against the real Beacon server (SQLite): enrollment, the socket, rotation and removal end to end. */
+class AgentAgainstRealServerTest {
+    @TempDir
+    Path tmp;
+    TestServer server;
+    Path config;
+    AgentConnection agent;
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start(Backend.SQLITE);
+        config = tmp.resolve("agent.toml");
+    }
+
+    @AfterEach
+    void stop() {
+        if (agent != null) {
+            agent.stop();
+        }
+        server.close();
+    }
+
+    JsonNode createKey() {
+        return server.enrollmentKey(5);
+    }
+
+    AgentConfig enroll(String key, String name) {
+        AgentCli.Result result = AgentCli.withStdin(key + "\n", "enroll", "--server", server.baseUrl(), "--name", name,
+                "--config", config.toString(), "--no-start");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        return AgentConfigFile.at(config).read().orElseThrow();
+    }
+
+    boolean online(String robotId) {
+        for (JsonNode robot : server.get("/api/robots?status=online", server.adminKey()).json().path("items")) {
+            if (robot.path("id").asText().equals(robotId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void an_enrolled_agent_connects_shows_online_and_status_says_accepted() throws Exception {
+        AgentConfig saved = enroll(createKey().path("key_value").asText(), "real-bot-1");
+
+        agent = AgentConnection.start(saved, AgentConfigFile.at(config), AgentConnectionTest.FAST);
+
+        assertThat(agent.awaitConnected(Duration.ofSeconds(10))).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> online(saved.robotId()));
+        AgentCli.Result status = AgentCli.run("status", "--config", config.toString());
+        assertThat(status.out()).contains("Server says:  token accepted (robot " + saved.robotId());
+    }
+
+    @Test
+    void a_rotation_pushed_by_the_server_is_saved_and_the_old_token_stops_working() throws Exception {
+        AgentConfig saved = enroll(createKey().path("key_value").asText(), "real-bot-2");
+        agent = AgentConnection.start(saved, AgentConfigFile.at(config), AgentConnectionTest.FAST);
+        assertThat(agent.awaitConnected(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(server.post("/api/robots/" + saved.robotId() + "/rotate-token", "{}", server.adminKey()).status()).isEqualTo(202);
+
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                !AgentConfigFile.at(config).read().orElseThrow().robotToken().equals(saved.robotToken()));
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                server.send(server.request("/api/agent/me", null).header("Authorization", "Bearer " + saved.robotToken())).status() == 401);
+        assertThat(AgentCli.run("status", "--config", config.toString()).out()).contains("token accepted");
+    }
+
+    @Test
+    void rotate_token_from_the_command_line_replaces_the_saved_token() {
+        AgentConfig saved = enroll(createKey().path("key_value").asText(), "real-bot-3");
+
+        AgentCli.Result result = AgentCli.run("rotate-token", "--config", config.toString());
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(AgentConfigFile.at(config).read().orElseThrow().robotToken()).isNotEqualTo(saved.robotToken());
+        assertThat(AgentCli.run("status", "--config", config.toString()).out()).contains("token accepted");
+    }
+
+    @Test
+    void removing_the_robot_stops_the_agent_with_exit_code_3() throws Exception {
+        AgentConfig saved = enroll(createKey().path("key_value").asText(), "real-bot-4");
+        agent = AgentConnection.start(saved, AgentConfigFile.at(config), AgentConnectionTest.FAST);
+        assertThat(agent.awaitConnected(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(server.delete("/api/robots/" + saved.robotId(), server.adminKey()).status()).isEqualTo(204);
+
+        assertThat(agent.awaitExit(Duration.ofSeconds(10))).hasValue(3);
+        assertThat(agent.exitMessage()).contains("removed");
+    }
+
+    @Test
+    void a_revoked_enrollment_key_is_named_as_revoked() {
+        JsonNode key = createKey();
+        server.post("/api/enrollment-keys/" + key.path("id").asText() + "/revoke", "{}", server.adminKey());
+
+        AgentCli.Result result = AgentCli.withStdin(key.path("key_value").asText() + "\n", "enroll", "--server",
+                server.baseUrl(), "--config", config.toString(), "--no-start");
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).isEqualTo("✗ This enrollment key was revoked — create a new one in API Management.\n");
+    }
+
+    @Test
+    void a_taken_name_is_refused_and_replace_takes_over_the_offline_robot() {
+        String key = createKey().path("key_value").asText();
+        AgentConfig first = enroll(key, "real-bot-5");
+        config = tmp.resolve("second.toml");
+
+        AgentCli.Result taken = AgentCli.withStdin(key + "\n", "enroll", "--server", server.baseUrl(), "--name", "real-bot-5",
+                "--config", config.toString(), "--no-start");
+        AgentCli.Result replaced = AgentCli.withStdin(key + "\n", "enroll", "--server", server.baseUrl(), "--name", "real-bot-5",
+                "--config", config.toString(), "--no-start", "--replace");
+
+        assertThat(taken.exitCode()).isEqualTo(1);
+        assertThat(taken.err()).contains("--replace");
+        assertThat(replaced.exitCode()).as(replaced.err()).isZero();
+        assertThat(AgentConfigFile.at(config).read().orElseThrow().robotId()).isEqualTo(first.robotId());
+    }
+}

@@ -1,0 +1,151 @@
+package dev.beacon.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.beacon.tokens.TokenFormat;
+import dev.beacon.tokens.TokenKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentConfigFileTest {
+    @TempDir
+    Path tmp;
+
+    static AgentConfig enrolled(String token) {
+        Map<String, HandlerConfig> handlers = new LinkedHashMap<>();
+        handlers.put("backup", new HandlerConfig(List.of("/usr/local/bin/backup.sh", "--fast"), 600));
+        handlers.put("report", new HandlerConfig(List.of("/opt/report", "a \"quoted\" arg", "tab\there"), null));
+        return new AgentConfig("http://127.0.0.1:8080", "r_1", token, "bot-1", "default", "warehouse-a", "dock-2",
+                "ws://127.0.0.1:8080/api/agent/ws", null, Map.of("zone", "a"), handlers);
+    }
+
+    @Test
+    void saves_the_config_with_mode_0600_in_a_0700_directory() throws Exception {
+        AgentConfigFile file = AgentConfigFile.at(tmp.resolve("new/roboflare/agent.toml"));
+
+        file.write(enrolled(TokenFormat.generate(TokenKind.ROBOT).value()));
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.path()))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.path().getParent()))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("new")))).isEqualTo("rwx------");
+    }
+
+    @Test
+    void round_trips_every_field_including_the_handler_tables() {
+        AgentConfigFile file = AgentConfigFile.at(tmp.resolve("agent.toml"));
+        AgentConfig config = enrolled(TokenFormat.generate(TokenKind.ROBOT).value());
+
+        file.write(config);
+
+        assertThat(file.read()).contains(config);
+    }
+
+    @Test
+    void writes_handlers_as_toml_tables_people_can_edit() throws Exception {
+        AgentConfigFile file = AgentConfigFile.at(tmp.resolve("agent.toml"));
+
+        file.write(enrolled(TokenFormat.generate(TokenKind.ROBOT).value()));
+
+        String text = Files.readString(file.path());
+        assertThat(text).contains("[handlers.backup]\ncommand = [\"/usr/local/bin/backup.sh\", \"--fast\"]\ntimeout_s = 600\n");
+        assertThat(text).contains("[labels]\nzone = \"a\"");
+        assertThat(text).startsWith("# ");
+    }
+
+    @Test
+    void reads_the_handler_tables_the_spec_shows() throws Exception {
+        Path path = tmp.resolve("agent.toml");
+        Files.writeString(path, """
+                server = "https://beacon.example.com"
+                name = "bot-9"
+
+                [handlers.backup]
+                command = ["/usr/local/bin/backup.sh", "--fast"]
+                timeout_s = 600
+                """);
+
+        AgentConfig config = AgentConfigFile.at(path).read().orElseThrow();
+
+        assertThat(config.handlers()).containsEntry("backup", new HandlerConfig(List.of("/usr/local/bin/backup.sh", "--fast"), 600));
+        assertThat(config.enrolled()).isFalse();
+    }
+
+    @Test
+    void keeps_keys_it_does_not_know_when_rewriting() throws Exception {
+        Path path = tmp.resolve("agent.toml");
+        Files.writeString(path, """
+                server = "http://old"
+                log_level = "debug"
+
+                [proxy]
+                url = "http://proxy:3128"
+                """);
+        AgentConfigFile file = AgentConfigFile.at(path);
+
+        file.write(enrolled(TokenFormat.generate(TokenKind.ROBOT).value()));
+
+        String text = Files.readString(path);
+        assertThat(text).contains("log_level = \"debug\"").contains("[proxy]\nurl = \"http://proxy:3128\"");
+        assertThat(text).contains("server = \"http://127.0.0.1:8080\"").doesNotContain("http://old");
+    }
+
+    @Test
+    void replaces_the_file_by_renaming_a_new_one_over_it_and_leaves_no_temp_file() throws Exception {
+        AgentConfigFile file = AgentConfigFile.at(tmp.resolve("agent.toml"));
+        file.write(enrolled(TokenFormat.generate(TokenKind.ROBOT).value()));
+        Object inodeBefore = Files.getAttribute(file.path(), "unix:ino");
+        String newToken = TokenFormat.generate(TokenKind.ROBOT).value();
+
+        file.write(enrolled(newToken));
+
+        // A new inode proves the old file was replaced by rename, never truncated and rewritten in place.
+        assertThat(Files.getAttribute(file.path(), "unix:ino")).isNotEqualTo(inodeBefore);
+        assertThat(file.read().orElseThrow().robotToken()).isEqualTo(newToken);
+        try (var files = Files.list(tmp)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("agent.toml");
+        }
+    }
+
+    @Test
+    void an_unparseable_file_is_reported_in_one_line_naming_it() throws Exception {
+        Path path = tmp.resolve("agent.toml");
+        Files.writeString(path, "server = \n[[[");
+
+        assertThatThrownBy(() -> AgentConfigFile.at(path).read())
+                .isInstanceOf(AgentException.class)
+                .hasMessageStartingWith("Cannot parse " + path)
+                .hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void a_missing_file_reads_as_empty() {
+        assertThat(AgentConfigFile.at(tmp.resolve("absent.toml")).read()).isEmpty();
+    }
+
+    @Test
+    void config_option_wins_over_xdg_config_home_which_wins_over_home() {
+        Path home = tmp.resolve("home");
+        Map<String, String> env = Map.of("XDG_CONFIG_HOME", tmp.resolve("xdg").toString());
+
+        assertThat(new AgentConfigFile(tmp.resolve("explicit.toml"), env, home).path()).isEqualTo(tmp.resolve("explicit.toml"));
+        assertThat(new AgentConfigFile(null, env, home).path()).isEqualTo(tmp.resolve("xdg/roboflare/agent.toml"));
+        assertThat(new AgentConfigFile(null, Map.of(), home).path()).isEqualTo(home.resolve(".config/roboflare/agent.toml"));
+        assertThat(new AgentConfigFile(null, Map.of("XDG_CONFIG_HOME", "relative/dir"), home).path())
+                .as("a relative XDG_CONFIG_HOME is invalid and ignored")
+                .isEqualTo(home.resolve(".config/roboflare/agent.toml"));
+    }
+
+    @Test
+    void to_string_shows_only_a_masked_prefix_of_the_token() {
+        String token = TokenFormat.generate(TokenKind.ROBOT).value();
+
+        assertThat(enrolled(token).toString()).doesNotContain(token).contains(TokenFormat.mask(token));
+    }
+}

@@ -1,0 +1,59 @@
+package dev.beacon.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.beacon.Main;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs {@code beacon agent run} as a separate process, to test what only a real process has: signals. */
+class AgentProcessTest {
+    @TempDir
+    Path tmp;
+    FakeBeaconServer server;
+
+    @BeforeEach
+    void start() {
+        server = FakeBeaconServer.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    static Process agentProcess(String... args) throws IOException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", classpath,
+                Main.class.getName(), "agent"));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    @Test
+    void sigterm_closes_the_socket_with_status_1000_before_the_process_exits() throws Exception {
+        Path config = tmp.resolve("agent.toml");
+        AgentConfigFile.at(config).write(new AgentConfig(server.baseUrl(), server.robotId(), server.robotToken(), "bot-1",
+                "default", "a", "b", server.websocketUrl(), null, Map.of(), Map.of()));
+        Process agent = agentProcess("run", "--config", config.toString());
+        try {
+            server.await("hello", Duration.ofSeconds(30));
+
+            agent.destroy(); // SIGTERM
+
+            assertThat(server.awaitClose(Duration.ofSeconds(10)).status()).isEqualTo(1000);
+            assertThat(agent.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            agent.destroyForcibly();
+        }
+    }
+}
