@@ -172,8 +172,8 @@ public final class EnrollmentService {
 
     private Claim attempt(ClaimRequest request) {
         if (TokenFormat.parse(TokenKind.ENROLLMENT, request.enrollmentKey()) instanceof TokenFormat.Parsed.Malformed malformed) {
-            return new Claim.Refused(Refusal.MALFORMED, "This enrollment key " + malformed.reason()
-                    + ": it looks truncated or mistyped — copy the full key from API Management.");
+            return new Claim.Refused(Refusal.MALFORMED, "This enrollment key looks truncated or mistyped: " + malformed.reason()
+                    + " — copy the full key from API Management.");
         }
         Secret secret = new Secret(TokenKind.ENROLLMENT, request.enrollmentKey().strip());
         EnrollmentKey key = keys.byHash(secret.hash()).orElse(null);

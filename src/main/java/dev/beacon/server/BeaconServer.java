@@ -126,6 +126,7 @@ public final class BeaconServer implements AutoCloseable {
             javalin.startup.showOldJavalinVersionWarning = false;
             javalin.concurrency.useVirtualThreads = true;
             javalin.http.maxRequestSize = BodyLimit.MAX_BODY_BYTES;
+            javalin.http.prefer405over404 = true;
             javalin.jsonMapper(new JavalinJackson(json, false));
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();

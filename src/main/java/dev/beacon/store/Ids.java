@@ -5,7 +5,7 @@ import java.time.Clock;
 import java.util.HexFormat;
 
 /**
- * Mints opaque object ids such as {@code rob_0193b1f0c2a4_9f3e1c2b7d}: a type tag, the creation time in
+ * Mints opaque object ids such as {@code rob_0193b1f0c2a49f3e1c2b7d}: a type tag, the creation time in
  * milliseconds as 12 hex digits, and 40 random bits. Ids therefore sort by creation time, which is what
  * cursor paging relies on. Thread-safe.
  */

@@ -21,7 +21,7 @@ public final class Problems {
     /** Installs the exception and error handlers on a Javalin config; called once while wiring. */
     public static void install(JavalinConfig config, ObjectMapper json) {
         config.routes.exception(ApiError.class, (error, ctx) -> write(ctx, json, error));
-        config.routes.exception(HttpResponseException.class, (error, ctx) -> write(ctx, json, fromHttp(error.getStatus(), error.getMessage())));
+        config.routes.exception(HttpResponseException.class, (error, ctx) -> write(ctx, json, fromHttp(ctx, error.getStatus(), error.getMessage())));
         config.routes.exception(Exception.class, (error, ctx) -> {
             String incident = Long.toHexString(Double.doubleToLongBits(Math.random()));
             log.error("unexpected error handling {} {} (incident {})", ctx.method(), ctx.path(), incident, error);
@@ -45,11 +45,11 @@ public final class Problems {
         return type != null && type.startsWith("application/problem+json");
     }
 
-    static ApiError fromHttp(int status, String message) {
+    static ApiError fromHttp(Context ctx, int status, String message) {
         return switch (status) {
             case 413 -> new ApiError(413, "payload_too_large", "The request body is too large; the limit is " + BodyLimit.MAX_BODY_BYTES / 1024 + " KiB.");
-            case 404 -> new ApiError(404, "not_found", "Not found.");
-            case 405 -> new ApiError(405, "method_not_allowed", "Method not allowed.");
+            case 404 -> new ApiError(404, "not_found", "There is no " + ctx.method() + " " + ctx.path() + " endpoint.");
+            case 405 -> new ApiError(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path() + ".");
             case 401 -> ApiError.unauthorized(message);
             case 403 -> ApiError.forbidden(message);
             default -> new ApiError(status, status >= 500 ? "internal_error" : "bad_request", message == null ? "Bad request." : message);
@@ -71,7 +71,7 @@ public final class Problems {
             ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
         }
         ctx.status(error.status());
-        ctx.contentType("application/problem+json");
+        ctx.contentType("application/problem+json; charset=utf-8");
         ctx.result(body.toString());
     }
 

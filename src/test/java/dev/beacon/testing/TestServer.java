@@ -29,15 +29,39 @@ public final class TestServer implements AutoCloseable {
     private final String databaseUrl;
     private final ServerConfig config;
     private BeaconServer server;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final String adminKey;
 
     private TestServer(Path dataDir, String databaseUrl, ServerConfig config) {
         this.dataDir = dataDir;
         this.databaseUrl = databaseUrl;
         this.config = config;
+        this.http = httpClient(config.tlsCert());
         this.server = BeaconServer.start(config);
         this.adminKey = createApiKey("test-admin", "admin");
+    }
+
+    /** A client that trusts the server's own certificate when it serves TLS. */
+    private static HttpClient httpClient(Path tlsCert) {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tlsCert != null) {
+            try (var in = Files.newInputStream(tlsCert)) {
+                java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+                trust.load(null, null);
+                int i = 0;
+                for (var cert : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trust.setCertificateEntry("cert-" + i++, cert);
+                }
+                var trustManagers = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                trustManagers.init(trust);
+                javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+                ssl.init(null, trustManagers.getTrustManagers(), null);
+                builder.sslContext(ssl);
+            } catch (IOException | java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("cannot trust " + tlsCert, e);
+            }
+        }
+        return builder.build();
     }
 
     public static TestServer start(Backend backend) {
@@ -105,6 +129,17 @@ public final class TestServer implements AutoCloseable {
 
     /** The output of one in-process CLI run. */
     public record CliResult(int exitCode, String out, String err) {
+    }
+
+    /** Runs a {@code beacon} command in this JVM with {@code stdin} as its standard input. */
+    public static synchronized CliResult runCliWithStdin(String stdin, String... args) {
+        java.io.InputStream original = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            return runCli(args);
+        } finally {
+            System.setIn(original);
+        }
     }
 
     /** Runs a {@code beacon} command in this JVM, capturing what it prints. */
