@@ -3,6 +3,8 @@ package dev.beacon.audit;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
 import dev.beacon.store.Rows;
+import dev.beacon.store.Sql;
+import java.sql.Connection;
 import java.time.Clock;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
@@ -25,14 +27,16 @@ public final class AuditLog {
 
     /** Appends {@code entry} within the caller's transaction, so the event and the change commit together. */
     public void append(Handle handle, Entry entry) {
-        handle.createUpdate("""
+        append(handle.getConnection(), entry);
+    }
+
+    /** Appends {@code entry} on the caller's JDBC connection (and so within its transaction). */
+    public void append(Connection connection, Entry entry) {
+        Sql.update(connection, """
                         INSERT INTO audit_events (id, org_id, actor_type, actor_id, action, target_type, target_id, ip, detail, created_at)
-                        VALUES (:id, :org, :actorType, :actorId, :action, :targetType, :targetId, :ip, :detail, :at)""")
-                .bind("id", ids.next("aud")).bind("org", entry.orgId())
-                .bind("actorType", entry.actor().type()).bind("actorId", entry.actor().id()).bind("action", entry.action())
-                .bind("targetType", entry.targetType()).bind("targetId", entry.targetId())
-                .bind("ip", entry.actor().ip()).bind("detail", entry.detail()).bind("at", clock.millis())
-                .execute();
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                ids.next("aud"), entry.orgId(), entry.actor().type(), entry.actor().id(), entry.action(),
+                entry.targetType(), entry.targetId(), entry.actor().ip(), entry.detail(), clock.millis());
     }
 
     /** Appends {@code entry} in a transaction of its own. */

@@ -22,7 +22,8 @@ public final class EnrollmentRoutes {
     private final ObjectMapper json;
     private final Clock clock;
     private final IntSupplier heartbeatIntervalSeconds;
-    private final String publicUrl;
+    /** The agents' WebSocket URL when {@code --public-url} fixes it; otherwise derived from each request. */
+    private final String publicWebsocketUrl;
     private final MeterRegistry metrics;
 
     public EnrollmentRoutes(EnrollmentService service, Auth auth, ObjectMapper json, Clock clock,
@@ -32,7 +33,8 @@ public final class EnrollmentRoutes {
         this.json = json;
         this.clock = clock;
         this.heartbeatIntervalSeconds = heartbeatIntervalSeconds;
-        this.publicUrl = publicUrl;
+        this.publicWebsocketUrl = publicUrl == null || publicUrl.isBlank() ? null
+                : publicUrl.strip().replaceFirst("^http", "ws").replaceAll("/+$", "") + "/api/agent/ws";
         this.metrics = metrics;
     }
 
@@ -109,16 +111,17 @@ public final class EnrollmentRoutes {
                 .increment();
         switch (claim) {
             case Claim.Enrolled enrolled -> ctx.status(201).json(new Enrolled(enrolled.robotId(), enrolled.token().value(),
-                    enrolled.organization().name(), enrolled.site().name(), enrolled.fleet().name(),
-                    enrolled.organization().id(), enrolled.site().id(), enrolled.fleet().id(),
+                    enrolled.orgName(), enrolled.siteName(), enrolled.fleetName(), enrolled.orgId(), enrolled.siteId(), enrolled.fleetId(),
                     heartbeatIntervalSeconds.getAsInt(), websocketUrl(ctx), enrolled.replaced()));
             case Claim.Refused refused -> throw new ApiError(refused.reason().status(), refused.reason().code(), refused.detail());
         }
     }
 
     private String websocketUrl(Context ctx) {
-        String base = publicUrl != null ? publicUrl : ctx.scheme() + "://" + ctx.host();
-        return base.replaceFirst("^http", "ws").replaceAll("/+$", "") + "/api/agent/ws";
+        if (publicWebsocketUrl != null) {
+            return publicWebsocketUrl;
+        }
+        return ("https".equals(ctx.scheme()) ? "wss://" : "ws://") + ctx.host() + "/api/agent/ws";
     }
 
     private KeyView view(EnrollmentKey key, boolean withValue) {

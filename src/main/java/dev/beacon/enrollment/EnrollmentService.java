@@ -4,10 +4,8 @@ import dev.beacon.audit.Actor;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.orgs.Fleet;
 import dev.beacon.orgs.OrgStore;
-import dev.beacon.orgs.Organization;
 import dev.beacon.orgs.Site;
 import dev.beacon.robots.Registration;
-import dev.beacon.robots.Robot;
 import dev.beacon.robots.RobotStore;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
@@ -119,7 +117,7 @@ public final class EnrollmentService {
             boolean revokedNow = keys.revoke(handle, id, now);
             List<String> robotIds = cascade ? robots.idsEnrolledWith(handle, id) : List.of();
             for (String robotId : robotIds) {
-                robots.revokeTokens(handle, robotId, now);
+                robots.revokeTokens(handle.getConnection(), robotId, now);
             }
             if (revokedNow || !robotIds.isEmpty()) {
                 audit.append(handle, new AuditLog.Entry(orgId, actor, "enrollment_key.revoked", "enrollment_key", id,
@@ -176,10 +174,11 @@ public final class EnrollmentService {
                     + " — copy the full key from API Management.");
         }
         Secret secret = new Secret(TokenKind.ENROLLMENT, request.enrollmentKey().strip());
-        EnrollmentKey key = keys.byHash(secret.hash()).orElse(null);
-        if (key == null) {
+        EnrollmentStore.ClaimTarget target = keys.claimTarget(secret.hash()).orElse(null);
+        if (target == null) {
             return new Claim.Refused(Refusal.UNKNOWN, "This enrollment key is not known to this server. Check the server URL, or create a key in API Management.");
         }
+        EnrollmentKey key = target.key();
         Instant now = clock.instant();
         Claim.Refused spent = refusalFor(key, now);
         if (spent != null) {
@@ -190,35 +189,32 @@ public final class EnrollmentService {
             return new Claim.Refused(Refusal.SOURCE_NOT_ALLOWED, "This enrollment key only works from " + String.join(", ", key.allowedCidrs())
                     + "; this machine connects from " + ip + ".");
         }
-        Organization org = orgs.organization(key.orgId()).orElseThrow();
-        Site site = orgs.site(key.orgId(), key.siteId()).orElseThrow();
-        Fleet fleet = orgs.fleet(key.orgId(), key.fleetId()).orElseThrow();
         try {
-            return db.transaction(handle -> {
-                if (!keys.takeUse(handle, key.id(), now)) {
-                    EnrollmentKey current = keys.byId(handle, key.orgId(), key.id()).orElseThrow();
-                    Claim.Refused refused = refusalFor(current, now);
+            // Plain JDBC: this transaction is the enrollment hot path (see docs/performance.md).
+            return db.transactionJdbc(connection -> {
+                if (!keys.takeUse(connection, key.id(), now)) {
+                    Claim.Refused refused = refusalFor(keys.current(connection, key.id()), now);
                     throw new Rollback(refused.reason(), refused.detail());
                 }
                 Registration registration = request.registration();
-                Robot holder = robots.liveByName(handle, key.orgId(), registration.name()).orElse(null);
+                RobotStore.NameHolder holder = robots.liveByName(connection, key.orgId(), registration.name()).orElse(null);
                 String robotId;
-                boolean replaced = holder != null;
                 if (holder == null) {
                     robotId = ids.next("rob");
-                    robots.insert(handle, robotId, key.orgId(), key.siteId(), key.fleetId(), key.id(), registration, now);
+                    robots.insert(connection, robotId, key.orgId(), key.siteId(), key.fleetId(), key.id(), registration, now);
                 } else {
                     checkReplaceable(holder, key, request.replace());
                     robotId = holder.id();
-                    robots.revokeTokens(handle, robotId, now);
-                    robots.reenroll(handle, robotId, key.id(), registration, now);
+                    robots.revokeTokens(connection, robotId, now);
+                    robots.reenroll(connection, robotId, key.id(), registration, now);
                 }
                 Secret token = TokenFormat.generate(TokenKind.ROBOT);
-                robots.insertToken(handle, ids.next("rtk"), robotId, token, now);
-                audit.append(handle, new AuditLog.Entry(key.orgId(), new Actor("anonymous", null, ip),
-                        replaced ? "robot.reenrolled" : "robot.enrolled", "robot", robotId,
+                robots.insertToken(connection, ids.next("rtk"), robotId, token, now);
+                audit.append(connection, new AuditLog.Entry(key.orgId(), new Actor("anonymous", null, ip),
+                        holder != null ? "robot.reenrolled" : "robot.enrolled", "robot", robotId,
                         "name=" + registration.name() + " key=" + key.id() + " prefix=" + key.keyPrefix()));
-                return new Claim.Enrolled(robotId, token, org, site, fleet, replaced);
+                return new Claim.Enrolled(robotId, token, key.orgId(), target.orgName(), key.siteId(), target.siteName(),
+                        key.fleetId(), target.fleetName(), holder != null);
             });
         } catch (Rollback rollback) {
             return rollback.refused;
@@ -231,7 +227,7 @@ public final class EnrollmentService {
         }
     }
 
-    private static void checkReplaceable(Robot holder, EnrollmentKey key, boolean replace) {
+    private static void checkReplaceable(RobotStore.NameHolder holder, EnrollmentKey key, boolean replace) {
         if (!replace) {
             Claim.Refused taken = nameTaken(holder.name());
             throw new Rollback(taken.reason(), taken.detail());

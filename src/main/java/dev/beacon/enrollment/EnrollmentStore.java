@@ -2,6 +2,8 @@ package dev.beacon.enrollment;
 
 import dev.beacon.store.Database;
 import dev.beacon.store.Rows;
+import dev.beacon.store.Sql;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -31,6 +33,23 @@ final class EnrollmentStore {
                 .execute();
     }
 
+    /** A key found for a claim, with the names of its organization, site and fleet for the answer. */
+    record ClaimTarget(EnrollmentKey key, String orgName, String siteName, String fleetName) {
+    }
+
+    /** The key with this hash and the names the claim answers with, in one query (the claim's hot path). */
+    Optional<ClaimTarget> claimTarget(String keyHash) {
+        return Optional.ofNullable(db.readJdbc(connection -> Sql.first(connection, """
+                        SELECT k.*, o.name AS org_name, s.name AS site_name, f.name AS fleet_name
+                        FROM enrollment_keys k
+                        JOIN organizations o ON o.id = k.org_id
+                        JOIN sites s ON s.id = k.site_id
+                        JOIN fleets f ON f.id = k.fleet_id
+                        WHERE k.key_hash = ?""",
+                rs -> new ClaimTarget(key(rs), rs.getString("org_name"), rs.getString("site_name"), rs.getString("fleet_name")),
+                keyHash)));
+    }
+
     Optional<EnrollmentKey> byHash(String keyHash) {
         return db.read(handle -> handle.createQuery("SELECT * FROM enrollment_keys WHERE key_hash = :hash")
                 .bind("hash", keyHash).map((rs, ctx) -> key(rs)).findOne());
@@ -58,12 +77,16 @@ final class EnrollmentStore {
      * to commit and then re-checks the guard against the new {@code uses}; on SQLite writers are serialized.
      * Zero rows changed means the key was spent, revoked or expired in the meantime.
      */
-    boolean takeUse(Handle handle, String keyId, Instant now) {
-        return handle.createUpdate("""
+    boolean takeUse(Connection connection, String keyId, Instant now) {
+        return Sql.update(connection, """
                         UPDATE enrollment_keys SET uses = uses + 1
-                        WHERE id = :id AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now""")
-                .bind("id", keyId).bind("now", now.toEpochMilli())
-                .execute() == 1;
+                        WHERE id = ? AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?""",
+                keyId, now.toEpochMilli()) == 1;
+    }
+
+    /** The key as it is now, within the claim's transaction. */
+    EnrollmentKey current(Connection connection, String keyId) {
+        return Sql.first(connection, "SELECT * FROM enrollment_keys WHERE id = ?", EnrollmentStore::key, keyId);
     }
 
     /** Sets revoked_at once; false when it was already revoked. */

@@ -50,7 +50,7 @@ public final class RobotService {
         get(orgId, robotId);
         Instant now = clock.instant();
         db.transaction(handle -> {
-            robots.revokeTokens(handle, robotId, now);
+            robots.revokeTokens(handle.getConnection(), robotId, now);
             audit.append(handle, new AuditLog.Entry(orgId, actor, "robot.token_revoked", "robot", robotId, null));
             return null;
         });

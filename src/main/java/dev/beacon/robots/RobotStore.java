@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.store.Database;
 import dev.beacon.store.Rows;
+import dev.beacon.store.Sql;
+import java.sql.Connection;
 import dev.beacon.tokens.Secret;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -30,48 +32,40 @@ public final class RobotStore {
     }
 
     /** Inserts a new robot for an enrollment; within the claim's transaction. */
-    public void insert(Handle handle, String id, String orgId, String siteId, String fleetId, String enrollmentKeyId,
+    public void insert(Connection connection, String id, String orgId, String siteId, String fleetId, String enrollmentKeyId,
                        Registration registration, Instant now) {
-        handle.createUpdate("""
+        Sql.update(connection, """
                         INSERT INTO robots (id, org_id, site_id, fleet_id, name, enrollment_key_id, enrolled_at, status,
                                             ip, hostname, os, arch, agent_version, capabilities, labels)
-                        VALUES (:id, :org, :site, :fleet, :name, :key, :now, 'offline',
-                                :ip, :hostname, :os, :arch, :version, :capabilities, :labels)""")
-                .bind("id", id).bind("org", orgId).bind("site", siteId).bind("fleet", fleetId)
-                .bind("key", enrollmentKeyId).bind("now", now.toEpochMilli())
-                .bindMap(registrationColumns(registration))
-                .execute();
+                        VALUES (?, ?, ?, ?, ?, ?, ?, 'offline', ?, ?, ?, ?, ?, ?, ?)""",
+                id, orgId, siteId, fleetId, registration.name(), enrollmentKeyId, now.toEpochMilli(), registration.ip(),
+                registration.hostname(), registration.os(), registration.arch(), registration.agentVersion(),
+                write(registration.capabilities()), write(registration.labels()));
     }
 
     /** Re-keys an existing robot for {@code replace: true}: same id and history, new facts and key. */
-    public void reenroll(Handle handle, String robotId, String enrollmentKeyId, Registration registration, Instant now) {
-        handle.createUpdate("""
-                        UPDATE robots SET enrollment_key_id = :key, enrolled_at = :now, ip = :ip, hostname = :hostname,
-                               os = :os, arch = :arch, agent_version = :version, capabilities = :capabilities, labels = :labels
-                        WHERE id = :id""")
-                .bind("id", robotId).bind("key", enrollmentKeyId).bind("now", now.toEpochMilli())
-                .bindMap(registrationColumns(registration))
-                .execute();
-    }
-
-    private Map<String, Object> registrationColumns(Registration registration) {
-        java.util.HashMap<String, Object> columns = new java.util.HashMap<>();
-        columns.put("name", registration.name());
-        columns.put("ip", registration.ip());
-        columns.put("hostname", registration.hostname());
-        columns.put("os", registration.os());
-        columns.put("arch", registration.arch());
-        columns.put("version", registration.agentVersion());
-        columns.put("capabilities", write(registration.capabilities()));
-        columns.put("labels", write(registration.labels()));
-        return columns;
+    public void reenroll(Connection connection, String robotId, String enrollmentKeyId, Registration registration, Instant now) {
+        Sql.update(connection, """
+                        UPDATE robots SET enrollment_key_id = ?, enrolled_at = ?, ip = ?, hostname = ?, os = ?, arch = ?,
+                               agent_version = ?, capabilities = ?, labels = ?
+                        WHERE id = ?""",
+                enrollmentKeyId, now.toEpochMilli(), registration.ip(), registration.hostname(), registration.os(),
+                registration.arch(), registration.agentVersion(), write(registration.capabilities()), write(registration.labels()),
+                robotId);
     }
 
     /** The robot not removed that holds {@code name} in the organization, if any. */
-    public Optional<Robot> liveByName(Handle handle, String orgId, String name) {
-        return handle.createQuery("SELECT * FROM robots WHERE org_id = :org AND name = :name AND removed_at IS NULL")
-                .bind("org", orgId).bind("name", name)
-                .map((rs, ctx) -> robot(rs)).findOne();
+    public Optional<NameHolder> liveByName(Connection connection, String orgId, String name) {
+        return Optional.ofNullable(Sql.first(connection,
+                "SELECT id, fleet_id, status FROM robots WHERE org_id = ? AND name = ? AND removed_at IS NULL",
+                rs -> new NameHolder(rs.getString("id"), name, rs.getString("fleet_id"), rs.getString("status")), orgId, name));
+    }
+
+    /** The robot that holds a name: what a claim needs to decide whether {@code replace} may take it over. */
+    public record NameHolder(String id, String name, String fleetId, String status) {
+        public boolean isConnected() {
+            return Robot.ONLINE.equals(status) || Robot.BUSY.equals(status);
+        }
     }
 
     public Optional<Robot> byId(String orgId, String id) {
@@ -99,25 +93,21 @@ public final class RobotStore {
     }
 
     /** Stores the hash of a freshly minted robot token. */
-    public void insertToken(Handle handle, String tokenId, String robotId, Secret token, Instant now) {
-        handle.createUpdate("""
-                        INSERT INTO robot_tokens (id, robot_id, token_hash, prefix, created_at)
-                        VALUES (:id, :robot, :hash, :prefix, :now)""")
-                .bind("id", tokenId).bind("robot", robotId).bind("hash", token.hash()).bind("prefix", token.masked())
-                .bind("now", now.toEpochMilli())
-                .execute();
+    public void insertToken(Connection connection, String tokenId, String robotId, Secret token, Instant now) {
+        Sql.update(connection, "INSERT INTO robot_tokens (id, robot_id, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)",
+                tokenId, robotId, token.hash(), token.masked(), now.toEpochMilli());
     }
 
     /** Revokes every live token of a robot; returns how many were live. */
-    public int revokeTokens(Handle handle, String robotId, Instant now) {
-        return handle.createUpdate("UPDATE robot_tokens SET revoked_at = :now WHERE robot_id = :robot AND revoked_at IS NULL")
-                .bind("now", now.toEpochMilli()).bind("robot", robotId).execute();
+    public int revokeTokens(Connection connection, String robotId, Instant now) {
+        return Sql.update(connection, "UPDATE robot_tokens SET revoked_at = ? WHERE robot_id = ? AND revoked_at IS NULL",
+                now.toEpochMilli(), robotId);
     }
 
     /** Adds a token to a robot in a transaction of its own (token rotation: the old one stays valid until acknowledged). */
     public void addToken(String robotId, String tokenId, Secret token, Instant now) {
         db.transaction(handle -> {
-            insertToken(handle, tokenId, robotId, token, now);
+            insertToken(handle.getConnection(), tokenId, robotId, token, now);
             return null;
         });
     }
@@ -137,7 +127,7 @@ public final class RobotStore {
                         WHERE org_id = :org AND id = :id AND removed_at IS NULL""")
                 .bind("now", now.toEpochMilli()).bind("org", orgId).bind("id", robotId).execute() == 1;
         if (removed) {
-            revokeTokens(handle, robotId, now);
+            revokeTokens(handle.getConnection(), robotId, now);
         }
         return removed;
     }

@@ -1,5 +1,7 @@
 package dev.beacon.server;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -28,6 +30,7 @@ import dev.beacon.web.Auth;
 import dev.beacon.web.BodyLimit;
 import dev.beacon.web.Problems;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -76,7 +79,10 @@ public final class BeaconServer implements AutoCloseable {
 
     /** The JSON conventions of the API: snake_case fields, RFC 3339 UTC timestamps. */
     public static ObjectMapper objectMapper() {
-        return new ObjectMapper()
+        // Request handlers run on virtual threads, where Jackson's default thread-local buffer recycling
+        // never reuses anything; a shared pool does.
+        JsonFactory factory = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedLockFreePool()).build();
+        return new ObjectMapper(factory)
                 .registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
@@ -127,6 +133,8 @@ public final class BeaconServer implements AutoCloseable {
             javalin.concurrency.useVirtualThreads = true;
             javalin.http.maxRequestSize = BodyLimit.MAX_BODY_BYTES;
             javalin.http.prefer405over404 = true;
+            // API answers are small JSON; compressing them costs more CPU than it saves on a LAN.
+            javalin.http.compressionStrategy = CompressionStrategy.NONE;
             javalin.jsonMapper(new JavalinJackson(json, false));
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
@@ -168,6 +176,7 @@ public final class BeaconServer implements AutoCloseable {
         });
         scheduler.scheduleWithFixedDelay(usage::flush, 5, 5, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(channel::sweep, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(db::checkpoint, 1, 1, TimeUnit.SECONDS);
         // last_seen_at must be fresh to within one interval: write it twice per interval, in one batch.
         long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);

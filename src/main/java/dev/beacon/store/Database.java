@@ -4,7 +4,10 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.locks.ReentrantLock;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.DriverManager;
+import java.util.Properties;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
@@ -14,22 +17,31 @@ import org.jdbi.v3.core.statement.SqlStatements;
  * The connection pool, migrations and transactions for either SQLite or PostgreSQL. Thread-safe.
  *
  * <p>SQLite allows one writer at a time. Rather than let racing writers collide inside SQLite (where a
- * deferred transaction that upgrades to a write lock fails with SQLITE_BUSY instead of waiting), write
- * transactions on SQLite queue on a fair in-process lock and start with {@code BEGIN IMMEDIATE}; the
- * busy timeout covers other processes such as {@code beacon admin} run beside the server.
+ * deferred transaction that upgrades to a write lock fails with SQLITE_BUSY instead of waiting), every
+ * write transaction on SQLite goes through one {@link SqliteWriter}, which also commits them in groups;
+ * reads use the pool. The busy timeout covers other processes such as {@code beacon admin}.
  */
 public final class Database implements AutoCloseable {
     private final Dialect dialect;
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
-    private final ReentrantLock sqliteWriteLock = new ReentrantLock(true);
+    /** SQLite only: the single writer all write transactions go through; null on PostgreSQL. */
+    private final SqliteWriter writer;
+    /** Jdbi over the writer's connection, for write transactions written with Jdbi. */
+    private final Jdbi writerJdbi;
 
-    private Database(Dialect dialect, HikariDataSource dataSource) {
+    private Database(Dialect dialect, HikariDataSource dataSource, SqliteWriter writer) {
         this.dialect = dialect;
         this.dataSource = dataSource;
-        this.jdbi = Jdbi.create(dataSource);
+        this.writer = writer;
+        this.jdbi = configure(Jdbi.create(dataSource));
+        this.writerJdbi = writer == null ? null : configure(Jdbi.create(writer::unclosableConnection));
+    }
+
+    private static Jdbi configure(Jdbi jdbi) {
         // Stores bind every optional filter and let the SQL text decide which ones it uses.
         jdbi.getConfig(SqlStatements.class).setUnusedBindingAllowed(true);
+        return jdbi;
     }
 
     /** Opens the database at {@code jdbcUrl} and applies any pending migrations. */
@@ -39,14 +51,9 @@ public final class Database implements AutoCloseable {
         config.setJdbcUrl(jdbcUrl);
         config.setPoolName("beacon-db");
         config.setConnectionTimeout(10_000);
+        Properties sqlite = sqliteProperties();
         if (dialect == Dialect.SQLITE) {
-            // WAL lets readers run beside the writer; synchronous=NORMAL is durable across process
-            // crashes and only loses the last transactions on power loss, the usual trade-off for WAL.
-            config.addDataSourceProperty("journal_mode", "WAL");
-            config.addDataSourceProperty("synchronous", "NORMAL");
-            config.addDataSourceProperty("busy_timeout", "10000");
-            config.addDataSourceProperty("foreign_keys", "true");
-            config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+            config.setDataSourceProperties(sqlite);
             config.setMaximumPoolSize(8);
         } else {
             config.setMaximumPoolSize(16);
@@ -61,11 +68,29 @@ public final class Database implements AutoCloseable {
                     .locations("classpath:db/migration")
                     .load()
                     .migrate();
-        } catch (RuntimeException e) {
+            SqliteWriter writer = dialect == Dialect.SQLITE ? new SqliteWriter(DriverManager.getConnection(jdbcUrl, sqlite)) : null;
+            return new Database(dialect, dataSource, writer);
+        } catch (RuntimeException | SQLException e) {
             dataSource.close();
-            throw e;
+            throw e instanceof RuntimeException runtime ? runtime : new Sql.DatabaseException("(open " + dialect + ")", (SQLException) e);
         }
-        return new Database(dialect, dataSource);
+    }
+
+    private static Properties sqliteProperties() {
+        Properties properties = new Properties();
+        // WAL lets readers run beside the writer; synchronous=NORMAL is durable across process crashes and
+        // only loses the last transactions on power loss, the usual trade-off for WAL.
+        properties.setProperty("journal_mode", "WAL");
+        properties.setProperty("synchronous", "NORMAL");
+        // Other processes (`beacon admin` beside the server) wait for the lock instead of failing.
+        properties.setProperty("busy_timeout", "10000");
+        properties.setProperty("foreign_keys", "true");
+        // Beacon never reads generated keys; without this, sqlite-jdbc runs an extra query after every INSERT.
+        properties.setProperty("jdbc.get_generated_keys", "false");
+        // Checkpoints copy the WAL into the database and fsync; run inside a commit they would stall the
+        // writer. A background thread runs them instead (see checkpoint()).
+        properties.setProperty("wal_autocheckpoint", "0");
+        return properties;
     }
 
     /** The JDBC URL of the embedded SQLite database under {@code dataDir}. */
@@ -89,14 +114,59 @@ public final class Database implements AutoCloseable {
 
     /** Runs {@code callback} in one transaction; it commits when the callback returns and rolls back if it throws. */
     public <T> T transaction(HandleCallback<T, RuntimeException> callback) {
-        if (dialect != Dialect.SQLITE) {
+        if (writer == null) {
             return jdbi.inTransaction(callback);
         }
-        sqliteWriteLock.lock();
-        try {
-            return jdbi.inTransaction(callback);
-        } finally {
-            sqliteWriteLock.unlock();
+        return writer.submit(connection -> writerJdbi.withHandle(callback));
+    }
+
+    /** Work on a plain JDBC connection; see {@link Sql}. */
+    @FunctionalInterface
+    public interface ConnectionCallback<T> {
+        T apply(Connection connection) throws SQLException;
+    }
+
+    /** Runs {@code callback} on a pooled connection in autocommit mode, without Jdbi (hot read paths). */
+    public <T> T readJdbc(ConnectionCallback<T> callback) {
+        try (Connection connection = dataSource.getConnection()) {
+            return callback.apply(connection);
+        } catch (SQLException e) {
+            throw new Sql.DatabaseException("(connection)", e);
+        }
+    }
+
+    /** Like {@link #transaction} on a plain JDBC connection, without Jdbi (hot write paths). */
+    public <T> T transactionJdbc(ConnectionCallback<T> callback) {
+        if (writer != null) {
+            return writer.submit(callback);
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                T result = callback.apply(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new Sql.DatabaseException("(transaction)", e);
+        }
+    }
+
+    /**
+     * Moves committed WAL pages into the database file without blocking writers (SQLite only; a no-op on
+     * PostgreSQL). The server runs it every second, so the WAL stays small and commits never fsync.
+     */
+    public void checkpoint() {
+        if (dialect == Dialect.SQLITE) {
+            readJdbc(connection -> {
+                try (var statement = connection.createStatement()) {
+                    statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
+                }
+                return null;
+            });
         }
     }
 
@@ -124,6 +194,9 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (writer != null) {
+            writer.close();
+        }
         dataSource.close();
     }
 }

@@ -1,0 +1,158 @@
+package dev.beacon.store;
+
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one writer of an SQLite database, with group commit. SQLite lets one transaction write at a time,
+ * and most of a small transaction's cost is the commit itself; so callers hand their transactions to
+ * this writer, which runs everything queued in one SQLite transaction, each caller's work inside its
+ * own SAVEPOINT (a failure rolls back only that caller's work), commits once, and only then answers
+ * the callers. Under load this turns many commits into one; alone, a transaction commits at once.
+ *
+ * <p>Any thread may call {@link #submit}; it blocks until the work is committed (or has failed). The
+ * writer runs on one platform thread of its own. Thread-safe.
+ */
+final class SqliteWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SqliteWriter.class);
+    /** Enough to amortize the commit, small enough that one batch never holds the lock for long. */
+    private static final int MAX_BATCH = 256;
+
+    private record Task<T>(Database.ConnectionCallback<T> work, CompletableFuture<T> result) {
+    }
+
+    private final Connection connection;
+    /** The same connection with close() disabled, for Jdbi handles opened on it. */
+    private final Connection unclosable;
+    private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+    /** Queued by {@link #close()} behind everything already submitted. */
+    private static final Task<Void> STOP = new Task<>(connection -> null, new CompletableFuture<>());
+    private final Thread thread;
+    private volatile boolean closed;
+
+    SqliteWriter(Connection connection) {
+        this.connection = connection;
+        this.unclosable = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> "close".equals(method.getName()) ? null : method.invoke(connection, args));
+        this.thread = Thread.ofPlatform().name("beacon-sqlite-writer").daemon().start(this::run);
+    }
+
+    /** The writer's connection, safe to hand to Jdbi (closing it does nothing); only valid inside submitted work. */
+    Connection unclosableConnection() {
+        return unclosable;
+    }
+
+    /** Runs {@code work} in the next batch and returns its result once committed; rethrows what it threw. */
+    <T> T submit(Database.ConnectionCallback<T> work) {
+        if (closed) {
+            throw new IllegalStateException("the database is closed");
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        queue.add(new Task<>(work, result));
+        try {
+            return result.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new Sql.DatabaseException("(transaction)", cause instanceof SQLException sql ? sql : new SQLException(cause));
+        }
+    }
+
+    private void run() {
+        List<Task<?>> batch = new ArrayList<>();
+        while (true) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                continue; // only close() stops the writer, after the queue is drained
+            }
+            if (batch.get(0) == STOP) {
+                break;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            boolean stopping = batch.remove(STOP);
+            runBatch(batch);
+            if (stopping) {
+                batch.clear();
+                break;
+            }
+            batch.clear();
+        }
+        Task<?> left;
+        while ((left = queue.poll()) != null) {
+            left.result().completeExceptionally(new IllegalStateException("the database is closed"));
+        }
+    }
+
+    private void runBatch(List<Task<?>> batch) {
+        List<Runnable> completions = new ArrayList<>(batch.size());
+        try (Statement control = connection.createStatement()) {
+            control.execute("BEGIN IMMEDIATE");
+            for (Task<?> task : batch) {
+                completions.add(runInSavepoint(control, task));
+            }
+            control.execute("COMMIT");
+        } catch (SQLException | RuntimeException e) {
+            log.warn("a batch of {} write transactions failed to commit; all are rolled back", batch.size(), e);
+            rollbackQuietly();
+            for (Task<?> task : batch) {
+                task.result().completeExceptionally(e);
+            }
+            return;
+        }
+        // Answer only after the commit: a caller that sees its result may rely on it being durable.
+        completions.forEach(Runnable::run);
+    }
+
+    private <T> Runnable runInSavepoint(Statement control, Task<T> task) throws SQLException {
+        control.execute("SAVEPOINT work");
+        try {
+            T value = task.work().apply(connection);
+            control.execute("RELEASE work");
+            return () -> task.result().complete(value);
+        } catch (Throwable failure) {
+            control.execute("ROLLBACK TO work");
+            control.execute("RELEASE work");
+            return () -> task.result().completeExceptionally(failure);
+        }
+    }
+
+    private void rollbackQuietly() {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+            // nothing was open, or the connection is gone: either way nothing is left to undo
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        queue.add(STOP);
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            log.debug("closing the SQLite writer connection failed", e);
+        }
+    }
+}
