@@ -94,6 +94,11 @@ public final class AgentChannel implements LiveConnections {
                 throw refused;
             }
         });
+        // A plain GET (no upgrade) gets the same token check, then a clear 426, instead of a bare 404.
+        routes.get(PATH, ctx -> {
+            robotAuth.authenticate(ctx.header("Authorization"));
+            throw new ApiError(426, "upgrade_required", "This is the agent WebSocket: connect with a WebSocket client (Upgrade: websocket).");
+        });
         routes.ws(PATH, ws -> {
             ws.onConnect(this::onConnect);
             ws.onMessage(this::onMessage);
@@ -123,7 +128,7 @@ public final class AgentChannel implements LiveConnections {
             send(socket, frames.error("malformed_frame", "Frames are JSON objects with a 'type'; this one is not valid JSON."));
             return;
         }
-        String type = frame != null && frame.isObject() ? frame.path("type").asText("") : "";
+        String type = frame != null && frame.isObject() && frame.path("type").isTextual() ? frame.get("type").asText() : "";
         if (type.isEmpty()) {
             send(socket, frames.error("malformed_frame", "Frames are JSON objects with a string 'type'."));
             return;

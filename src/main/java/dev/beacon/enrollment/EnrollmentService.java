@@ -162,7 +162,10 @@ public final class EnrollmentService {
         }
         Claim claim = attempt(request);
         if (claim instanceof Claim.Refused refused) {
-            failures.recordRefusal(ip);
+            // A taken name comes with a valid key: it is a mistake to report, not a guess to slow down.
+            if (refused.reason() != Refusal.NAME_TAKEN) {
+                failures.recordRefusal(ip);
+            }
             auditRefusal(request, refused);
         }
         return claim;
@@ -192,10 +195,6 @@ public final class EnrollmentService {
         try {
             // Plain JDBC: this transaction is the enrollment hot path (see docs/performance.md).
             return db.transactionJdbc(connection -> {
-                if (!keys.takeUse(connection, key.id(), now)) {
-                    Claim.Refused refused = refusalFor(keys.current(connection, key.id()), now);
-                    throw new Rollback(refused.reason(), refused.detail());
-                }
                 Registration registration = request.registration();
                 RobotStore.NameHolder holder = robots.liveByName(connection, key.orgId(), registration.name()).orElse(null);
                 String robotId;
@@ -213,6 +212,12 @@ public final class EnrollmentService {
                 audit.append(connection, new AuditLog.Entry(key.orgId(), new Actor("anonymous", null, ip),
                         holder != null ? "robot.reenrolled" : "robot.enrolled", "robot", robotId,
                         "name=" + registration.name() + " key=" + key.id() + " prefix=" + key.keyPrefix()));
+                // The use is taken last: on PostgreSQL this UPDATE locks the key's row until commit, and every
+                // claim on the key queues behind that lock, so it is held for as short a time as possible.
+                if (!keys.takeUse(connection, key.id(), now)) {
+                    Claim.Refused refused = refusalFor(keys.current(connection, key.id()), now);
+                    throw new Rollback(refused.reason(), refused.detail());
+                }
                 return new Claim.Enrolled(robotId, token, key.orgId(), target.orgName(), key.siteId(), target.siteName(),
                         key.fleetId(), target.fleetName(), holder != null);
             });

@@ -46,6 +46,11 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
                 heartbeatIntervalSeconds, limit, clock);
     }
 
+    public ServerConfig withHeartbeatInterval(int seconds) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                seconds, refusalsPerMinute, clock);
+    }
+
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, newClock);

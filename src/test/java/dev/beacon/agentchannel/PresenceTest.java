@@ -1,0 +1,167 @@
+package dev.beacon.agentchannel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.testing.Backend;
+import dev.beacon.testing.RawAgentSocket;
+import dev.beacon.testing.TestServer;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Presence with real agents (the CLI in separate processes): online, offline, restarts, removal, stale sessions. */
+@ParameterizedClass
+@EnumSource(Backend.class)
+class PresenceTest {
+    /** Short, so "3 missed intervals" takes 3 s in a test. */
+    static final int INTERVAL_S = 1;
+
+    @Parameter
+    Backend backend;
+
+    @TempDir
+    Path tmp;
+
+    TestServer server;
+    final List<Process> agents = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start(backend, config -> config.withHeartbeatInterval(INTERVAL_S));
+    }
+
+    @AfterEach
+    void stop() {
+        agents.forEach(Process::destroyForcibly);
+        server.close();
+    }
+
+    @Test
+    void an_enrolled_agent_is_online_within_a_second_and_offline_within_a_second_of_being_killed() throws Exception {
+        String key = server.enrollmentKey(5).get("key_value").asText();
+        Process agent = startAgent(key, "kill-bot");
+        String robotId = awaitStatus("kill-bot", "online", Duration.ofSeconds(15)).get("id").asText();
+        JsonNode detail = server.get("/api/robots/" + robotId, server.adminKey()).json();
+        assertThat(detail.get("ip").asText()).isNotBlank();
+        assertThat(detail.get("os").asText()).isNotBlank();
+        assertThat(detail.get("capabilities")).extracting(JsonNode::asText).contains("echo", "sleep");
+        assertThat(detail.get("connections").get(0).get("connected_at").isTextual()).isTrue();
+
+        agent.destroyForcibly(); // SIGKILL: no close frame, the kernel closes the socket
+        awaitStatus("kill-bot", "offline", Duration.ofSeconds(1));
+    }
+
+    @Test
+    void a_silent_agent_goes_offline_after_three_missed_heartbeats() throws Exception {
+        JsonNode enrolled = server.claim(server.enrollmentKey(5).get("key_value").asText(), "silent-bot").json();
+        try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), enrolled.get("robot_token").asText())) {
+            socket.hello().next("welcome");
+            awaitStatus("silent-bot", "online", Duration.ofSeconds(1));
+            long silentSince = System.nanoTime();
+            awaitStatus("silent-bot", "offline", Duration.ofSeconds(INTERVAL_S * 3 + 2));
+            assertThat(Duration.ofNanos(System.nanoTime() - silentSince)).isGreaterThanOrEqualTo(Duration.ofSeconds(INTERVAL_S * 3 - 1));
+        }
+    }
+
+    @Test
+    void heartbeats_keep_last_seen_fresh_within_an_interval() throws Exception {
+        startAgent(server.enrollmentKey(5).get("key_value").asText(), "fresh-bot");
+        awaitStatus("fresh-bot", "online", Duration.ofSeconds(15));
+        Thread.sleep(INTERVAL_S * 3000L);
+        JsonNode robot = awaitStatus("fresh-bot", "online", Duration.ofSeconds(1));
+        java.time.Instant lastSeen = java.time.Instant.parse(robot.get("last_seen_at").asText());
+        assertThat(Duration.between(lastSeen, java.time.Instant.now())).isLessThan(Duration.ofSeconds(INTERVAL_S + 1));
+    }
+
+    @Test
+    void every_agent_reconnects_by_itself_after_a_server_restart() throws Exception {
+        String key = server.enrollmentKey(5).get("key_value").asText();
+        startAgent(key, "restart-bot-1");
+        startAgent(key, "restart-bot-2");
+        awaitStatus("restart-bot-1", "online", Duration.ofSeconds(15));
+        awaitStatus("restart-bot-2", "online", Duration.ofSeconds(15));
+        server.restart();
+        awaitStatus("restart-bot-1", "online", Duration.ofSeconds(15));
+        awaitStatus("restart-bot-2", "online", Duration.ofSeconds(15));
+        assertThat(server.get("/api/enrollment-keys", server.adminKey()).json().get("items").get(0).get("uses").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void removing_a_robot_stops_its_agent_with_exit_code_3_within_a_second() throws Exception {
+        Process agent = startAgent(server.enrollmentKey(5).get("key_value").asText(), "doomed-bot");
+        String robotId = awaitStatus("doomed-bot", "online", Duration.ofSeconds(15)).get("id").asText();
+        assertThat(server.delete("/api/robots/" + robotId, server.adminKey()).status()).isEqualTo(204);
+        assertThat(agent.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(agent.exitValue()).isEqualTo(3);
+        String output = new String(agent.getInputStream().readAllBytes());
+        assertThat(output).contains("removed");
+        assertThat(server.get("/api/robots/" + robotId, server.adminKey()).status()).isEqualTo(404);
+        TestServer.Response afterwards = server.send(server.request("/api/agent/me", null)
+                .header("Authorization", "Bearer " + savedToken("doomed-bot")).GET());
+        assertThat(afterwards.code()).isEqualTo("robot_removed");
+    }
+
+    @Test
+    void a_stale_session_closing_after_a_reconnect_leaves_the_robot_online() throws Exception {
+        JsonNode enrolled = server.claim(server.enrollmentKey(5).get("key_value").asText(), "flaky-bot").json();
+        String token = enrolled.get("robot_token").asText();
+        try (RawAgentSocket first = RawAgentSocket.connect(server.baseUrl(), token);
+             RawAgentSocket second = RawAgentSocket.connect(server.baseUrl(), token)) {
+            first.hello().next("welcome");
+            second.hello().next("welcome");
+            assertThat(first.next("bye").get("reason").asText()).isEqualTo("replaced");
+            first.close();
+            Thread.sleep(500);
+            second.send("{\"type\":\"heartbeat\"}").next("heartbeat.ack");
+            awaitStatus("flaky-bot", "online", Duration.ofSeconds(1));
+            Thread.sleep(1000);
+            assertThat(robot("flaky-bot").get("status").asText()).isEqualTo("online");
+        }
+    }
+
+    private Process startAgent(String key, String name) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.beacon.Main",
+                "agent", "run", "--server", server.baseUrl(), "--enrollment-key", key, "--name", name,
+                "--config", tmp.resolve(name + ".toml").toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.PIPE).start();
+        agents.add(process);
+        return process;
+    }
+
+    private String savedToken(String name) throws Exception {
+        return new com.fasterxml.jackson.dataformat.toml.TomlMapper().readTree(new File(tmp.resolve(name + ".toml").toString()))
+                .get("robot_token").asText();
+    }
+
+    private JsonNode robot(String name) {
+        for (JsonNode robot : server.get("/api/robots", server.adminKey()).json().get("items")) {
+            if (robot.get("name").asText().equals(name)) {
+                return robot;
+            }
+        }
+        return null;
+    }
+
+    private JsonNode awaitStatus(String name, String status, Duration within) {
+        JsonNode[] found = new JsonNode[1];
+        await().atMost(within).pollInterval(Duration.ofMillis(50)).until(() -> {
+            found[0] = robot(name);
+            return found[0] != null && status.equals(found[0].get("status").asText());
+        });
+        return found[0];
+    }
+}

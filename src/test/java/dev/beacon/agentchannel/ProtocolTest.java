@@ -1,0 +1,116 @@
+package dev.beacon.agentchannel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.testing.Backend;
+import dev.beacon.testing.RawAgentSocket;
+import dev.beacon.testing.TestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The agent protocol against misbehaving clients: every refusal is clear, and the server stays unharmed. */
+@ParameterizedClass
+@EnumSource(Backend.class)
+class ProtocolTest {
+    @Parameter
+    Backend backend;
+
+    TestServer server;
+    String token;
+    String robotId;
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start(backend);
+        JsonNode enrolled = server.claim(server.enrollmentKey(5).get("key_value").asText(), "proto-bot").json();
+        token = enrolled.get("robot_token").asText();
+        robotId = enrolled.get("robot_id").asText();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void hello_is_answered_with_welcome_and_heartbeats_with_acks() throws Exception {
+        try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
+            JsonNode welcome = socket.hello().next();
+            assertThat(welcome.get("type").asText()).isEqualTo("welcome");
+            assertThat(welcome.get("robot_id").asText()).isEqualTo(robotId);
+            assertThat(welcome.get("heartbeat_interval_s").asInt()).isEqualTo(15);
+            assertThat(welcome.get("session_id").asText()).startsWith("ses_");
+            JsonNode ack = socket.send("{\"type\":\"heartbeat\",\"sent_at\":\"2026-01-01T00:00:00Z\"}").next();
+            assertThat(ack.get("type").asText()).isEqualTo("heartbeat.ack");
+            assertThat(ack.get("sent_at").asText()).isEqualTo("2026-01-01T00:00:00Z");
+        }
+    }
+
+    @Test
+    void garbage_unknown_and_early_frames_get_error_frames_and_the_connection_lives_on() throws Exception {
+        try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
+            assertThat(socket.send("{\"type\":\"heartbeat\"}").next().get("code").asText()).isEqualTo("hello_required");
+            assertThat(socket.send("not json at all").next().get("code").asText()).isEqualTo("malformed_frame");
+            assertThat(socket.send("[1,2,3]").next().get("code").asText()).isEqualTo("malformed_frame");
+            assertThat(socket.send("{\"type\":42}").next().get("code").asText()).isEqualTo("malformed_frame");
+            assertThat(socket.send("{\"type\":\"hello\",\"capabilities\":\"echo\"}").next().get("code").asText()).isEqualTo("invalid_hello");
+            assertThat(socket.hello().next().get("type").asText()).isEqualTo("welcome");
+            assertThat(socket.send("{\"type\":\"teleport\"}").next().get("code").asText()).isEqualTo("unknown_frame");
+            assertThat(socket.hello().next().get("code").asText()).isEqualTo("duplicate_hello");
+            assertThat(socket.send("{\"type\":\"heartbeat\"}").next().get("type").asText()).isEqualTo("heartbeat.ack");
+        }
+        assertThat(server.get("/healthz", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void a_huge_frame_closes_only_that_connection() throws Exception {
+        try (RawAgentSocket bystander = RawAgentSocket.connect(server.baseUrl(), secondRobotToken());
+             RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
+            bystander.hello().next("welcome");
+            socket.hello().next("welcome");
+            try {
+                socket.send("{\"type\":\"heartbeat\",\"pad\":\"" + "x".repeat(200_000) + "\"}");
+            } catch (java.util.concurrent.CompletionException closedWhileSending) {
+                // the server may close the socket before the client has finished writing the frame
+            }
+            assertThat(socket.awaitClosed()).isIn(1009, -1);
+            assertThat(bystander.send("{\"type\":\"heartbeat\"}").next().get("type").asText()).isEqualTo("heartbeat.ack");
+        }
+    }
+
+    @Test
+    void wrong_revoked_and_missing_tokens_are_refused_at_the_upgrade() {
+        String unknown = dev.beacon.tokens.TokenFormat.generate(dev.beacon.tokens.TokenKind.ROBOT).value();
+        assertThatThrownBy(() -> RawAgentSocket.connect(server.baseUrl(), unknown))
+                .isInstanceOfSatisfying(RawAgentSocket.Refused.class, refused -> assertThat(refused.status).isEqualTo(401));
+        assertThatThrownBy(() -> RawAgentSocket.connect(server.baseUrl(), "not-a-token"))
+                .isInstanceOfSatisfying(RawAgentSocket.Refused.class, refused -> assertThat(refused.status).isEqualTo(401));
+        server.post("/api/robots/" + robotId + "/revoke-token", "{}", server.adminKey());
+        assertThatThrownBy(() -> RawAgentSocket.connect(server.baseUrl(), token))
+                .isInstanceOfSatisfying(RawAgentSocket.Refused.class, refused -> assertThat(refused.status).isEqualTo(401));
+        TestServer.Response refused = server.send(server.request("/api/agent/ws", null).header("Authorization", "Bearer " + token).GET());
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.code()).isEqualTo("robot_token_revoked");
+        assertThat(server.get("/metrics", null).body()).contains("beacon_agent_upgrades_refused_total");
+    }
+
+    @Test
+    void revoking_the_token_of_a_connected_robot_says_bye_revoked_and_closes() throws Exception {
+        try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
+            socket.hello().next("welcome");
+            server.post("/api/robots/" + robotId + "/revoke-token", "{}", server.adminKey());
+            assertThat(socket.next("bye").get("reason").asText()).isEqualTo("revoked");
+            socket.awaitClosed();
+        }
+    }
+
+    private String secondRobotToken() {
+        return server.claim(server.enrollmentKey(1).get("key_value").asText(), "bystander").json().get("robot_token").asText();
+    }
+}
