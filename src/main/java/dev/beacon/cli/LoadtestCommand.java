@@ -1,6 +1,6 @@
 package dev.beacon.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.server.BeaconServer;
 import dev.beacon.loadtest.Loadtest;
 import java.net.URI;
 import java.nio.file.Path;
@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** {@code beacon loadtest}: bounded load scenarios against a running server, with a text and JSON report. */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, description = "Measure a running Beacon server under load.",
-        subcommands = LoadtestCommand.Enroll.class)
+        subcommands = {LoadtestCommand.Enroll.class, LoadtestCommand.Agents.class})
 public final class LoadtestCommand {
 
     /** Options every scenario shares. */
@@ -41,8 +41,27 @@ public final class LoadtestCommand {
 
         @Override
         public Integer call() {
-            return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), new ObjectMapper())
+            return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
                     .enroll(common.server, common.apiKey, common.allowRemote, count, concurrency, common.durationSeconds, common.json);
+        }
+    }
+
+    @Command(name = "agents", mixinStandardHelpOptions = true,
+            description = "Hold many agent connections with heartbeats: connect rate, heartbeat round trips, server memory and CPU.")
+    static final class Agents implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @CommandLine.Mixin
+        Common common;
+        @Option(names = "--count", defaultValue = "1000", description = "Agents to enroll and connect (default: ${DEFAULT-VALUE}).")
+        int count;
+        @Option(names = "--heartbeat-s", defaultValue = "15", description = "Seconds between each agent's heartbeats (default: ${DEFAULT-VALUE}).")
+        int heartbeatSeconds;
+
+        @Override
+        public Integer call() {
+            return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
+                    .agents(common.server, common.apiKey, common.allowRemote, count, heartbeatSeconds, common.durationSeconds, common.json);
         }
     }
 }

@@ -72,6 +72,65 @@ public final class Loadtest {
         }
     }
 
+    /** The {@code agents} scenario; returns the process exit code. */
+    public int agents(URI server, String apiKey, boolean allowRemote, int count, int heartbeatSeconds, int durationSeconds, Path jsonFile) {
+        String refusal = Target.refusal(server, allowRemote);
+        if (refusal != null) {
+            err.println("✗ " + refusal);
+            return 2;
+        }
+        if (apiKey == null || apiKey.isBlank()) {
+            err.println("✗ give an admin API key with --api-key or BEACON_API_KEY (create one with `beacon admin api-key create --name loadtest`)");
+            return 2;
+        }
+        if (count < 1 || heartbeatSeconds < 1 || durationSeconds < heartbeatSeconds) {
+            err.println("✗ --count and --heartbeat-s must be at least 1, and --duration at least one heartbeat interval");
+            return 2;
+        }
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        try {
+            AgentsScenario.Result result = new AgentsScenario(client, json, server, apiKey, out)
+                    .run(count, heartbeatSeconds, Duration.ofSeconds(durationSeconds));
+            double perConnectionRss = (result.loaded().residentMb() - result.idle().residentMb()) * 1e6 / Math.max(1, result.connected());
+            double perConnectionHeap = (result.loaded().heapUsedMb() - result.idle().heapUsedMb()) * 1e6 / Math.max(1, result.connected());
+            double cpuShare = result.serverCpuSecondsSteady() / result.steadySeconds();
+            LatencyRecorder.Summary hb = result.heartbeats();
+            out.println();
+            out.printf("agents  count=%d connected=%d heartbeat=%ds  errors=%s%n", count, result.connected(), heartbeatSeconds, hb.errorsByCode());
+            out.printf("connect     %.0f/s (%d in %.1f s; enrollment took %.1f s)%n", result.connected() / result.connectSeconds(),
+                    result.connected(), result.connectSeconds(), result.enrollSeconds());
+            out.printf("heartbeats  %d acked, %.0f/s  rtt ms p50=%.2f p95=%.2f p99=%.2f max=%.2f%n", hb.ok(), hb.perSecond(),
+                    hb.p50Ms(), hb.p95Ms(), hb.p99Ms(), hb.maxMs());
+            out.printf("server      rss %.0f -> %.0f MB (%.1f KB per connection)  heap %.0f -> %.0f MB (%.1f KB per connection)%n",
+                    result.idle().residentMb(), result.loaded().residentMb(), perConnectionRss / 1024,
+                    result.idle().heapUsedMb(), result.loaded().heapUsedMb(), perConnectionHeap / 1024);
+            out.printf("server cpu  %.1f%% of one core while heartbeating%n", cpuShare * 100);
+            out.flush();
+            if (jsonFile != null) {
+                Map<String, Object> report = new LinkedHashMap<>();
+                report.put("scenario", "agents");
+                report.put("server", server.toString());
+                report.put("at", Instant.now().toString());
+                report.put("count", count);
+                report.put("heartbeat_s", heartbeatSeconds);
+                report.put("result", result);
+                report.put("rss_bytes_per_connection", perConnectionRss);
+                report.put("heap_bytes_per_connection", perConnectionHeap);
+                report.put("server_cpu_share_of_one_core", cpuShare);
+                Files.writeString(jsonFile, json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+                out.println("Report written to " + jsonFile.toAbsolutePath());
+            }
+            return result.connected() == count && hb.errorsByCode().isEmpty() ? 0 : 1;
+        } catch (IOException e) {
+            err.println("✗ " + server + ": " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("✗ interrupted");
+            return 130;
+        }
+    }
+
     private void printReport(LatencyRecorder.Summary summary, ServerMetrics server, double serverCpuSeconds, int concurrency) {
         out.println();
         out.printf("enroll  concurrency=%d  ok=%d  errors=%s%n", concurrency, summary.ok(), summary.errorsByCode());

@@ -17,8 +17,8 @@ final class Progress {
                 while (!Thread.currentThread().isInterrupted()) {
                     Thread.sleep(1000);
                     double elapsed = (System.nanoTime() - started) / 1e9;
-                    out.printf("\r%s: %d/%d ok, %d errors, %.0f/s   ", scenario, recorder.successes(), total, recorder.errorCount(),
-                            recorder.successes() / elapsed);
+                    String done = total > 0 ? recorder.successes() + "/" + total : Long.toString(recorder.successes());
+                    out.printf("\r%s: %s ok, %d errors, %.0f/s   ", scenario, done, recorder.errorCount(), recorder.successes() / elapsed);
                     out.flush();
                 }
             } catch (InterruptedException e) {

@@ -13,8 +13,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The agent against the real Beacon server (SQLite): enrollment, the socket, rotation and removal end to end. */
+/** The agent against the real Beacon server on both databases: enrollment, the socket, rotation and removal end to end. */
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(Backend.class)
 class AgentAgainstRealServerTest {
+    @org.junit.jupiter.params.Parameter
+    Backend backend;
+
     @TempDir
     Path tmp;
     TestServer server;
@@ -23,7 +28,7 @@ class AgentAgainstRealServerTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(Backend.SQLITE);
+        server = TestServer.start(backend);
         config = tmp.resolve("agent.toml");
     }
 

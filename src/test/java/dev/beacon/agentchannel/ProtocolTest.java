@@ -110,6 +110,18 @@ class ProtocolTest {
         }
     }
 
+    @Test
+    void a_cascade_revoke_of_the_key_closes_its_robots_sockets() throws Exception {
+        JsonNode key = server.enrollmentKey(2);
+        String cascadedToken = server.claim(key.get("key_value").asText(), "cascade-bot").json().get("robot_token").asText();
+        try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), cascadedToken)) {
+            socket.hello().next("welcome");
+            server.post("/api/enrollment-keys/" + key.get("id").asText() + "/revoke", "{\"cascade\":true}", server.adminKey());
+            assertThat(socket.next("bye").get("reason").asText()).isEqualTo("revoked");
+            socket.awaitClosed();
+        }
+    }
+
     private String secondRobotToken() {
         return server.claim(server.enrollmentKey(1).get("key_value").asText(), "bystander").json().get("robot_token").asText();
     }

@@ -1,0 +1,61 @@
+package dev.beacon.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.testing.Backend;
+import dev.beacon.testing.TestServer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code beacon loadtest} scenarios, small and bounded, against a real server. No timing is asserted. */
+class LoadtestCommandTest {
+    static TestServer server;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Backend.SQLITE, config -> config.withHeartbeatInterval(1));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void enroll_reports_throughput_and_latency_as_text_and_json() throws Exception {
+        Path json = tmp.resolve("enroll.json");
+        TestServer.CliResult result = TestServer.runCli("loadtest", "enroll", "--server", server.baseUrl(), "--api-key", server.adminKey(),
+                "--count", "60", "--concurrency", "4", "--json", json.toString());
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("throughput", "p99=");
+        JsonNode report = TestServer.JSON.readTree(json.toFile());
+        assertThat(report.get("summary").get("ok").asLong()).isEqualTo(60);
+        assertThat(report.get("summary").get("errors_by_code").size()).isZero();
+        assertThat(report.get("server_after").get("resident_mb").asDouble()).isPositive();
+    }
+
+    @Test
+    void agents_hold_connections_and_time_heartbeats() throws Exception {
+        Path json = tmp.resolve("agents.json");
+        TestServer.CliResult result = TestServer.runCli("loadtest", "agents", "--server", server.baseUrl(), "--api-key", server.adminKey(),
+                "--count", "25", "--heartbeat-s", "1", "--duration", "3", "--json", json.toString());
+        assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
+        JsonNode report = TestServer.JSON.readTree(json.toFile());
+        assertThat(report.get("result").get("connected").asInt()).isEqualTo(25);
+        assertThat(report.get("result").get("heartbeats").get("ok").asLong()).isGreaterThanOrEqualTo(25);
+    }
+
+    @Test
+    void a_target_off_loopback_is_refused_unless_allowed() {
+        TestServer.CliResult result = TestServer.runCli("loadtest", "enroll", "--server", "http://192.0.2.10:8080", "--api-key", "x");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("not a loopback address").contains("--allow-remote");
+    }
+}
