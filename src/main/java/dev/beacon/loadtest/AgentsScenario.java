@@ -168,10 +168,8 @@ final class AgentsScenario {
 
     private List<String> enroll(int count) throws IOException, InterruptedException {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        String siteId = post("/api/sites", "{\"name\":\"agents-" + run + "\"}", apiKey).get("id").asText();
-        String fleetId = post("/api/fleets", "{\"site_id\":\"" + siteId + "\",\"name\":\"agents-" + run + "\"}", apiKey).get("id").asText();
-        String key = post("/api/enrollment-keys", "{\"site_id\":\"" + siteId + "\",\"fleet_id\":\"" + fleetId + "\",\"name\":\"agents-" + run
-                + "\",\"max_uses\":" + count + ",\"expires_in_hours\":1}", apiKey).get("key_value").asText();
+        ServerApi api = new ServerApi(client, json, server, apiKey);
+        String key = api.freshEnrollmentKey("agents", count);
         List<String> tokens = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger();
         List<Thread> workers = new ArrayList<>();
@@ -180,7 +178,7 @@ final class AgentsScenario {
                 int i;
                 while ((i = next.getAndIncrement()) < count) {
                     try {
-                        tokens.add(post("/api/enroll", "{\"enrollment_key\":\"" + key + "\",\"name\":\"agent-" + run + "-" + i + "\"}", null)
+                        tokens.add(api.post("/api/enroll", "{\"enrollment_key\":\"" + key + "\",\"name\":\"agent-" + run + "-" + i + "\"}", false)
                                 .get("robot_token").asText());
                     } catch (IOException e) {
                         out.println("enroll failed: " + e.getMessage());
@@ -195,18 +193,5 @@ final class AgentsScenario {
             worker.join();
         }
         return tokens;
-    }
-
-    private JsonNode post(String path, String body, String key) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(server.resolve(path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
-        if (key != null) {
-            request.header("X-Beacon-API-Key", key);
-        }
-        HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() / 100 != 2) {
-            throw new IOException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
-        }
-        return json.readTree(response.body());
     }
 }

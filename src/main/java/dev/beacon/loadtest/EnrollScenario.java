@@ -36,11 +36,7 @@ final class EnrollScenario {
 
     LatencyRecorder.Summary run(int count, int concurrency, Duration maxDuration) throws IOException, InterruptedException {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        String siteId = post("/api/sites", "{\"name\":\"loadtest-" + run + "\"}").get("id").asText();
-        String fleetId = post("/api/fleets", "{\"site_id\":\"" + siteId + "\",\"name\":\"loadtest-" + run + "\"}").get("id").asText();
-        String key = post("/api/enrollment-keys", "{\"site_id\":\"" + siteId + "\",\"fleet_id\":\"" + fleetId
-                + "\",\"name\":\"loadtest-" + run + "\",\"max_uses\":" + Math.max(count, 1) + ",\"expires_in_hours\":1}")
-                .get("key_value").asText();
+        String key = new ServerApi(client, json, server, apiKey).freshEnrollmentKey("enroll", count);
 
         LatencyRecorder recorder = new LatencyRecorder(count);
         AtomicInteger next = new AtomicInteger();
@@ -94,16 +90,5 @@ final class EnrollScenario {
         } catch (IOException e) {
             return "http_" + response.statusCode();
         }
-    }
-
-    private JsonNode post(String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(server.resolve(path))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").header("X-Beacon-API-Key", apiKey)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() / 100 != 2) {
-            throw new IOException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
-        }
-        return json.readTree(response.body());
     }
 }

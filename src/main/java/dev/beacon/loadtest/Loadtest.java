@@ -27,13 +27,7 @@ public final class Loadtest {
 
     /** The {@code enroll} scenario; returns the process exit code. */
     public int enroll(URI server, String apiKey, boolean allowRemote, int count, int concurrency, int durationSeconds, Path jsonFile) {
-        String refusal = Target.refusal(server, allowRemote);
-        if (refusal != null) {
-            err.println("✗ " + refusal);
-            return 2;
-        }
-        if (apiKey == null || apiKey.isBlank()) {
-            err.println("✗ give an admin API key with --api-key or BEACON_API_KEY (create one with `beacon admin api-key create --name loadtest`)");
+        if (!targetAllowed(server, apiKey, allowRemote)) {
             return 2;
         }
         if (count < 1 || concurrency < 1 || durationSeconds < 1) {
@@ -74,13 +68,7 @@ public final class Loadtest {
 
     /** The {@code agents} scenario; returns the process exit code. */
     public int agents(URI server, String apiKey, boolean allowRemote, int count, int heartbeatSeconds, int durationSeconds, Path jsonFile) {
-        String refusal = Target.refusal(server, allowRemote);
-        if (refusal != null) {
-            err.println("✗ " + refusal);
-            return 2;
-        }
-        if (apiKey == null || apiKey.isBlank()) {
-            err.println("✗ give an admin API key with --api-key or BEACON_API_KEY (create one with `beacon admin api-key create --name loadtest`)");
+        if (!targetAllowed(server, apiKey, allowRemote)) {
             return 2;
         }
         if (count < 1 || heartbeatSeconds < 1 || durationSeconds < heartbeatSeconds) {
@@ -129,6 +117,20 @@ public final class Loadtest {
             err.println("✗ interrupted");
             return 130;
         }
+    }
+
+    /** Checks the target and the key, printing one line when they are not usable. */
+    private boolean targetAllowed(URI server, String apiKey, boolean allowRemote) {
+        String refusal = Target.refusal(server, allowRemote);
+        if (refusal != null) {
+            err.println("✗ " + refusal);
+            return false;
+        }
+        if (apiKey == null || apiKey.isBlank()) {
+            err.println("✗ give an admin API key with --api-key or BEACON_API_KEY (create one with `beacon admin api-key create --name loadtest`)");
+            return false;
+        }
+        return true;
     }
 
     private void printReport(LatencyRecorder.Summary summary, ServerMetrics server, double serverCpuSeconds, int concurrency) {

@@ -1,0 +1,49 @@
+package dev.beacon.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.UUID;
+
+/** The few API calls a load scenario makes to set itself up. Thread-safe. */
+final class ServerApi {
+    private final HttpClient client;
+    private final ObjectMapper json;
+    private final URI server;
+    private final String apiKey;
+
+    ServerApi(HttpClient client, ObjectMapper json, URI server, String apiKey) {
+        this.client = client;
+        this.json = json;
+        this.server = server;
+        this.apiKey = apiKey;
+    }
+
+    /** Creates a site, a fleet and an enrollment key with {@code maxUses} uses; returns the raw key. */
+    String freshEnrollmentKey(String scenario, int maxUses) throws IOException, InterruptedException {
+        String run = scenario + "-" + UUID.randomUUID().toString().substring(0, 8);
+        String siteId = post("/api/sites", "{\"name\":\"" + run + "\"}", true).get("id").asText();
+        String fleetId = post("/api/fleets", "{\"site_id\":\"" + siteId + "\",\"name\":\"" + run + "\"}", true).get("id").asText();
+        return post("/api/enrollment-keys", "{\"site_id\":\"" + siteId + "\",\"fleet_id\":\"" + fleetId + "\",\"name\":\"" + run
+                + "\",\"max_uses\":" + Math.max(maxUses, 1) + ",\"expires_in_hours\":1}", true).get("key_value").asText();
+    }
+
+    /** POSTs JSON, with the API key when {@code authenticated}; any non-2xx answer is an IOException. */
+    JsonNode post(String path, String body, boolean authenticated) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(server.resolve(path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authenticated) {
+            request.header("X-Beacon-API-Key", apiKey);
+        }
+        HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return json.readTree(response.body());
+    }
+}
