@@ -9,11 +9,11 @@ record Cidr(byte[] network, int prefixLength, String text) {
     /** Parses {@code a.b.c.d/n} or {@code v6::/n} (a bare address means a single host); null when malformed. */
     static Cidr parse(String text) {
         String[] parts = text.strip().split("/", -1);
-        if (parts.length > 2 || parts[0].isEmpty() || !parts[0].matches("[0-9a-fA-F:.]+")) {
+        // Only literal addresses may reach getByName, so it never does a DNS lookup: dotted IPv4, or IPv6 (with a colon).
+        if (parts.length > 2 || !(parts[0].matches("\\d{1,3}(\\.\\d{1,3}){3}") || parts[0].matches("[0-9a-fA-F.]*:[0-9a-fA-F:.]*"))) {
             return null;
         }
         try {
-            // Only literal addresses reach getByName (checked above), so it never does a DNS lookup.
             byte[] address = InetAddress.getByName(parts[0]).getAddress();
             int bits = address.length * 8;
             int prefix = parts.length == 2 ? Integer.parseInt(parts[1]) : bits;

@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BeaconServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BeaconServer.class);
+    /** The largest frame an agent may send; larger ones close its connection with status 1009. */
+    static final int MAX_AGENT_FRAME_BYTES = 1024 * 1024;
 
     private final Javalin app;
     private final Database db;
@@ -139,7 +141,8 @@ public final class BeaconServer implements AutoCloseable {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
             javalin.jetty.modifyWebSocketServletFactory(factory -> {
-                factory.setMaxTextMessageSize(BodyLimit.MAX_BODY_BYTES);
+                // Room for a job result carrying the agent's full 64 KiB of output, even when JSON escaping inflates it.
+                factory.setMaxTextMessageSize(MAX_AGENT_FRAME_BYTES);
                 // The sweeper ends silent agents after 3 missed heartbeats; the idle timeout is only a backstop.
                 factory.setIdleTimeout(Duration.ofSeconds((long) config.heartbeatIntervalSeconds() * 4 + 10));
             });

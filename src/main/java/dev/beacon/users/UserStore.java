@@ -45,8 +45,4 @@ public final class UserStore {
                 .bind("hash", passwordHash).bind("name", username).execute() == 1);
     }
 
-    public Optional<String> passwordHash(String username) {
-        return db.read(handle -> handle.createQuery("SELECT password_hash FROM users WHERE username = :name")
-                .bind("name", username).mapTo(String.class).findOne());
-    }
 }

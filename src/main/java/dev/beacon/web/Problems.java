@@ -86,6 +86,7 @@ public final class Problems {
             case 413 -> "Content Too Large";
             case 415 -> "Unsupported Media Type";
             case 422 -> "Unprocessable Content";
+            case 426 -> "Upgrade Required";
             case 429 -> "Too Many Requests";
             default -> status >= 500 ? "Internal Server Error" : "Error";
         };

@@ -75,7 +75,7 @@ class ProtocolTest {
             bystander.hello().next("welcome");
             socket.hello().next("welcome");
             try {
-                socket.send("{\"type\":\"heartbeat\",\"pad\":\"" + "x".repeat(200_000) + "\"}");
+                socket.send("{\"type\":\"heartbeat\",\"pad\":\"" + "x".repeat(2_000_000) + "\"}");
             } catch (java.util.concurrent.CompletionException closedWhileSending) {
                 // the server may close the socket before the client has finished writing the frame
             }
