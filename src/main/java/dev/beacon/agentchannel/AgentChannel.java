@@ -3,6 +3,7 @@ package dev.beacon.agentchannel;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.jobs.Dispatcher;
 import dev.beacon.robots.LiveConnections;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.Robot;
@@ -64,9 +65,11 @@ public final class AgentChannel implements LiveConnections {
     private final MeterRegistry metrics;
     private final Counter connects;
     private final Counter heartbeats;
+    private final Dispatcher dispatcher;
 
     public AgentChannel(RobotAuth robotAuth, RobotStore robots, PresenceStore presence, Ids ids, Clock clock, ObjectMapper json,
-                        int heartbeatIntervalSeconds, MeterRegistry metrics) {
+                        int heartbeatIntervalSeconds, MeterRegistry metrics, Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
         this.robotAuth = robotAuth;
         this.robots = robots;
         this.presence = presence;
@@ -144,6 +147,7 @@ public final class AgentChannel implements LiveConnections {
             case "heartbeat" -> onHeartbeat(socket, frame);
             case "token.rotate" -> rotateToken(socket);
             case "token.rotated.ack" -> onTokenRotatedAck(socket);
+            case "job.accepted", "job.progress", "job.result" -> onJobFrame(socket, type, frame);
             default -> send(socket, frames.error("unknown_frame", "Unknown frame type '" + abbreviate(type) + "'."));
         }
     }
@@ -168,6 +172,20 @@ public final class AgentChannel implements LiveConnections {
         send(socket, frames.welcome(socket.robotId, socket.robotName, socket.sessionId, heartbeatIntervalSeconds));
         log.info("agent {} connected from {} (session {}, {} {})", socket.robotName, socket.ip, socket.sessionId,
                 hello.os(), hello.agentVersion());
+        dispatcher.robotGreeted(socket.robotId, socket.orgId, socket.sessionId, text -> send(socket, text));
+    }
+
+    private void onJobFrame(AgentSocket socket, String type, JsonNode frame) {
+        String problem;
+        try {
+            problem = dispatcher.onAgentFrame(socket.robotId, socket.orgId, socket.sessionId, type, frame);
+        } catch (RuntimeException e) {
+            log.warn("could not handle {} from agent {}", type, socket.robotName, e);
+            problem = "The server could not record this frame; it will be reconciled.";
+        }
+        if (problem != null) {
+            send(socket, frames.error("invalid_job_frame", problem));
+        }
     }
 
     private void onHeartbeat(AgentSocket socket, JsonNode frame) {
@@ -226,6 +244,8 @@ public final class AgentChannel implements LiveConnections {
         boolean wasLive = live.remove(socket.robotId, socket);
         if (socket.greeted) {
             boolean changed = presence.disconnected(socket.robotId, socket.sessionId, reason, clock.instant());
+            // After presence: the robot row no longer names this session, so no new job can be assigned to it.
+            dispatcher.robotGone(socket.robotId, socket.sessionId, reason);
             metrics.counter("beacon.agent.disconnects", "reason", reason.startsWith("closed") ? "closed" : reason).increment();
             if (wasLive || changed) {
                 log.info("agent {} disconnected: {} (session {})", socket.robotName, reason, socket.sessionId);

@@ -8,7 +8,7 @@ import java.util.Map;
 public record Robot(String id, String orgId, String siteId, String fleetId, String name, String enrollmentKeyId,
                     Instant enrolledAt, String status, Instant lastSeenAt, String ip, String hostname, String os,
                     String arch, String agentVersion, List<String> capabilities, Map<String, String> labels,
-                    Instant pausedAt, Instant removedAt) {
+                    Instant pausedAt, Instant removedAt, String currentJobId) {
     public static final String ONLINE = "online";
     public static final String BUSY = "busy";
     public static final String OFFLINE = "offline";
@@ -16,6 +16,11 @@ public record Robot(String id, String orgId, String siteId, String fleetId, Stri
     public Robot {
         capabilities = List.copyOf(capabilities);
         labels = Map.copyOf(labels);
+    }
+
+    /** Whether the robot is paused (expected offline or in maintenance: given no jobs). */
+    public boolean isPaused() {
+        return pausedAt != null;
     }
 
     /** Whether an agent holds a live connection for this robot. */

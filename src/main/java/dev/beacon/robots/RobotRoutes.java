@@ -21,8 +21,10 @@ public final class RobotRoutes {
     private final PresenceStore presence;
     private final RobotAuth robotAuth;
     private final Auth auth;
+    private final JobHistory jobs;
 
-    public RobotRoutes(RobotStore store, RobotService service, PresenceStore presence, RobotAuth robotAuth, Auth auth) {
+    public RobotRoutes(RobotStore store, RobotService service, PresenceStore presence, RobotAuth robotAuth, Auth auth, JobHistory jobs) {
+        this.jobs = jobs;
         this.store = store;
         this.service = service;
         this.presence = presence;
@@ -30,8 +32,8 @@ public final class RobotRoutes {
         this.auth = auth;
     }
 
-    /** A robot with its recent connections, for the detail view. */
-    record RobotDetail(@JsonUnwrapped RobotView robot, List<PresenceStore.Connection> connections) {
+    /** A robot with its recent connections and its last 20 jobs (newest first), for the detail view. */
+    record RobotDetail(@JsonUnwrapped RobotView robot, List<PresenceStore.Connection> connections, List<?> jobs) {
     }
 
     /** A robot as the API shows it. */
@@ -41,7 +43,7 @@ public final class RobotRoutes {
                      boolean paused) {
         static RobotView of(Robot robot) {
             return new RobotView(robot.id(), robot.name(), robot.status(), robot.siteId(), robot.fleetId(), robot.lastSeenAt(),
-                    null, robot.ip(), robot.hostname(), robot.os(), robot.arch(), robot.agentVersion(), robot.capabilities(),
+                    robot.currentJobId(), robot.ip(), robot.hostname(), robot.os(), robot.arch(), robot.agentVersion(), robot.capabilities(),
                     robot.labels(), robot.enrolledAt(), robot.enrollmentKeyId(), robot.pausedAt() != null);
         }
     }
@@ -51,7 +53,7 @@ public final class RobotRoutes {
         routes.get("/api/robots/{id}", ctx -> {
             Principal principal = auth.reader(ctx);
             Robot robot = service.get(principal.orgId(), ctx.pathParam("id"));
-            ctx.json(new RobotDetail(RobotView.of(robot), presence.history(robot.id(), 20)));
+            ctx.json(new RobotDetail(RobotView.of(robot), presence.history(robot.id(), 20), jobs.recent(robot.id(), 20)));
         });
         routes.delete("/api/robots/{id}", ctx -> {
             Principal principal = auth.admin(ctx);

@@ -15,8 +15,12 @@ public final class RobotService {
     private final AuditLog audit;
     private final LiveConnections connections;
     private final Clock clock;
+    private final java.util.function.Consumer<Robot> onResumed;
 
-    public RobotService(Database db, RobotStore robots, AuditLog audit, LiveConnections connections, Clock clock) {
+    /** {@code onResumed} runs after a robot is resumed (the dispatcher may give it jobs again). */
+    public RobotService(Database db, RobotStore robots, AuditLog audit, LiveConnections connections, Clock clock,
+                        java.util.function.Consumer<Robot> onResumed) {
+        this.onResumed = onResumed;
         this.db = db;
         this.robots = robots;
         this.audit = audit;
@@ -73,6 +77,10 @@ public final class RobotService {
             throw ApiError.notFound("robot");
         }
         audit.append(new AuditLog.Entry(orgId, actor, paused ? "robot.paused" : "robot.resumed", "robot", robotId, null));
-        return get(orgId, robotId);
+        Robot robot = get(orgId, robotId);
+        if (!paused) {
+            onResumed.accept(robot);
+        }
+        return robot;
     }
 }

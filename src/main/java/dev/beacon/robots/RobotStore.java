@@ -92,6 +92,12 @@ public final class RobotStore {
                 .map((rs, ctx) -> robot(rs)).list());
     }
 
+    /** Every robot of an organization that is not removed (for dispatch and {@code waiting_reason}). */
+    public List<Robot> allLive(String orgId) {
+        return db.read(handle -> handle.createQuery("SELECT * FROM robots WHERE org_id = :org AND removed_at IS NULL ORDER BY id")
+                .bind("org", orgId).map((rs, ctx) -> robot(rs)).list());
+    }
+
     /** Stores the hash of a freshly minted robot token. */
     public void insertToken(Connection connection, String tokenId, String robotId, Secret token, Instant now) {
         Sql.update(connection, "INSERT INTO robot_tokens (id, robot_id, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -168,7 +174,7 @@ public final class RobotStore {
                 rs.getString("status"), Rows.instant(rs, "last_seen_at"), rs.getString("ip"), rs.getString("hostname"),
                 rs.getString("os"), rs.getString("arch"), rs.getString("agent_version"),
                 read(rs.getString("capabilities"), STRING_LIST), read(rs.getString("labels"), STRING_MAP),
-                Rows.instant(rs, "paused_at"), Rows.instant(rs, "removed_at"));
+                Rows.instant(rs, "paused_at"), Rows.instant(rs, "removed_at"), rs.getString("current_job_id"));
     }
 
     private String write(Object value) {

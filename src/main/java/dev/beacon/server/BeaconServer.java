@@ -15,6 +15,12 @@ import dev.beacon.audit.AuditLog;
 import dev.beacon.audit.AuditRoutes;
 import dev.beacon.enrollment.EnrollmentRoutes;
 import dev.beacon.enrollment.EnrollmentService;
+import dev.beacon.jobs.Dispatcher;
+import dev.beacon.jobs.JobRoutes;
+import dev.beacon.jobs.JobService;
+import dev.beacon.jobs.JobStore;
+import dev.beacon.jobs.JobView;
+import dev.beacon.jobs.QueueGauges;
 import dev.beacon.orgs.OrgRoutes;
 import dev.beacon.orgs.OrgStore;
 import dev.beacon.robots.RobotAuth;
@@ -62,13 +68,15 @@ public final class BeaconServer implements AutoCloseable {
     private final Database db;
     private final UsageTracker usage;
     private final AgentChannel channel;
+    private final Dispatcher dispatcher;
     private final ScheduledExecutorService scheduler;
     private final int port;
     private final String baseUrl;
     private final Optional<String> generatedAdminPassword;
 
-    private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, ScheduledExecutorService scheduler,
-                         int port, String baseUrl, Optional<String> generatedAdminPassword) {
+    private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher,
+                         ScheduledExecutorService scheduler, int port, String baseUrl, Optional<String> generatedAdminPassword) {
+        this.dispatcher = dispatcher;
         this.app = app;
         this.db = db;
         this.usage = usage;
@@ -124,8 +132,17 @@ public final class BeaconServer implements AutoCloseable {
             log.info("marked {} robots offline that a previous run left online; their agents will reconnect", staleSessions);
         }
         PrometheusMeterRegistry metrics = Metrics.registry(db);
-        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, json, config.heartbeatIntervalSeconds(), metrics);
-        RobotService robotService = new RobotService(db, robots, audit, channel, clock);
+        JobStore jobStore = new JobStore(db, json);
+        Dispatcher dispatcher = new Dispatcher(jobStore, robots, clock, json, metrics);
+        int reconciled = dispatcher.reconcileAtStart();
+        if (reconciled > 0) {
+            log.info("requeued (or ended) {} jobs that agents held when the previous run stopped", reconciled);
+        }
+        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, json, config.heartbeatIntervalSeconds(), metrics,
+                dispatcher);
+        JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics);
+        QueueGauges.register(metrics, () -> jobService.figures(null));
+        RobotService robotService = new RobotService(db, robots, audit, channel, clock, robot -> dispatcher.requestDispatch(robot.orgId()));
         EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
                 revokedRobotIds -> channel.disconnect(revokedRobotIds, "revoked"));
 
@@ -161,7 +178,10 @@ public final class BeaconServer implements AutoCloseable {
             new OrgRoutes(orgs, auth, json).register(javalin.routes);
             new EnrollmentRoutes(enrollment, auth, json, clock, config::heartbeatIntervalSeconds, config.publicUrl(), metrics)
                     .register(javalin.routes);
-            new RobotRoutes(robots, robotService, presence, robotAuth, auth).register(javalin.routes);
+            new RobotRoutes(robots, robotService, presence, robotAuth, auth,
+                    (robotId, limit) -> jobService.history(robotId, limit).stream().map(job -> JobView.of(job, null)).toList())
+                    .register(javalin.routes);
+            new JobRoutes(jobService, auth, json).register(javalin.routes);
             channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
         });
@@ -179,13 +199,14 @@ public final class BeaconServer implements AutoCloseable {
         });
         scheduler.scheduleWithFixedDelay(usage::flush, 5, 5, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(channel::sweep, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(dispatcher::sweep, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(db::checkpoint, 1, 1, TimeUnit.SECONDS);
         // last_seen_at must be fresh to within one interval: write it twice per interval, in one batch.
         long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
         log.info("Beacon listening on {} ({} database, ready in {} ms)", baseUrl, db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
-        return new BeaconServer(app, db, usage, channel, scheduler, port, baseUrl, generatedPassword);
+        return new BeaconServer(app, db, usage, channel, dispatcher, scheduler, port, baseUrl, generatedPassword);
     }
 
     private static void configureTls(io.javalin.config.JavalinConfig javalin, ServerConfig config) {
@@ -233,7 +254,8 @@ public final class BeaconServer implements AutoCloseable {
     public void close() {
         scheduler.shutdownNow();
         channel.flushLastSeen();
-        channel.shutdown();
+        channel.shutdown(); // settles every job the agents held: queued again, or ended when out of attempts
+        dispatcher.close();
         app.stop();
         usage.flush();
         db.close();

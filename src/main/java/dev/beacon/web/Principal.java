@@ -36,4 +36,20 @@ public record Principal(String orgId, Actor actor, Set<String> scopes) {
         }
         return this;
     }
+
+    /** Refuses with 403 unless the principal may submit and cancel jobs (scopes admin or jobs). */
+    public Principal requireJobs() {
+        if (!scopes.contains(ADMIN) && !scopes.contains(JOBS)) {
+            throw ApiError.forbidden("This needs an API key with scope 'jobs' or 'admin'; this key has " + scopes + ".");
+        }
+        return this;
+    }
+
+    /** Refuses with 403 unless the principal may read jobs and the queue (scopes admin, jobs or read). */
+    public Principal requireJobReader() {
+        if (!scopes.contains(ADMIN) && !scopes.contains(JOBS) && !scopes.contains(READ)) {
+            throw ApiError.forbidden("This needs an API key with scope 'jobs', 'read' or 'admin'; this key has " + scopes + ".");
+        }
+        return this;
+    }
 }

@@ -1,0 +1,127 @@
+package dev.beacon.jobs;
+
+import dev.beacon.audit.Actor;
+import dev.beacon.robots.Robot;
+import dev.beacon.robots.RobotStore;
+import dev.beacon.store.Database;
+import dev.beacon.store.Ids;
+import dev.beacon.web.ApiError;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The rules of the job API: submitting (idempotently), reading with {@code waiting_reason}, cancelling. Thread-safe. */
+public final class JobService {
+    private final JobStore store;
+    private final RobotStore robots;
+    private final Dispatcher dispatcher;
+    private final Ids ids;
+    private final Clock clock;
+    private final MeterRegistry metrics;
+
+    public JobService(JobStore store, RobotStore robots, Dispatcher dispatcher, Ids ids, Clock clock, MeterRegistry metrics) {
+        this.store = store;
+        this.robots = robots;
+        this.dispatcher = dispatcher;
+        this.ids = ids;
+        this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    /** A submitted job and whether this request created it (false: an earlier one with the same Idempotency-Key did). */
+    record Submitted(Job job, boolean created) {
+    }
+
+    /** Queues a job (or finds the one an earlier request with the same idempotency key queued) and dispatches. */
+    Submitted submit(String orgId, Actor actor, JobRequest request, String idempotencyKey) {
+        if (idempotencyKey != null) {
+            Optional<Job> earlier = store.byIdempotencyKey(orgId, idempotencyKey);
+            if (earlier.isPresent()) {
+                return new Submitted(earlier.get(), false);
+            }
+        }
+        Target target = request.target();
+        requireExists("robots", orgId, target.robotId(), "target.robot_id", "robot");
+        requireExists("fleets", orgId, target.fleetId(), "target.fleet_id", "fleet");
+        requireExists("sites", orgId, target.siteId(), "target.site_id", "site");
+        Instant now = clock.instant();
+        Job job = new Job(ids.next("job"), orgId, request.kind(), request.payload(), target, request.priority(), request.timeoutS(),
+                request.maxAttempts(), 0, Job.QUEUED, null, null, idempotencyKey, null, null, null,
+                actor.type() + (actor.id() == null ? "" : ":" + actor.id()), now, now, null, null, null, null, now);
+        try {
+            store.insert(job);
+        } catch (RuntimeException e) {
+            if (idempotencyKey != null && Database.isUniqueViolation(e)) {
+                // Two requests with one key raced; the unique index let exactly one insert win.
+                return new Submitted(store.byIdempotencyKey(orgId, idempotencyKey).orElseThrow(() -> e), false);
+            }
+            throw e;
+        }
+        metrics.counter("beacon.jobs.submitted").increment();
+        dispatcher.requestDispatch(orgId);
+        return new Submitted(job, true);
+    }
+
+    private void requireExists(String table, String orgId, String id, String field, String what) {
+        if (id != null && !store.exists(table, orgId, id)) {
+            throw ApiError.unprocessable(field, "No " + what + " with id '" + id + "' in this organization.");
+        }
+    }
+
+    /** A job of the organization, or 404. */
+    Job get(String orgId, String jobId) {
+        return store.byId(orgId, jobId).orElseThrow(() -> ApiError.notFound("job"));
+    }
+
+    List<Job> list(String orgId, String status, String robotId, String kind, String afterId, int limit) {
+        return store.list(orgId, status, robotId, kind, afterId, limit);
+    }
+
+    /** Explains each queued job among {@code jobs}: job id → reason. Reads the organization's robots once. */
+    Map<String, String> waitingReasons(String orgId, List<Job> jobs) {
+        if (jobs.stream().noneMatch(job -> Job.QUEUED.equals(job.status()))) {
+            return Map.of();
+        }
+        List<Robot> all = robots.allLive(orgId);
+        Map<String, String> names = store.placeNames(orgId);
+        Map<String, String> reasons = new java.util.HashMap<>();
+        for (Job job : jobs) {
+            if (Job.QUEUED.equals(job.status())) {
+                reasons.put(job.id(), WaitingReason.of(job, all, names));
+            }
+        }
+        return reasons;
+    }
+
+    /**
+     * Cancels a job: a queued one at once; an assigned or running one by telling its agent to stop, after which it
+     * ends {@code cancelled} when the agent reports or its session ends. A finished job is left as it is.
+     */
+    Job cancel(String orgId, String jobId) {
+        Job job = get(orgId, jobId);
+        Instant now = clock.instant();
+        if (Job.QUEUED.equals(job.status()) && store.cancelQueued(orgId, jobId, now)) {
+            metrics.counter("beacon.jobs.settled", "status", Job.CANCELLED).increment();
+            return get(orgId, jobId);
+        }
+        Job current = get(orgId, jobId);
+        if (current.isHeld() && store.requestCancel(orgId, jobId, now)) {
+            dispatcher.sendCancel(current);
+        }
+        return get(orgId, jobId);
+    }
+
+    /** Queue figures of one organization (the API), or of all (null; the metrics). */
+    public QueueFigures figures(String orgId) {
+        return store.figures(orgId, clock.instant().minus(Duration.ofHours(1)));
+    }
+
+    /** The robot's last {@code limit} jobs, newest first, for its detail view. */
+    public List<Job> history(String robotId, int limit) {
+        return store.history(robotId, limit);
+    }
+}

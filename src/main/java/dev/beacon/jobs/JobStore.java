@@ -1,0 +1,315 @@
+package dev.beacon.jobs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.store.Database;
+import dev.beacon.store.Rows;
+import dev.beacon.store.Sql;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * SQL for jobs, and for the two robot columns a job changes ({@code status = 'busy'}, {@code current_job_id}).
+ * Every state change is a guarded UPDATE (on status and the holding session), so two racing changes — a
+ * result and a timeout, two dispatchers — can never both apply. Thread-safe.
+ */
+public final class JobStore {
+    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
+    };
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
+    };
+
+    private final Database db;
+    private final ObjectMapper json;
+
+    public JobStore(Database db, ObjectMapper json) {
+        this.db = db;
+        this.json = json;
+    }
+
+    /** Inserts a new queued job; throws a unique violation when its idempotency key is taken (see {@link Database#isUniqueViolation}). */
+    void insert(Job job) {
+        db.transactionJdbc(connection -> Sql.update(connection, """
+                        INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
+                                          target_capabilities, target_labels, priority, timeout_s, max_attempts, attempts, status,
+                                          idempotency_key, created_by, created_at, queued_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'queued', ?, ?, ?, ?, ?)""",
+                job.id(), job.orgId(), job.kind(), write(job.payload()), job.target().robotId(), job.target().fleetId(),
+                job.target().siteId(), write(job.target().capabilities()), write(job.target().labels()), job.priority(),
+                job.timeoutS(), job.maxAttempts(), job.idempotencyKey(), job.createdBy(), job.createdAt().toEpochMilli(),
+                job.createdAt().toEpochMilli(), job.createdAt().toEpochMilli()));
+    }
+
+    Optional<Job> byId(String orgId, String id) {
+        return Optional.ofNullable(db.readJdbc(connection ->
+                Sql.first(connection, "SELECT * FROM jobs WHERE org_id = ? AND id = ?", this::job, orgId, id)));
+    }
+
+    Optional<Job> byIdempotencyKey(String orgId, String key) {
+        return Optional.ofNullable(db.readJdbc(connection ->
+                Sql.first(connection, "SELECT * FROM jobs WHERE org_id = ? AND idempotency_key = ?", this::job, orgId, key)));
+    }
+
+    /** Jobs of an organization by id (creation order), with optional filters. */
+    List<Job> list(String orgId, String status, String robotId, String kind, String afterId, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM jobs WHERE org_id = :org AND id > :after");
+        if (status != null) {
+            sql.append(" AND status = :status");
+        }
+        if (robotId != null) {
+            sql.append(" AND robot_id = :robot");
+        }
+        if (kind != null) {
+            sql.append(" AND kind = :kind");
+        }
+        sql.append(" ORDER BY id LIMIT :limit");
+        return db.read(handle -> handle.createQuery(sql.toString())
+                .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("status", status)
+                .bind("robot", robotId).bind("kind", kind).bind("limit", limit)
+                .map((rs, ctx) -> job(rs)).list());
+    }
+
+    /** The robot's most recent jobs (the ones it holds or ran last), newest first. */
+    public List<Job> history(String robotId, int limit) {
+        return db.read(handle -> handle.createQuery("SELECT * FROM jobs WHERE robot_id = :robot ORDER BY id DESC LIMIT :limit")
+                .bind("robot", robotId).bind("limit", limit).map((rs, ctx) -> job(rs)).list());
+    }
+
+    /** The head of an organization's queue: highest priority first, then oldest. */
+    List<Job> queued(String orgId, int limit) {
+        return db.read(handle -> handle.createQuery("""
+                        SELECT * FROM jobs WHERE org_id = :org AND status = 'queued'
+                        ORDER BY priority DESC, created_at, id LIMIT :limit""")
+                .bind("org", orgId).bind("limit", limit).map((rs, ctx) -> job(rs)).list());
+    }
+
+    /** What {@link #assign} did. */
+    enum Assignment { ASSIGNED, ROBOT_UNAVAILABLE, JOB_TAKEN }
+
+    /**
+     * Gives a queued job to a robot's live session, atomically. The robot is claimed first (it must still be
+     * connected under {@code sessionId}, idle and not paused), then the job — {@code WHERE status = 'queued'}:
+     * zero rows means another dispatcher (or a cancel) took it first, so a job never goes to two robots.
+     * Robot row before job row, the same lock order as {@link #settle}, so the two cannot deadlock on PostgreSQL.
+     */
+    Assignment assign(String jobId, String robotId, String sessionId, Instant now) {
+        long at = now.toEpochMilli();
+        return db.transactionJdbc(connection -> {
+            int robot = Sql.update(connection, """
+                            UPDATE robots SET status = 'busy', current_job_id = ?
+                            WHERE id = ? AND session_id = ? AND current_job_id IS NULL AND paused_at IS NULL AND removed_at IS NULL""",
+                    jobId, robotId, sessionId);
+            if (robot == 0) {
+                return Assignment.ROBOT_UNAVAILABLE;
+            }
+            int job = Sql.update(connection, """
+                            UPDATE jobs SET status = 'assigned', robot_id = ?, session_id = ?, attempts = attempts + 1,
+                                   assigned_at = ?, started_at = NULL, cancel_requested_at = NULL, updated_at = ?
+                            WHERE id = ? AND status = 'queued' AND attempts < max_attempts""",
+                    robotId, sessionId, at, at, jobId);
+            if (job == 0) {
+                freeRobot(connection, robotId, jobId);
+                return Assignment.JOB_TAKEN;
+            }
+            return Assignment.ASSIGNED;
+        });
+    }
+
+    /** {@code job.accepted}: assigned → running, only from the session that holds the job. */
+    boolean accepted(String jobId, String sessionId, Instant now) {
+        return db.transactionJdbc(connection -> Sql.update(connection, """
+                        UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
+                        WHERE id = ? AND session_id = ? AND status = 'assigned'""",
+                now.toEpochMilli(), now.toEpochMilli(), jobId, sessionId) == 1);
+    }
+
+    /**
+     * Applies {@code event} to the job {@code sessionId} holds, in one transaction: reads it, lets
+     * {@link Transition} decide, writes the outcome guarded by the status and session it read, and frees the robot.
+     * Empty when the session no longer holds the job (a late result, a job already timed out or reassigned).
+     */
+    Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now) {
+        return db.transactionJdbc(connection -> {
+            Job held = Sql.first(connection, "SELECT * FROM jobs WHERE id = ? AND session_id = ?", this::job, jobId, sessionId);
+            if (held == null || !held.isHeld()) {
+                return Optional.<Job>empty();
+            }
+            Transition.Outcome outcome = Transition.of(held, event);
+            boolean requeued = Job.QUEUED.equals(outcome.status());
+            long at = now.toEpochMilli();
+            int changed = Sql.update(connection, """
+                            UPDATE jobs SET status = ?, output = ?, exit_code = ?, error = ?, robot_id = ?, session_id = NULL,
+                                   queued_at = ?, finished_at = ?, updated_at = ?
+                            WHERE id = ? AND session_id = ? AND status = ?""",
+                    outcome.status(), outcome.output() == null ? null : write(outcome.output()), outcome.exitCode(), outcome.error(),
+                    requeued ? null : held.robotId(), requeued ? at : held.queuedAt().toEpochMilli(), requeued ? null : at, at,
+                    jobId, sessionId, held.status());
+            if (changed == 0) {
+                return Optional.<Job>empty();
+            }
+            freeRobot(connection, held.robotId(), jobId);
+            return Optional.ofNullable(Sql.first(connection, "SELECT * FROM jobs WHERE id = ?", this::job, jobId));
+        });
+    }
+
+    /** Back to idle: a robot still connected becomes {@code online}; one already offline stays so. */
+    private static void freeRobot(Connection connection, String robotId, String jobId) {
+        Sql.update(connection, """
+                        UPDATE robots SET current_job_id = NULL, status = CASE WHEN status = 'busy' THEN 'online' ELSE status END
+                        WHERE id = ? AND current_job_id = ?""",
+                robotId, jobId);
+    }
+
+    /** The jobs a session holds (to settle when it ends). */
+    List<Job> heldBy(String sessionId) {
+        return db.read(handle -> handle.createQuery("SELECT * FROM jobs WHERE session_id = :session AND status IN ('assigned', 'running')")
+                .bind("session", sessionId).map((rs, ctx) -> job(rs)).list());
+    }
+
+    /** Every job some session holds (at start, all of them were held by sessions a restart ended). */
+    List<Job> allHeld() {
+        return db.read(handle -> handle.createQuery("SELECT * FROM jobs WHERE status IN ('assigned', 'running')")
+                .map((rs, ctx) -> job(rs)).list());
+    }
+
+    /** Clears every robot's current job, at start (no session survives a restart). */
+    int clearCurrentJobs() {
+        return db.transaction(handle -> handle.createUpdate(
+                "UPDATE robots SET current_job_id = NULL, status = CASE WHEN status = 'busy' THEN 'offline' ELSE status END "
+                        + "WHERE current_job_id IS NOT NULL OR status = 'busy'").execute());
+    }
+
+    /**
+     * Held jobs past their deadline: {@code timeout_s} plus {@code graceMillis} since assignment, or a cancel
+     * requested more than {@code graceMillis} ago that the agent never confirmed.
+     */
+    List<Job> overdue(Instant now, long graceMillis) {
+        return db.read(handle -> handle.createQuery("""
+                        SELECT * FROM jobs WHERE status IN ('assigned', 'running')
+                          AND (assigned_at + timeout_s * 1000 + :grace < :now
+                               OR (cancel_requested_at IS NOT NULL AND cancel_requested_at + :grace < :now))""")
+                .bind("grace", graceMillis).bind("now", now.toEpochMilli()).map((rs, ctx) -> job(rs)).list());
+    }
+
+    /** queued → cancelled; false when the job was not queued (any more). */
+    boolean cancelQueued(String orgId, String jobId, Instant now) {
+        return db.transactionJdbc(connection -> Sql.update(connection, """
+                        UPDATE jobs SET status = 'cancelled', error = 'cancelled while queued', finished_at = ?, updated_at = ?,
+                                        cancel_requested_at = ?
+                        WHERE org_id = ? AND id = ? AND status = 'queued'""",
+                now.toEpochMilli(), now.toEpochMilli(), now.toEpochMilli(), orgId, jobId) == 1);
+    }
+
+    /** Marks a held job for cancellation (the agent is told; the job ends when it answers or its session ends). */
+    boolean requestCancel(String orgId, String jobId, Instant now) {
+        return db.transactionJdbc(connection -> Sql.update(connection, """
+                        UPDATE jobs SET cancel_requested_at = ?, updated_at = ?
+                        WHERE org_id = ? AND id = ? AND status IN ('assigned', 'running') AND cancel_requested_at IS NULL""",
+                now.toEpochMilli(), now.toEpochMilli(), orgId, jobId) == 1);
+    }
+
+    /** Queue figures of one organization, or of all when {@code orgId} is null. */
+    QueueFigures figures(String orgId, Instant since) {
+        String org = orgId == null ? "" : " AND org_id = :org";
+        return db.read(handle -> {
+            long queued = handle.createQuery("SELECT COUNT(*) FROM jobs WHERE status = 'queued'" + org)
+                    .bind("org", orgId).mapTo(Long.class).one();
+            Double avgWait = handle.createQuery("""
+                            SELECT AVG(assigned_at - queued_at) FROM jobs
+                            WHERE assigned_at >= :since AND assigned_at >= queued_at""" + org)
+                    .bind("org", orgId).bind("since", since.toEpochMilli()).mapTo(Double.class).findOne().orElse(null);
+            Map<String, Long> robots = new java.util.HashMap<>();
+            handle.createQuery("SELECT status, COUNT(*) AS n FROM robots WHERE removed_at IS NULL" + org + " GROUP BY status")
+                    .bind("org", orgId)
+                    .map((rs, ctx) -> Map.entry(rs.getString("status"), rs.getLong("n"))).forEach(e -> robots.put(e.getKey(), e.getValue()));
+            List<QueueFigures.Wait> byKind = handle.createQuery("""
+                            SELECT kind AS name, SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END) AS queued,
+                                   AVG(CASE WHEN assigned_at >= :since AND assigned_at >= queued_at THEN assigned_at - queued_at END) AS wait
+                            FROM jobs WHERE (status = 'queued' OR assigned_at >= :since)""" + org + " GROUP BY kind ORDER BY kind")
+                    .bind("org", orgId).bind("since", since.toEpochMilli()).map((rs, ctx) -> wait(rs, null)).list();
+            List<QueueFigures.Wait> byFleet = handle.createQuery("""
+                            SELECT f.id AS id, f.name AS name,
+                                   (SELECT COUNT(*) FROM jobs q WHERE q.status = 'queued' AND q.target_fleet_id = f.id) AS queued,
+                                   (SELECT AVG(j.assigned_at - j.queued_at) FROM jobs j JOIN robots r ON r.id = j.robot_id
+                                    WHERE r.fleet_id = f.id AND j.assigned_at >= :since AND j.assigned_at >= j.queued_at) AS wait
+                            FROM fleets f WHERE 1 = 1""" + org.replace("org_id", "f.org_id") + " ORDER BY f.name")
+                    .bind("org", orgId).bind("since", since.toEpochMilli()).map((rs, ctx) -> wait(rs, rs.getString("id"))).list();
+            long online = robots.getOrDefault("online", 0L);
+            long busy = robots.getOrDefault("busy", 0L);
+            return new QueueFigures(queued, avgWait == null ? 0 : avgWait / 1000.0, online + busy, online,
+                    busy, robots.getOrDefault("offline", 0L), byFleet, byKind);
+        });
+    }
+
+    private static QueueFigures.Wait wait(ResultSet rs, String id) throws SQLException {
+        double wait = rs.getDouble("wait");
+        return new QueueFigures.Wait(id, rs.getString("name"), rs.getLong("queued"), rs.wasNull() ? 0 : wait / 1000.0);
+    }
+
+    /** Names of sites and fleets by id, for {@code waiting_reason}. */
+    Map<String, String> placeNames(String orgId) {
+        return db.read(handle -> {
+            Map<String, String> names = new java.util.HashMap<>();
+            handle.createQuery("SELECT id, name FROM sites WHERE org_id = :org UNION ALL SELECT id, name FROM fleets WHERE org_id = :org")
+                    .bind("org", orgId).map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("name")))
+                    .forEach(e -> names.put(e.getKey(), e.getValue()));
+            return names;
+        });
+    }
+
+    /** Whether a site, fleet or robot (by table) with this id exists in the organization. */
+    boolean exists(String table, String orgId, String id) {
+        if (!List.of("sites", "fleets", "robots").contains(table)) {
+            throw new IllegalArgumentException(table);
+        }
+        String removed = table.equals("robots") ? " AND removed_at IS NULL" : "";
+        return db.readJdbc(connection -> Sql.first(connection, "SELECT 1 FROM " + table + " WHERE org_id = ? AND id = ?" + removed,
+                rs -> true, orgId, id)) != null;
+    }
+
+    private Job job(ResultSet rs) throws SQLException {
+        int exitCode = rs.getInt("exit_code");
+        Integer exit = rs.wasNull() ? null : exitCode;
+        String output = rs.getString("output");
+        return new Job(rs.getString("id"), rs.getString("org_id"), rs.getString("kind"), tree(rs.getString("payload")),
+                new Target(rs.getString("target_robot_id"), rs.getString("target_fleet_id"), rs.getString("target_site_id"),
+                        read(rs.getString("target_capabilities"), STRING_LIST), read(rs.getString("target_labels"), STRING_MAP)),
+                rs.getInt("priority"), rs.getInt("timeout_s"), rs.getInt("max_attempts"), rs.getInt("attempts"), rs.getString("status"),
+                rs.getString("robot_id"), rs.getString("session_id"), rs.getString("idempotency_key"),
+                output == null ? null : tree(output), exit, rs.getString("error"), rs.getString("created_by"),
+                Rows.instant(rs, "created_at"), Rows.instant(rs, "queued_at"), Rows.instant(rs, "assigned_at"),
+                Rows.instant(rs, "started_at"), Rows.instant(rs, "finished_at"), Rows.instant(rs, "cancel_requested_at"),
+                Rows.instant(rs, "updated_at"));
+    }
+
+    private String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("JSON trees, lists and maps always serialize", e);
+        }
+    }
+
+    private JsonNode tree(String text) {
+        try {
+            return json.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("jobs row holds JSON Beacon did not write", e);
+        }
+    }
+
+    private <T> T read(String text, TypeReference<T> type) {
+        try {
+            return json.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("jobs row holds JSON Beacon did not write: " + text, e);
+        }
+    }
+}

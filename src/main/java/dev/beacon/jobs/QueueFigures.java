@@ -1,0 +1,19 @@
+package dev.beacon.jobs;
+
+import java.util.List;
+
+/**
+ * The queue at a glance ({@code GET /api/queue}, and the gauges on {@code /metrics}): jobs waiting, the average
+ * wait from queued to assigned over the last hour, and robots by status ({@code active_drivers} = online + busy). Immutable.
+ */
+public record QueueFigures(long jobsQueued, double avgWaitS, long activeDrivers, long online, long busy, long offline,
+                           List<Wait> waitByFleet, List<Wait> waitByKind) {
+    public QueueFigures {
+        waitByFleet = List.copyOf(waitByFleet);
+        waitByKind = List.copyOf(waitByKind);
+    }
+
+    /** Jobs waiting for one fleet (targeted at it) or one kind, and their average wait over the last hour. */
+    public record Wait(String id, String name, long jobsQueued, double avgWaitS) {
+    }
+}

@@ -1,0 +1,71 @@
+package dev.beacon.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The rules for how a held job ends: what a result, a lost robot or an overdue job turns it into. A job that
+ * did not finish on its own merits (robot lost, time ran out, refused before it started) goes back to the
+ * queue while attempts remain; an operator's cancel always wins. Stateless.
+ */
+final class Transition {
+    private Transition() {
+    }
+
+    /** What happened to a held job. */
+    sealed interface Event {
+        /** The agent's {@code job.result}. */
+        record Result(String status, JsonNode output, Integer exitCode, String error) implements Event {
+        }
+
+        /** The robot's session ended (disconnect, server restart) while it held the job. */
+        record Lost(String reason) implements Event {
+        }
+
+        /** No result within {@code timeout_s} plus grace, or no answer to a cancel. */
+        record Overdue(String reason) implements Event {
+        }
+    }
+
+    /** The job's next state. */
+    record Outcome(String status, JsonNode output, Integer exitCode, String error) {
+    }
+
+    static Outcome of(Job job, Event event) {
+        boolean cancelRequested = job.cancelRequestedAt() != null;
+        return switch (event) {
+            case Event.Result result -> switch (result.status()) {
+                case Job.SUCCEEDED -> new Outcome(Job.SUCCEEDED, result.output(), result.exitCode(), result.error());
+                case Job.CANCELLED -> cancelRequested
+                        ? new Outcome(Job.CANCELLED, result.output(), result.exitCode(), orElse(result.error(), "cancelled on request"))
+                        : retryOr(job, Job.FAILED, "the agent stopped the job" + suffix(result.error()));
+                case Job.TIMED_OUT -> retryOr(job, Job.TIMED_OUT, orElse(result.error(), "timed out after " + job.timeoutS() + " s"));
+                default -> Job.ASSIGNED.equals(job.status())
+                        // Refused before it started (agent busy, kind unknown): it never ran, so another robot may try.
+                        ? retryOr(job, Job.FAILED, "robot " + job.robotId() + " refused the job" + suffix(result.error()))
+                        : new Outcome(Job.FAILED, result.output(), result.exitCode(), result.error());
+            };
+            case Event.Lost lost -> cancelRequested
+                    ? new Outcome(Job.CANCELLED, null, null, "cancelled on request; " + lost.reason())
+                    : retryOr(job, Job.FAILED, lost.reason());
+            case Event.Overdue overdue -> cancelRequested
+                    ? new Outcome(Job.CANCELLED, null, null, "cancelled on request; " + overdue.reason())
+                    : retryOr(job, Job.TIMED_OUT, overdue.reason());
+        };
+    }
+
+    private static Outcome retryOr(Job job, String finalStatus, String reason) {
+        String attempt = " (attempt " + job.attempts() + " of " + job.maxAttempts() + ")";
+        if (job.attempts() < job.maxAttempts()) {
+            return new Outcome(Job.QUEUED, null, null, reason + attempt + "; queued again");
+        }
+        return new Outcome(finalStatus, null, null, reason + attempt + "; no attempts left");
+    }
+
+    private static String suffix(String error) {
+        return error == null || error.isBlank() ? "" : ": " + error;
+    }
+
+    private static String orElse(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}
