@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** {@code beacon loadtest}: bounded load scenarios against a running server, with a text and JSON report. */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, description = "Measure a running Beacon server under load.",
-        subcommands = {LoadtestCommand.Enroll.class, LoadtestCommand.Agents.class})
+        subcommands = {LoadtestCommand.Enroll.class, LoadtestCommand.Agents.class, LoadtestCommand.Jobs.class})
 public final class LoadtestCommand {
 
     /** Options every scenario shares. */
@@ -62,6 +62,29 @@ public final class LoadtestCommand {
         public Integer call() {
             return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
                     .agents(common.server, common.apiKey, common.allowRemote, count, heartbeatSeconds, common.durationSeconds, common.json);
+        }
+    }
+
+    @Command(name = "jobs", mixinStandardHelpOptions = true,
+            description = "Submit echo jobs to simulated agents: submit-to-agent latency and end-to-end jobs per second.")
+    static final class Jobs implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @CommandLine.Mixin
+        Common common;
+        @Option(names = "--agents", defaultValue = "100", description = "Simulated agents running echo (default: ${DEFAULT-VALUE}).")
+        int agents;
+        @Option(names = "--count", defaultValue = "10000", description = "Jobs to submit (default: ${DEFAULT-VALUE}).")
+        int count;
+        @Option(names = "--rate", defaultValue = "0", description = "Jobs per second to submit; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
+        int rate;
+        @Option(names = "--concurrency", defaultValue = "8", description = "Submitting clients (default: ${DEFAULT-VALUE}).")
+        int concurrency;
+
+        @Override
+        public Integer call() {
+            return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
+                    .jobs(common.server, common.apiKey, common.allowRemote, agents, count, rate, concurrency, common.durationSeconds, common.json);
         }
     }
 }

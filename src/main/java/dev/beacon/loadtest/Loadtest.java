@@ -119,6 +119,59 @@ public final class Loadtest {
         }
     }
 
+    /** The {@code jobs} scenario; returns the process exit code. */
+    public int jobs(URI server, String apiKey, boolean allowRemote, int agents, int count, int rate, int concurrency,
+                    int durationSeconds, Path jsonFile) {
+        if (!targetAllowed(server, apiKey, allowRemote)) {
+            return 2;
+        }
+        if (agents < 1 || count < 1 || rate < 0 || concurrency < 1 || durationSeconds < 1) {
+            err.println("✗ --agents, --count, --concurrency and --duration must be at least 1, --rate at least 0");
+            return 2;
+        }
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        try {
+            JobsScenario.Result result = new JobsScenario(client, json, server, apiKey, out)
+                    .run(agents, count, rate, concurrency, Duration.ofSeconds(durationSeconds));
+            LatencyRecorder.Summary dispatch = result.dispatch();
+            LatencyRecorder.Summary submit = result.submit();
+            out.println();
+            out.printf("jobs  agents=%d count=%d rate=%s done=%d  errors=%s%n", agents, count, rate > 0 ? rate + "/s" : "max",
+                    result.jobsDone(), merged(dispatch, submit));
+            out.printf("end to end  %.0f echo jobs/s over %.2f s%n", result.endToEndPerSecond(), result.elapsedS());
+            out.printf("submit -> agent receives  ms p50=%.2f p95=%.2f p99=%.2f max=%.2f%n", dispatch.p50Ms(), dispatch.p95Ms(),
+                    dispatch.p99Ms(), dispatch.maxMs());
+            out.printf("submit (POST) latency     ms p50=%.2f p95=%.2f p99=%.2f max=%.2f%n", submit.p50Ms(), submit.p95Ms(),
+                    submit.p99Ms(), submit.maxMs());
+            out.flush();
+            if (jsonFile != null) {
+                Map<String, Object> report = new LinkedHashMap<>();
+                report.put("scenario", "jobs");
+                report.put("server", server.toString());
+                report.put("at", Instant.now().toString());
+                report.put("rate", rate);
+                report.put("concurrency", concurrency);
+                report.put("result", result);
+                Files.writeString(jsonFile, json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+                out.println("Report written to " + jsonFile.toAbsolutePath());
+            }
+            return result.jobsDone() == count && merged(dispatch, submit).isEmpty() ? 0 : 1;
+        } catch (IOException e) {
+            err.println("✗ " + server + ": " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("✗ interrupted");
+            return 130;
+        }
+    }
+
+    private static Map<String, Long> merged(LatencyRecorder.Summary a, LatencyRecorder.Summary b) {
+        Map<String, Long> errors = new java.util.TreeMap<>(a.errorsByCode());
+        b.errorsByCode().forEach((code, n) -> errors.merge(code, n, Long::sum));
+        return errors;
+    }
+
     /** Checks the target and the key, printing one line when they are not usable. */
     private boolean targetAllowed(URI server, String apiKey, boolean allowRemote) {
         String refusal = Target.refusal(server, allowRemote);

@@ -53,6 +53,18 @@ class LoadtestCommandTest {
     }
 
     @Test
+    void jobs_are_dispatched_to_simulated_agents_and_timed() throws Exception {
+        Path json = tmp.resolve("jobs.json");
+        TestServer.CliResult result = TestServer.runCli("loadtest", "jobs", "--server", server.baseUrl(), "--api-key", server.adminKey(),
+                "--agents", "3", "--count", "40", "--concurrency", "2", "--duration", "60", "--json", json.toString());
+        assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
+        JsonNode report = TestServer.JSON.readTree(json.toFile());
+        assertThat(report.get("result").get("jobs_done").asLong()).isEqualTo(40);
+        assertThat(report.get("result").get("dispatch").get("ok").asLong()).isEqualTo(40);
+        assertThat(server.get("/api/jobs?status=succeeded&limit=500", server.adminKey()).json().get("items").size()).isGreaterThanOrEqualTo(40);
+    }
+
+    @Test
     void a_target_off_loopback_is_refused_unless_allowed() {
         TestServer.CliResult result = TestServer.runCli("loadtest", "enroll", "--server", "http://192.0.2.10:8080", "--api-key", "x");
         assertThat(result.exitCode()).isEqualTo(2);

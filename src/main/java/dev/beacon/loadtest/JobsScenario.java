@@ -1,0 +1,186 @@
+package dev.beacon.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The {@code jobs} scenario: {@code agents} simulated agents connect and run {@code echo} (accept, then
+ * answer with the payload); {@code count} jobs are submitted with the API key, at {@code rate} per second
+ * or as fast as {@code concurrency} submitters can. Measures submit → agent-receives latency (each job's
+ * payload carries its index; the submitter notes when it started the POST) and end-to-end jobs per
+ * second (first submit to last result sent). Not thread-safe; run once.
+ */
+final class JobsScenario {
+    private final HttpClient client;
+    private final ObjectMapper json;
+    private final URI server;
+    private final String apiKey;
+    private final PrintWriter out;
+
+    JobsScenario(HttpClient client, ObjectMapper json, URI server, String apiKey, PrintWriter out) {
+        this.client = client;
+        this.json = json;
+        this.server = server;
+        this.apiKey = apiKey;
+        this.out = out;
+    }
+
+    /** What one run measured: dispatch latency, submit latency and end-to-end throughput. */
+    record Result(int agents, long jobsDone, double endToEndPerSecond, double elapsedS, LatencyRecorder.Summary dispatch,
+                  LatencyRecorder.Summary submit) {
+    }
+
+    Result run(int agents, int count, int rate, int concurrency, Duration maxDuration) throws IOException, InterruptedException {
+        ServerApi api = new ServerApi(client, json, server, apiKey);
+        String key = api.freshEnrollmentKey("jobs", agents);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        long[] submittedAt = new long[count];
+        LatencyRecorder dispatch = new LatencyRecorder(count);
+        LatencyRecorder submit = new LatencyRecorder(count);
+        AtomicLong lastResultAt = new AtomicLong();
+        CountDownLatch allDone = new CountDownLatch(count);
+        CountDownLatch welcomed = new CountDownLatch(agents);
+        List<WebSocket> sockets = new ArrayList<>();
+        for (int i = 0; i < agents; i++) {
+            String token = api.post("/api/enroll", "{\"enrollment_key\":\"" + key + "\",\"name\":\"jobs-" + run + "-" + i + "\"}", false)
+                    .get("robot_token").asText();
+            sockets.add(client.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+                    .buildAsync(URI.create(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws")),
+                            new EchoAgent(submittedAt, dispatch, lastResultAt, allDone, welcomed))
+                    .join());
+            sockets.get(i).sendText("{\"type\":\"hello\",\"os\":\"loadtest\",\"agent_version\":\"loadtest\",\"capabilities\":[\"echo\"]}", true);
+        }
+        if (!welcomed.await(60, TimeUnit.SECONDS)) {
+            throw new IOException("only " + (agents - welcomed.getCount()) + " of " + agents + " agents were welcomed");
+        }
+        out.printf("%d agents connected; submitting %d echo jobs %s%n", agents, count, rate > 0 ? "at " + rate + "/s" : "as fast as possible");
+
+        long deadline = System.nanoTime() + maxDuration.toNanos();
+        long started = System.nanoTime();
+        AtomicInteger next = new AtomicInteger();
+        List<Thread> submitters = new ArrayList<>();
+        for (int w = 0; w < concurrency; w++) {
+            submitters.add(Thread.ofPlatform().name("loadtest-submit-" + w).start(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < count && System.nanoTime() < deadline) {
+                    if (rate > 0) {
+                        long due = started + (long) i * 1_000_000_000L / rate;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                        }
+                    }
+                    submitOne(i, submittedAt, submit);
+                }
+            }));
+        }
+        Progress progress = Progress.start(out, "jobs", dispatch, count);
+        for (Thread submitter : submitters) {
+            submitter.join();
+        }
+        allDone.await(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+        progress.stop();
+        double elapsed = (lastResultAt.get() - started) / 1e9;
+        for (WebSocket socket : sockets) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+        }
+        long done = count - allDone.getCount();
+        return new Result(agents, done, done / Math.max(elapsed, 1e-9), elapsed, dispatch.summary(elapsed), submit.summary(elapsed));
+    }
+
+    private void submitOne(int index, long[] submittedAt, LatencyRecorder submit) {
+        HttpRequest request = HttpRequest.newBuilder(server.resolve("/api/jobs")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").header("X-Beacon-API-Key", apiKey)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"kind\":\"echo\",\"payload\":{\"n\":" + index + "},\"max_attempts\":1}"))
+                .build();
+        long start = System.nanoTime();
+        submittedAt[index] = start;
+        try {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 == 2) {
+                submit.success(System.nanoTime() - start);
+            } else {
+                submit.error("http_" + response.statusCode());
+            }
+        } catch (IOException e) {
+            submit.error("io_error");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A simulated agent that runs echo: accepts each job, answers with its payload, and times the dispatch. */
+    private final class EchoAgent implements WebSocket.Listener {
+        private final long[] submittedAt;
+        private final LatencyRecorder dispatch;
+        private final AtomicLong lastResultAt;
+        private final CountDownLatch allDone;
+        private final CountDownLatch welcomed;
+        private final StringBuilder partial = new StringBuilder();
+
+        EchoAgent(long[] submittedAt, LatencyRecorder dispatch, AtomicLong lastResultAt, CountDownLatch allDone, CountDownLatch welcomed) {
+            this.submittedAt = submittedAt;
+            this.dispatch = dispatch;
+            this.lastResultAt = lastResultAt;
+            this.allDone = allDone;
+            this.welcomed = welcomed;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                handle(socket, text);
+            }
+            socket.request(1);
+            return null;
+        }
+
+        private void handle(WebSocket socket, String text) {
+            if (text.contains("\"welcome\"")) {
+                welcomed.countDown();
+                return;
+            }
+            if (!text.contains("\"job.assign\"")) {
+                return;
+            }
+            long received = System.nanoTime();
+            try {
+                JsonNode frame = json.readTree(text);
+                String jobId = frame.get("job_id").asText();
+                int index = frame.path("payload").path("n").asInt(-1);
+                if (index >= 0 && index < submittedAt.length && submittedAt[index] != 0) {
+                    dispatch.success(received - submittedAt[index]);
+                }
+                // The JDK client allows one outstanding send per socket: chain the two frames.
+                socket.sendText("{\"type\":\"job.accepted\",\"job_id\":\"" + jobId + "\"}", true)
+                        .thenCompose(s -> s.sendText("{\"type\":\"job.result\",\"job_id\":\"" + jobId + "\",\"status\":\"succeeded\",\"output\":"
+                                + frame.path("payload") + ",\"exit_code\":0}", true))
+                        .thenRun(() -> {
+                            lastResultAt.set(System.nanoTime());
+                            allDone.countDown();
+                        });
+            } catch (IOException e) {
+                dispatch.error("bad_assign_frame");
+            }
+        }
+    }
+}
