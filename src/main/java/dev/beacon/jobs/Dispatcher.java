@@ -256,7 +256,10 @@ public final class Dispatcher implements AutoCloseable {
             return;
         }
         Map<String, Robot> byId = robots.allLive(orgId).stream().collect(Collectors.toMap(Robot::id, Function.identity()));
-        boolean assignedAny = false;
+        // Plan the round in memory, then claim every pair in one transaction: one commit per round, not per job.
+        List<JobStore.Pair> pairs = new ArrayList<>();
+        List<Job> planned = new ArrayList<>();
+        List<Slot> plannedSlots = new ArrayList<>();
         for (Job job : queue) {
             if (idle.isEmpty()) {
                 break;
@@ -267,21 +270,41 @@ public final class Dispatcher implements AutoCloseable {
                 if (robot == null || robot.isPaused() || !job.target().matches(robot, job.kind())) {
                     continue;
                 }
-                JobStore.Assignment assignment = store.assign(job.id(), slot.robotId, slot.sessionId, clock.instant());
-                if (assignment == JobStore.Assignment.ROBOT_UNAVAILABLE) {
-                    candidates.remove(); // paused, removed or disconnected since we looked
-                    continue;
-                }
-                if (assignment == JobStore.Assignment.ASSIGNED) {
-                    candidates.remove();
+                candidates.remove();
+                pairs.add(new JobStore.Pair(job.id(), slot.robotId, slot.sessionId));
+                planned.add(job);
+                plannedSlots.add(slot);
+                break;
+            }
+        }
+        if (pairs.isEmpty()) {
+            return;
+        }
+        List<JobStore.Assignment> outcomes = store.assignAll(pairs, clock.instant());
+        boolean assignedAny = false;
+        boolean retry = false;
+        for (int i = 0; i < outcomes.size(); i++) {
+            Slot slot = plannedSlots.get(i);
+            switch (outcomes.get(i)) {
+                case ASSIGNED -> {
+                    Job job = planned.get(i);
                     slot.currentJobId = job.id();
                     slot.drainUntilMillis = 0;
                     slot.link.send(assignFrame(job));
                     metrics.counter("beacon.jobs.assigned").increment();
                     assignedAny = true;
                 }
-                break; // assigned, or taken by someone else: next job
+                // The job was cancelled or taken by another node since we looked: its robot is free for the next
+                // round at once. A robot that became unavailable waits for the 1 s sweep instead of a tight loop.
+                case JOB_TAKEN -> {
+                    retry = true;
+                }
+                case ROBOT_UNAVAILABLE -> {
+                }
             }
+        }
+        if (retry) {
+            requestDispatch(orgId);
         }
         if (assignedAny && queue.size() == QUEUE_WINDOW) {
             requestDispatch(orgId);

@@ -48,7 +48,7 @@ public final class JobService {
         requireExists("robots", orgId, target.robotId(), "target.robot_id", "robot");
         requireExists("fleets", orgId, target.fleetId(), "target.fleet_id", "fleet");
         requireExists("sites", orgId, target.siteId(), "target.site_id", "site");
-        Instant now = clock.instant();
+        Instant now = Instant.ofEpochMilli(clock.millis()); // what the database keeps
         Job job = new Job(ids.next("job"), orgId, request.kind(), request.payload(), target, request.priority(), request.timeoutS(),
                 request.maxAttempts(), 0, Job.QUEUED, null, null, idempotencyKey, null, null, null,
                 actor.type() + (actor.id() == null ? "" : ":" + actor.id()), now, now, null, null, null, null, now);

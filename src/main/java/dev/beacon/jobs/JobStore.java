@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -100,8 +101,30 @@ public final class JobStore {
      * Robot row before job row, the same lock order as {@link #settle}, so the two cannot deadlock on PostgreSQL.
      */
     Assignment assign(String jobId, String robotId, String sessionId, Instant now) {
+        return db.transactionJdbc(connection -> assign(connection, jobId, robotId, sessionId, now.toEpochMilli()));
+    }
+
+    /** One planned assignment of a dispatch round. */
+    record Pair(String jobId, String robotId, String sessionId) {
+    }
+
+    /**
+     * Makes every planned assignment of a dispatch round in one transaction (one commit instead of one per
+     * job); each pair is checked and claimed exactly as {@link #assign} does. Outcomes come back in order.
+     */
+    List<Assignment> assignAll(List<Pair> pairs, Instant now) {
         long at = now.toEpochMilli();
         return db.transactionJdbc(connection -> {
+            List<Assignment> outcomes = new ArrayList<>(pairs.size());
+            for (Pair pair : pairs) {
+                outcomes.add(assign(connection, pair.jobId(), pair.robotId(), pair.sessionId(), at));
+            }
+            return outcomes;
+        });
+    }
+
+    private Assignment assign(Connection connection, String jobId, String robotId, String sessionId, long at) {
+        {
             int robot = Sql.update(connection, """
                             UPDATE robots SET status = 'busy', current_job_id = ?
                             WHERE id = ? AND session_id = ? AND current_job_id IS NULL AND paused_at IS NULL AND removed_at IS NULL""",
@@ -119,7 +142,7 @@ public final class JobStore {
                 return Assignment.JOB_TAKEN;
             }
             return Assignment.ASSIGNED;
-        });
+        }
     }
 
     /** {@code job.accepted}: assigned → running, only from the session that holds the job. */

@@ -37,7 +37,7 @@ public final class QueueGauges {
         Gauge.builder(name, gauges, g -> {
             QueueFigures figures = g.current();
             return figures == null ? Double.NaN : figure.applyAsDouble(figures);
-        }).description(description).register(registry);
+        }).description(description).strongReference(true).register(registry);
     }
 
     private synchronized QueueFigures current() {
