@@ -65,6 +65,11 @@ public final class Dispatcher implements AutoCloseable {
         String currentJobId;
         long idleSince;
         long drainUntilMillis;
+        /**
+         * The robot's facts (capabilities, labels, fleet, site, paused) as of its hello, so a dispatch round
+         * needs no read of every robot; refreshed when a claim finds the robot unavailable (paused since).
+         */
+        Robot robot;
 
         Slot(String robotId, String orgId, String sessionId, AgentLink link) {
             this.robotId = robotId;
@@ -103,6 +108,7 @@ public final class Dispatcher implements AutoCloseable {
     public void robotGreeted(String robotId, String orgId, String sessionId, AgentLink link) {
         run(() -> {
             Slot slot = new Slot(robotId, orgId, sessionId, link);
+            slot.robot = robots.byId(orgId, robotId).orElse(null);
             slot.idleSince = ++idleCounter;
             slots.put(robotId, slot);
             requestDispatch(orgId);
@@ -125,7 +131,18 @@ public final class Dispatcher implements AutoCloseable {
         run(() -> slots.computeIfPresent(robotId, (id, slot) -> slot.sessionId.equals(sessionId) ? null : slot));
     }
 
-    /** Called when a robot's pause is lifted (or anything else may have made a robot eligible). */
+    /** Called when a robot's pause is lifted: its facts are read again, then it may be given jobs. */
+    public void robotResumed(Robot robot) {
+        run(() -> {
+            Slot slot = slots.get(robot.id());
+            if (slot != null) {
+                slot.robot = robot;
+            }
+            requestDispatch(robot.orgId());
+        });
+    }
+
+    /** Called when anything may have made a robot eligible for a queued job. */
     public void requestDispatch(String orgId) {
         dirtyOrgs.add(orgId);
         if (drainScheduled.compareAndSet(false, true)) {
@@ -255,7 +272,6 @@ public final class Dispatcher implements AutoCloseable {
         if (queue.isEmpty()) {
             return;
         }
-        Map<String, Robot> byId = robots.allLive(orgId).stream().collect(Collectors.toMap(Robot::id, Function.identity()));
         // Plan the round in memory, then claim every pair in one transaction: one commit per round, not per job.
         List<JobStore.Pair> pairs = new ArrayList<>();
         List<Job> planned = new ArrayList<>();
@@ -266,7 +282,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             for (Iterator<Slot> candidates = idle.iterator(); candidates.hasNext(); ) {
                 Slot slot = candidates.next();
-                Robot robot = byId.get(slot.robotId);
+                Robot robot = slot.robot;
                 if (robot == null || robot.isPaused() || !job.target().matches(robot, job.kind())) {
                     continue;
                 }
@@ -299,8 +315,7 @@ public final class Dispatcher implements AutoCloseable {
                 case JOB_TAKEN -> {
                     retry = true;
                 }
-                case ROBOT_UNAVAILABLE -> {
-                }
+                case ROBOT_UNAVAILABLE -> slot.robot = robots.byId(orgId, slot.robotId).orElse(null);
             }
         }
         if (retry) {

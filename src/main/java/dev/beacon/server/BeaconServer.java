@@ -142,7 +142,7 @@ public final class BeaconServer implements AutoCloseable {
                 dispatcher);
         JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics);
         QueueGauges.register(metrics, () -> jobService.figures(null));
-        RobotService robotService = new RobotService(db, robots, audit, channel, clock, robot -> dispatcher.requestDispatch(robot.orgId()));
+        RobotService robotService = new RobotService(db, robots, audit, channel, clock, dispatcher::robotResumed);
         EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
                 revokedRobotIds -> channel.disconnect(revokedRobotIds, "revoked"));
 
