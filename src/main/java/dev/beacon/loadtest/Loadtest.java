@@ -34,16 +34,13 @@ public final class Loadtest {
             err.println("✗ --count, --concurrency and --duration must be at least 1");
             return 2;
         }
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client = httpClient();
         try {
             ServerMetrics before = ServerMetrics.scrape(client, server);
             LatencyRecorder.Summary summary = new EnrollScenario(client, json, server, apiKey, out)
                     .run(count, concurrency, Duration.ofSeconds(durationSeconds));
             ServerMetrics after = ServerMetrics.scrape(client, server);
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("scenario", "enroll");
-            report.put("server", server.toString());
-            report.put("at", Instant.now().toString());
+            Map<String, Object> report = report("enroll", server);
             report.put("count", count);
             report.put("concurrency", concurrency);
             report.put("summary", summary);
@@ -52,8 +49,7 @@ public final class Loadtest {
             report.put("server_cpu_seconds", after.cpuSecondsTotal() - before.cpuSecondsTotal());
             printReport(summary, after, after.cpuSecondsTotal() - before.cpuSecondsTotal(), concurrency);
             if (jsonFile != null) {
-                Files.writeString(jsonFile, json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-                out.println("Report written to " + jsonFile.toAbsolutePath());
+                write(jsonFile, report);
             }
             return summary.errorsByCode().isEmpty() ? 0 : 1;
         } catch (IOException e) {
@@ -75,7 +71,7 @@ public final class Loadtest {
             err.println("✗ --count and --heartbeat-s must be at least 1, and --duration at least one heartbeat interval");
             return 2;
         }
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient client = httpClient();
         try {
             AgentsScenario.Result result = new AgentsScenario(client, json, server, apiKey, out)
                     .run(count, heartbeatSeconds, Duration.ofSeconds(durationSeconds));
@@ -95,18 +91,14 @@ public final class Loadtest {
             out.printf("server cpu  %.1f%% of one core while heartbeating%n", cpuShare * 100);
             out.flush();
             if (jsonFile != null) {
-                Map<String, Object> report = new LinkedHashMap<>();
-                report.put("scenario", "agents");
-                report.put("server", server.toString());
-                report.put("at", Instant.now().toString());
+                Map<String, Object> report = report("agents", server);
                 report.put("count", count);
                 report.put("heartbeat_s", heartbeatSeconds);
                 report.put("result", result);
                 report.put("rss_bytes_per_connection", perConnectionRss);
                 report.put("heap_bytes_per_connection", perConnectionHeap);
                 report.put("server_cpu_share_of_one_core", cpuShare);
-                Files.writeString(jsonFile, json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-                out.println("Report written to " + jsonFile.toAbsolutePath());
+                write(jsonFile, report);
             }
             return result.connected() == count && hb.errorsByCode().isEmpty() ? 0 : 1;
         } catch (IOException e) {
@@ -129,7 +121,7 @@ public final class Loadtest {
             err.println("✗ --agents, --count, --concurrency and --duration must be at least 1, --rate at least 0");
             return 2;
         }
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient client = httpClient();
         try {
             JobsScenario.Result result = new JobsScenario(client, json, server, apiKey, out)
                     .run(agents, count, rate, concurrency, Duration.ofSeconds(durationSeconds));
@@ -145,15 +137,11 @@ public final class Loadtest {
                     submit.p99Ms(), submit.maxMs());
             out.flush();
             if (jsonFile != null) {
-                Map<String, Object> report = new LinkedHashMap<>();
-                report.put("scenario", "jobs");
-                report.put("server", server.toString());
-                report.put("at", Instant.now().toString());
+                Map<String, Object> report = report("jobs", server);
                 report.put("rate", rate);
                 report.put("concurrency", concurrency);
                 report.put("result", result);
-                Files.writeString(jsonFile, json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-                out.println("Report written to " + jsonFile.toAbsolutePath());
+                write(jsonFile, report);
             }
             return result.jobsDone() == count && merged(dispatch, submit).isEmpty() ? 0 : 1;
         } catch (IOException e) {
@@ -170,6 +158,24 @@ public final class Loadtest {
         Map<String, Long> errors = new java.util.TreeMap<>(a.errorsByCode());
         b.errorsByCode().forEach((code, n) -> errors.merge(code, n, Long::sum));
         return errors;
+    }
+
+    private static HttpClient httpClient() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** The head every JSON report starts with. */
+    private static Map<String, Object> report(String scenario, URI server) {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("scenario", scenario);
+        report.put("server", server.toString());
+        report.put("at", Instant.now().toString());
+        return report;
+    }
+
+    private void write(Path jsonFile, Map<String, Object> report) throws IOException {
+        Files.writeString(jsonFile, json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        out.println("Report written to " + jsonFile.toAbsolutePath());
     }
 
     /** Checks the target and the key, printing one line when they are not usable. */
