@@ -26,7 +26,6 @@ import java.time.Clock;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -280,11 +279,6 @@ public final class AgentChannel implements LiveConnections {
         }
     }
 
-    /** Whether a robot has a greeted connection on this node. */
-    public boolean isConnected(String robotId) {
-        return live.containsKey(robotId);
-    }
-
     /**
      * Closes sockets that never said hello in time and declares robots offline whose heartbeats stopped for
      * {@value #MISSED_HEARTBEATS} intervals (a peer that vanished without a close frame). Run every second.
@@ -321,11 +315,6 @@ public final class AgentChannel implements LiveConnections {
         for (AgentSocket socket : sockets.values()) {
             close(socket, "shutdown", false);
         }
-    }
-
-    /** The session id of the robot's live connection, if any. */
-    public Optional<String> sessionOf(String robotId) {
-        return Optional.ofNullable(live.get(robotId)).map(socket -> socket.sessionId);
     }
 
     private void send(AgentSocket socket, String text) {

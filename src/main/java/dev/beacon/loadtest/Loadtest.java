@@ -34,8 +34,7 @@ public final class Loadtest {
             err.println("✗ --count, --concurrency and --duration must be at least 1");
             return 2;
         }
-        HttpClient client = httpClient();
-        try {
+        return guarded(server, client -> {
             ServerMetrics before = ServerMetrics.scrape(client, server);
             LatencyRecorder.Summary summary = new EnrollScenario(client, json, server, apiKey, out)
                     .run(count, concurrency, Duration.ofSeconds(durationSeconds));
@@ -52,14 +51,7 @@ public final class Loadtest {
                 write(jsonFile, report);
             }
             return summary.errorsByCode().isEmpty() ? 0 : 1;
-        } catch (IOException e) {
-            err.println("✗ " + server + ": " + e.getMessage());
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            err.println("✗ interrupted");
-            return 130;
-        }
+        });
     }
 
     /** The {@code agents} scenario; returns the process exit code. */
@@ -71,8 +63,7 @@ public final class Loadtest {
             err.println("✗ --count and --heartbeat-s must be at least 1, and --duration at least one heartbeat interval");
             return 2;
         }
-        HttpClient client = httpClient();
-        try {
+        return guarded(server, client -> {
             AgentsScenario.Result result = new AgentsScenario(client, json, server, apiKey, out)
                     .run(count, heartbeatSeconds, Duration.ofSeconds(durationSeconds));
             double perConnectionRss = (result.loaded().residentMb() - result.idle().residentMb()) * 1e6 / Math.max(1, result.connected());
@@ -101,14 +92,7 @@ public final class Loadtest {
                 write(jsonFile, report);
             }
             return result.connected() == count && hb.errorsByCode().isEmpty() ? 0 : 1;
-        } catch (IOException e) {
-            err.println("✗ " + server + ": " + e.getMessage());
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            err.println("✗ interrupted");
-            return 130;
-        }
+        });
     }
 
     /** The {@code jobs} scenario; returns the process exit code. */
@@ -121,8 +105,7 @@ public final class Loadtest {
             err.println("✗ --agents, --count, --concurrency and --duration must be at least 1, --rate at least 0");
             return 2;
         }
-        HttpClient client = httpClient();
-        try {
+        return guarded(server, client -> {
             JobsScenario.Result result = new JobsScenario(client, json, server, apiKey, out)
                     .run(agents, count, rate, concurrency, Duration.ofSeconds(durationSeconds));
             LatencyRecorder.Summary dispatch = result.dispatch();
@@ -144,6 +127,25 @@ public final class Loadtest {
                 write(jsonFile, report);
             }
             return result.jobsDone() == count && merged(dispatch, submit).isEmpty() ? 0 : 1;
+        });
+    }
+
+    private static Map<String, Long> merged(LatencyRecorder.Summary a, LatencyRecorder.Summary b) {
+        Map<String, Long> errors = new java.util.TreeMap<>(a.errorsByCode());
+        b.errorsByCode().forEach((code, n) -> errors.merge(code, n, Long::sum));
+        return errors;
+    }
+
+    /** A scenario's body, given the HTTP client it should use; returns the exit code. */
+    @FunctionalInterface
+    private interface Scenario {
+        int run(HttpClient client) throws IOException, InterruptedException;
+    }
+
+    /** Runs a scenario, turning an unreachable server or an interrupt into one line and an exit code. */
+    private int guarded(URI server, Scenario scenario) {
+        try {
+            return scenario.run(httpClient());
         } catch (IOException e) {
             err.println("✗ " + server + ": " + e.getMessage());
             return 1;
@@ -152,12 +154,6 @@ public final class Loadtest {
             err.println("✗ interrupted");
             return 130;
         }
-    }
-
-    private static Map<String, Long> merged(LatencyRecorder.Summary a, LatencyRecorder.Summary b) {
-        Map<String, Long> errors = new java.util.TreeMap<>(a.errorsByCode());
-        b.errorsByCode().forEach((code, n) -> errors.merge(code, n, Long::sum));
-        return errors;
     }
 
     private static HttpClient httpClient() {

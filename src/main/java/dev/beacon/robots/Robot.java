@@ -22,9 +22,4 @@ public record Robot(String id, String orgId, String siteId, String fleetId, Stri
     public boolean isPaused() {
         return pausedAt != null;
     }
-
-    /** Whether an agent holds a live connection for this robot. */
-    public boolean isConnected() {
-        return ONLINE.equals(status) || BUSY.equals(status);
-    }
 }
