@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * A validated {@code POST /api/jobs} body. Every wrong type or value is a 400 {@code validation_failed} naming
  * the field ({@code target.fleet_id}, …). Immutable.
  */
-record JobRequest(String kind, JsonNode payload, Target target, int priority, int timeoutS, int maxAttempts) {
+public record JobRequest(String kind, JsonNode payload, Target target, int priority, int timeoutS, int maxAttempts) {
     static final int DEFAULT_TIMEOUT_S = 300;
     static final int MAX_TIMEOUT_S = 86_400;
     static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -26,7 +26,7 @@ record JobRequest(String kind, JsonNode payload, Target target, int priority, in
     private static final Pattern KIND = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     /** Reads and validates the request body. */
-    static JobRequest parse(InputStream body, ObjectMapper json) {
+    public static JobRequest parse(InputStream body, ObjectMapper json) {
         JsonNode root;
         try (InputStream in = body) {
             byte[] bytes = in.readNBytes(BodyLimit.MAX_BODY_BYTES + 1);

@@ -33,11 +33,11 @@ public final class JobService {
     }
 
     /** A submitted job and whether this request created it (false: an earlier one with the same Idempotency-Key did). */
-    record Submitted(Job job, boolean created) {
+    public record Submitted(Job job, boolean created) {
     }
 
     /** Queues a job (or finds the one an earlier request with the same idempotency key queued) and dispatches. */
-    Submitted submit(String orgId, Actor actor, JobRequest request, String idempotencyKey) {
+    public Submitted submit(String orgId, Actor actor, JobRequest request, String idempotencyKey) {
         if (idempotencyKey != null) {
             Optional<Job> earlier = store.byIdempotencyKey(orgId, idempotencyKey);
             if (earlier.isPresent()) {
@@ -73,7 +73,7 @@ public final class JobService {
     }
 
     /** A job of the organization, or 404. */
-    Job get(String orgId, String jobId) {
+    public Job get(String orgId, String jobId) {
         return store.byId(orgId, jobId).orElseThrow(() -> ApiError.notFound("job"));
     }
 
@@ -82,7 +82,7 @@ public final class JobService {
     }
 
     /** Explains each queued job among {@code jobs}: job id → reason. Reads the organization's robots once. */
-    Map<String, String> waitingReasons(String orgId, List<Job> jobs) {
+    public Map<String, String> waitingReasons(String orgId, List<Job> jobs) {
         if (jobs.stream().noneMatch(job -> Job.QUEUED.equals(job.status()))) {
             return Map.of();
         }
@@ -101,7 +101,7 @@ public final class JobService {
      * Cancels a job: a queued one at once; an assigned or running one by telling its agent to stop, after which it
      * ends {@code cancelled} when the agent reports or its session ends. A finished job is left as it is.
      */
-    Job cancel(String orgId, String jobId) {
+    public Job cancel(String orgId, String jobId) {
         Job job = get(orgId, jobId);
         Instant now = clock.instant();
         if (Job.QUEUED.equals(job.status()) && store.cancelQueued(orgId, jobId, now)) {

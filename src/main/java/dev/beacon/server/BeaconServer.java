@@ -13,6 +13,12 @@ import dev.beacon.apikeys.ApiKeyStore;
 import dev.beacon.apikeys.UsageTracker;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.audit.AuditRoutes;
+import dev.beacon.dashboard.DashboardAuth;
+import dev.beacon.dashboard.DashboardReads;
+import dev.beacon.dashboard.DashboardRoutes;
+import dev.beacon.dashboard.LiveFeed;
+import dev.beacon.dashboard.SessionStore;
+import dev.beacon.dashboard.SignIn;
 import dev.beacon.enrollment.EnrollmentRoutes;
 import dev.beacon.enrollment.EnrollmentService;
 import dev.beacon.jobs.Dispatcher;
@@ -37,6 +43,7 @@ import dev.beacon.web.BodyLimit;
 import dev.beacon.web.Problems;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -63,20 +70,24 @@ public final class BeaconServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BeaconServer.class);
     /** The largest frame an agent may send; larger ones close its connection with status 1009. */
     static final int MAX_AGENT_FRAME_BYTES = 1024 * 1024;
+    /** The htmx the dashboard loads, from its webjar (the version in pom.xml). */
+    private static final String HTMX_VERSION = "2.0.10";
 
     private final Javalin app;
     private final Database db;
     private final UsageTracker usage;
     private final AgentChannel channel;
     private final Dispatcher dispatcher;
+    private final LiveFeed live;
     private final ScheduledExecutorService scheduler;
     private final int port;
     private final String baseUrl;
     private final Optional<String> generatedAdminPassword;
 
-    private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher,
+    private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher, LiveFeed live,
                          ScheduledExecutorService scheduler, int port, String baseUrl, Optional<String> generatedAdminPassword) {
         this.dispatcher = dispatcher;
+        this.live = live;
         this.app = app;
         this.db = db;
         this.usage = usage;
@@ -123,7 +134,9 @@ public final class BeaconServer implements AutoCloseable {
         ApiKeyStore apiKeyStore = new ApiKeyStore(db);
         UsageTracker usage = new UsageTracker(apiKeyStore, clock);
         ApiKeyService apiKeys = new ApiKeyService(db, apiKeyStore, usage, audit, ids, clock);
-        Auth auth = new Auth(apiKeys);
+        SessionStore sessions = new SessionStore(db, ids, clock);
+        DashboardAuth dashboardAuth = new DashboardAuth(sessions);
+        Auth auth = new Auth(apiKeys, dashboardAuth);
         RobotStore robots = new RobotStore(db, json);
         RobotAuth robotAuth = new RobotAuth(robots);
         PresenceStore presence = new PresenceStore(db, ids, json);
@@ -146,6 +159,11 @@ public final class BeaconServer implements AutoCloseable {
         EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
                 revokedRobotIds -> channel.disconnect(revokedRobotIds, "revoked"));
 
+        LiveFeed live = new LiveFeed(db);
+        DashboardRoutes dashboard = new DashboardRoutes(
+                new DashboardRoutes.Services(users, apiKeys, enrollment, orgs, robots, robotService, presence, jobService, audit),
+                dashboardAuth, sessions, new SignIn(users, sessions, audit), live, new DashboardReads(db), json, clock);
+
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -166,7 +184,19 @@ public final class BeaconServer implements AutoCloseable {
             if (config.tlsCert() != null) {
                 configureTls(javalin, config);
             }
-            Problems.install(javalin, json);
+            Problems.install(javalin, json, dashboard::renderError);
+            javalin.staticFiles.add(files -> {
+                files.hostedPath = "/assets";
+                files.directory = "/dashboard/assets";
+                files.location = Location.CLASSPATH;
+                files.headers = java.util.Map.of("Cache-Control", "max-age=300");
+            });
+            javalin.staticFiles.add(files -> {
+                files.hostedPath = "/assets/vendor";
+                files.directory = "/META-INF/resources/webjars/htmx.org/" + HTMX_VERSION + "/dist";
+                files.location = Location.CLASSPATH;
+                files.headers = java.util.Map.of("Cache-Control", "max-age=86400");
+            });
             javalin.routes.before("/api/*", BodyLimit::check);
             javalin.routes.get("/healthz", ctx -> ctx.json(java.util.Map.of("status", "ok")));
             javalin.routes.get("/readyz", ctx -> {
@@ -184,6 +214,7 @@ public final class BeaconServer implements AutoCloseable {
             new JobRoutes(jobService, auth, json).register(javalin.routes);
             channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
+            dashboard.register(javalin.routes);
         });
         app.start();
 
@@ -201,12 +232,14 @@ public final class BeaconServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(channel::sweep, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(dispatcher::sweep, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(db::checkpoint, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(live::poll, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(sessions::purgeExpired, 1, 60, TimeUnit.MINUTES);
         // last_seen_at must be fresh to within one interval: write it twice per interval, in one batch.
         long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
         log.info("Beacon listening on {} ({} database, ready in {} ms)", baseUrl, db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
-        return new BeaconServer(app, db, usage, channel, dispatcher, scheduler, port, baseUrl, generatedPassword);
+        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, generatedPassword);
     }
 
     private static void configureTls(io.javalin.config.JavalinConfig javalin, ServerConfig config) {
@@ -256,6 +289,7 @@ public final class BeaconServer implements AutoCloseable {
         channel.flushLastSeen();
         channel.shutdown(); // settles every job the agents held: queued again, or ended when out of attempts
         dispatcher.close();
+        live.close();
         app.stop();
         usage.flush();
         db.close();

@@ -39,6 +39,35 @@ public final class UserStore {
                 .bind("name", username).mapTo(String.class).findOne());
     }
 
+    /** A user's id, name and stored password hash, for signing in. */
+    public record Credentials(String userId, String username, String passwordHash) {
+        @Override
+        public String toString() {
+            return "Credentials[" + username + "]"; // never the hash
+        }
+    }
+
+    public Optional<Credentials> credentials(String username) {
+        return db.read(handle -> handle.createQuery("SELECT id, username, password_hash FROM users WHERE username = :name")
+                .bind("name", username)
+                .map((rs, ctx) -> new Credentials(rs.getString(1), rs.getString(2), rs.getString(3)))
+                .findOne());
+    }
+
+    /** One organization a user belongs to, with the user's role there. */
+    public record Membership(String orgId, String orgName, String role) {
+    }
+
+    /** The user's organizations, by name. */
+    public java.util.List<Membership> memberships(String userId) {
+        return db.read(handle -> handle.createQuery("""
+                        SELECT m.org_id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
+                        WHERE m.user_id = :user ORDER BY o.name""")
+                .bind("user", userId)
+                .map((rs, ctx) -> new Membership(rs.getString(1), rs.getString(2), rs.getString(3)))
+                .list());
+    }
+
     /** Replaces the password hash; false when there is no such user. */
     public boolean setPasswordHash(String username, String passwordHash) {
         return db.transaction(handle -> handle.createUpdate("UPDATE users SET password_hash = :hash WHERE username = :name")

@@ -2,22 +2,34 @@ package dev.beacon.web;
 
 import dev.beacon.apikeys.ApiKeyService;
 import io.javalin.http.Context;
+import java.util.Optional;
 
-/** Resolves the caller of a management endpoint from its {@code X-Beacon-API-Key} header. Thread-safe. */
+/**
+ * Resolves the caller of a management endpoint: an {@code X-Beacon-API-Key} header, or else a signed-in
+ * dashboard session (whose state-changing requests must carry its CSRF token). Thread-safe.
+ */
 public final class Auth {
     public static final String API_KEY_HEADER = "X-Beacon-API-Key";
 
-    private final ApiKeyService apiKeys;
+    /** Finds the dashboard session a request carries, as a principal; refuses a state-changing request without its CSRF token. */
+    public interface SessionPrincipals {
+        Optional<Principal> principal(Context ctx);
+    }
 
-    public Auth(ApiKeyService apiKeys) {
+    private final ApiKeyService apiKeys;
+    private final SessionPrincipals sessions;
+
+    public Auth(ApiKeyService apiKeys, SessionPrincipals sessions) {
         this.apiKeys = apiKeys;
+        this.sessions = sessions;
     }
 
     /** The authenticated principal; refuses with 401 when no valid credential is present. */
     public Principal principal(Context ctx) {
         String key = ctx.header(API_KEY_HEADER);
         if (key == null || key.isBlank()) {
-            throw ApiError.unauthorized("Send an API key in the " + API_KEY_HEADER + " header (create one with `beacon admin api-key create`).");
+            return sessions.principal(ctx).orElseThrow(() -> ApiError.unauthorized(
+                    "Send an API key in the " + API_KEY_HEADER + " header (create one with `beacon admin api-key create`), or sign in to the dashboard."));
         }
         return apiKeys.authenticate(key, ctx.ip());
     }

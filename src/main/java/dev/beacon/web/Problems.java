@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,26 +19,55 @@ public final class Problems {
     private Problems() {
     }
 
-    /** Installs the exception and error handlers on a Javalin config; called once while wiring. */
+    /**
+     * Installs the exception and error handlers on a Javalin config; called once while wiring. {@code html} answers
+     * instead for a browser asking for a dashboard page (not {@code /api/}), so people see a page rather than JSON.
+     */
+    public static void install(JavalinConfig config, ObjectMapper json, BiConsumer<Context, ApiError> html) {
+        BiConsumer<Context, ApiError> answer = (ctx, error) -> {
+            if (wantsHtml(ctx)) {
+                html.accept(ctx, error);
+            } else {
+                write(ctx, json, error);
+            }
+        };
+        installHandlers(config, answer);
+    }
+
+    /** Installs the handlers with problem JSON for every answer. */
     public static void install(JavalinConfig config, ObjectMapper json) {
-        config.routes.exception(ApiError.class, (error, ctx) -> write(ctx, json, error));
-        config.routes.exception(HttpResponseException.class, (error, ctx) -> write(ctx, json, fromHttp(ctx, error.getStatus(), error.getMessage())));
+        installHandlers(config, (ctx, error) -> write(ctx, json, error));
+    }
+
+    private static boolean wantsHtml(Context ctx) {
+        String accept = ctx.header("Accept");
+        return accept != null && accept.contains("text/html") && !ctx.path().startsWith("/api/") && !ctx.path().startsWith("/fragments/");
+    }
+
+    private static void installHandlers(JavalinConfig config, BiConsumer<Context, ApiError> answer) {
+        config.routes.exception(ApiError.class, (error, ctx) -> answer.accept(ctx, error));
+        config.routes.exception(HttpResponseException.class, (error, ctx) -> answer.accept(ctx, fromHttp(ctx, error.getStatus(), error.getMessage())));
         config.routes.exception(Exception.class, (error, ctx) -> {
             String incident = Long.toHexString(Double.doubleToLongBits(Math.random()));
             log.error("unexpected error handling {} {} (incident {})", ctx.method(), ctx.path(), incident, error);
-            write(ctx, json, new ApiError(500, "internal_error",
+            answer.accept(ctx, new ApiError(500, "internal_error",
                     "Something went wrong on the server (incident " + incident + "). The details are in the server log."));
         });
         config.routes.error(404, "*", ctx -> {
-            if (!isProblem(ctx)) {
-                write(ctx, json, new ApiError(404, "not_found", "There is no " + ctx.method() + " " + ctx.path() + " endpoint."));
+            if (!isProblem(ctx) && !isHtml(ctx)) {
+                answer.accept(ctx, new ApiError(404, "not_found", "There is no " + ctx.method() + " " + ctx.path() + " endpoint."));
             }
         });
         config.routes.error(405, "*", ctx -> {
-            if (!isProblem(ctx)) {
-                write(ctx, json, new ApiError(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path() + "."));
+            if (!isProblem(ctx) && !isHtml(ctx)) {
+                answer.accept(ctx, new ApiError(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path() + "."));
             }
         });
+    }
+
+    private static boolean isHtml(Context ctx) {
+        String type = ctx.res().getContentType();
+        return type != null && type.startsWith("text/html");
     }
 
     private static boolean isProblem(Context ctx) {

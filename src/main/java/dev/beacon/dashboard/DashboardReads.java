@@ -1,0 +1,118 @@
+package dev.beacon.dashboard;
+
+import dev.beacon.store.Database;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Read-only SQL the dashboard needs beyond the API's own reads: newest-first job lists and names for ids. Thread-safe. */
+public final class DashboardReads {
+    private final Database db;
+
+    public DashboardReads(Database db) {
+        this.db = db;
+    }
+
+    /** One line of the jobs table. */
+    public record JobRow(String id, String kind, String status, String robotId, int attempts, int maxAttempts, Instant createdAt,
+                         Instant finishedAt, String error) {
+    }
+
+    /** The organization's jobs, newest first, optionally filtered; {@code beforeId} pages to older ones. */
+    public List<JobRow> jobs(String orgId, String status, String robotId, String kind, String beforeId, int limit) {
+        StringBuilder sql = new StringBuilder("""
+                SELECT id, kind, status, robot_id, attempts, max_attempts, created_at, finished_at, error FROM jobs WHERE org_id = ?""");
+        List<String> params = new ArrayList<>(List.of(orgId));
+        if (status != null) {
+            sql.append(" AND status = ?");
+            params.add(status);
+        }
+        if (robotId != null) {
+            sql.append(" AND robot_id = ?");
+            params.add(robotId);
+        }
+        if (kind != null) {
+            sql.append(" AND kind = ?");
+            params.add(kind);
+        }
+        if (beforeId != null) {
+            sql.append(" AND id < ?");
+            params.add(beforeId);
+        }
+        sql.append(" ORDER BY id DESC LIMIT ").append(limit);
+        return db.readJdbc(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+                for (int i = 0; i < params.size(); i++) {
+                    statement.setString(i + 1, params.get(i));
+                }
+                List<JobRow> rows = new ArrayList<>();
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new JobRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5), rs.getInt(6),
+                                instant(rs, 7), instant(rs, 8), rs.getString(9)));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
+    /** Names of the given robots of the organization (removed ones included), by id. */
+    public Map<String, String> robotNames(String orgId, Collection<String> ids) {
+        return names("robots", orgId, ids);
+    }
+
+    /** Names of the given enrollment keys of the organization, by id. */
+    public Map<String, String> enrollmentKeyNames(String orgId, Collection<String> ids) {
+        return names("enrollment_keys", orgId, ids);
+    }
+
+    /** Usernames of the given users, by id. */
+    public Map<String, String> usernames(Collection<String> ids) {
+        List<String> wanted = ids.stream().filter(java.util.Objects::nonNull).distinct().toList();
+        if (wanted.isEmpty()) {
+            return Map.of();
+        }
+        String marks = String.join(",", java.util.Collections.nCopies(wanted.size(), "?"));
+        return query("SELECT id, username FROM users WHERE id IN (" + marks + ")", wanted);
+    }
+
+    private Map<String, String> names(String table, String orgId, Collection<String> ids) {
+        List<String> wanted = ids.stream().filter(java.util.Objects::nonNull).distinct().toList();
+        if (wanted.isEmpty()) {
+            return Map.of();
+        }
+        String marks = String.join(",", java.util.Collections.nCopies(wanted.size(), "?"));
+        List<String> params = new ArrayList<>(wanted);
+        params.add(orgId);
+        return query("SELECT id, name FROM " + table + " WHERE id IN (" + marks + ") AND org_id = ?", params);
+    }
+
+    private Map<String, String> query(String sql, List<String> params) {
+        return db.readJdbc(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                for (int i = 0; i < params.size(); i++) {
+                    statement.setString(i + 1, params.get(i));
+                }
+                Map<String, String> names = new HashMap<>();
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        names.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+                return names;
+            }
+        });
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+}

@@ -1,0 +1,165 @@
+package dev.beacon.dashboard;
+
+import dev.beacon.store.Database;
+import io.javalin.http.sse.SseClient;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Live updates for open dashboards, over server-sent events. Once a second, for each organization someone is
+ * watching, it reads a small fingerprint of each topic ({@code machines}, {@code jobs}, {@code tokens},
+ * {@code apikeys}, {@code audit}) from the database and sends an event for each topic that changed; the page then
+ * fetches the fragments that show that topic. Reading the database rather than listening in-process means a
+ * change made through any server node reaches every dashboard. Costs nothing while nobody watches. Thread-safe.
+ */
+public final class LiveFeed implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LiveFeed.class);
+    static final List<String> TOPICS = List.of("machines", "jobs", "tokens", "apikeys", "audit");
+    /** A comment line this often keeps proxies from closing an idle stream and finds dead clients. */
+    private static final long PING_EVERY_MILLIS = 15_000;
+
+    private final Database db;
+    private final Map<String, Set<SseClient>> watchers = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Object>> lastSeen = new ConcurrentHashMap<>();
+    private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+    private long lastPing = System.currentTimeMillis();
+
+    public LiveFeed(Database db) {
+        this.db = db;
+    }
+
+    /** Adds a connected browser; it is dropped when its stream closes. Blocks the request's (virtual) thread until then. */
+    public void watch(String orgId, SseClient client) {
+        Set<SseClient> clients = watchers.computeIfAbsent(orgId, id -> ConcurrentHashMap.newKeySet());
+        clients.add(client);
+        client.onClose(() -> {
+            clients.remove(client);
+            if (clients.isEmpty()) {
+                watchers.remove(orgId, clients);
+            }
+        });
+        client.sendEvent("ready", "{}");
+        client.keepAlive();
+    }
+
+    /** Number of open dashboard streams, for tests and metrics. */
+    public int watching() {
+        return watchers.values().stream().mapToInt(Set::size).sum();
+    }
+
+    /** Reads the fingerprints of every watched organization and notifies its browsers of what changed. */
+    public void poll() {
+        lastSeen.keySet().retainAll(watchers.keySet());
+        for (var entry : watchers.entrySet()) {
+            String orgId = entry.getKey();
+            Map<String, Object> now;
+            try {
+                now = fingerprints(orgId);
+            } catch (RuntimeException e) {
+                log.warn("live dashboard update for organization {} failed: {}", orgId, e.toString());
+                continue;
+            }
+            Map<String, Object> before = lastSeen.put(orgId, now);
+            if (before == null) {
+                continue; // the first reading is the baseline: the pages were rendered from the same state
+            }
+            for (String topic : TOPICS) {
+                if (!Objects.equals(before.get(topic), now.get(topic))) {
+                    send(entry.getValue(), topic);
+                }
+            }
+        }
+        long millis = System.currentTimeMillis();
+        if (millis - lastPing >= PING_EVERY_MILLIS) {
+            lastPing = millis;
+            watchers.values().forEach(clients -> clients.forEach(client -> senders.execute(() -> {
+                try {
+                    client.sendComment("ping");
+                } catch (RuntimeException e) {
+                    client.close();
+                }
+            })));
+        }
+    }
+
+    private void send(Set<SseClient> clients, String topic) {
+        String data = "{\"topic\":\"" + topic + "\"}";
+        for (SseClient client : clients) {
+            senders.execute(() -> {
+                try {
+                    if (!client.terminated()) {
+                        client.sendEvent(topic, data);
+                    }
+                } catch (RuntimeException e) {
+                    client.close();
+                }
+            });
+        }
+    }
+
+    private Map<String, Object> fingerprints(String orgId) {
+        return db.readJdbc(connection -> {
+            Map<String, Object> prints = new LinkedHashMap<>();
+            prints.put("machines", hashRows(connection, """
+                    SELECT id, name, status, paused_at, current_job_id, site_id, fleet_id, enrolled_at FROM robots
+                    WHERE org_id = ? AND removed_at IS NULL""", orgId));
+            prints.put("jobs", hashRows(connection, """
+                    SELECT 'last', MAX(id) FROM jobs WHERE org_id = ?
+                    UNION ALL
+                    SELECT status, COUNT(*) FROM jobs WHERE org_id = ? AND status IN ('queued', 'assigned', 'running') GROUP BY status""",
+                    orgId, orgId));
+            prints.put("tokens", hashRows(connection,
+                    "SELECT COUNT(*), SUM(uses), COUNT(revoked_at), MAX(created_at) FROM enrollment_keys WHERE org_id = ?", orgId));
+            prints.put("apikeys", hashRows(connection,
+                    "SELECT COUNT(*), COUNT(revoked_at), MAX(last_used_at) FROM api_keys WHERE org_id = ?", orgId));
+            prints.put("audit", hashRows(connection, "SELECT MAX(id) FROM audit_events WHERE org_id = ?", orgId));
+            return prints;
+        });
+    }
+
+    private static Long hashRows(java.sql.Connection connection, String sql, String... params) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                statement.setString(i + 1, params[i]);
+            }
+            long hash = 17;
+            long rows = 0;
+            try (ResultSet rs = statement.executeQuery()) {
+                int columns = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    long row = 1;
+                    for (int c = 1; c <= columns; c++) {
+                        row = row * 31 + Objects.hashCode(rs.getString(c));
+                    }
+                    hash += row * 0x9E3779B97F4A7C15L; // order-independent: rows may come back in any order
+                    rows++;
+                }
+            }
+            return hash ^ rows;
+        }
+    }
+
+    @Override
+    public void close() {
+        watchers.values().forEach(clients -> clients.forEach(SseClient::close));
+        watchers.clear();
+        senders.shutdownNow();
+    }
+
+    /** For tests: the fingerprint of one organization's topics right now. */
+    Map<String, Object> fingerprintsNow(String orgId) {
+        return new HashMap<>(fingerprints(orgId));
+    }
+}

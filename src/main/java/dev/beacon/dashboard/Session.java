@@ -1,0 +1,20 @@
+package dev.beacon.dashboard;
+
+import dev.beacon.audit.Actor;
+import dev.beacon.web.Principal;
+import java.time.Instant;
+
+/** A signed-in dashboard user acting in one organization. Immutable. */
+public record Session(String id, String userId, String username, String orgId, String orgName, Role role, String csrfToken,
+                      Instant expiresAt, Instant lastSeenAt) {
+
+    /** The principal an API call made from this session acts as. */
+    public Principal principal(String ip) {
+        return new Principal(orgId, new Actor("user", userId, ip), role.scopes());
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + id + ", " + username + "@" + orgName + " as " + role.label() + "]"; // never the CSRF token
+    }
+}

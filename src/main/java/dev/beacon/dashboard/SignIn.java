@@ -1,0 +1,90 @@
+package dev.beacon.dashboard;
+
+import dev.beacon.audit.Actor;
+import dev.beacon.audit.AuditLog;
+import dev.beacon.users.PasswordHasher;
+import dev.beacon.users.UserStore;
+import dev.beacon.web.ApiError;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Checks a username and password and opens a session. Failed attempts are limited per source address
+ * ({@link #FAILURES_ALLOWED} per {@link #FAILURE_WINDOW}); the answer never says whether the user exists, and
+ * an unknown user costs the same hashing work as a wrong password. Thread-safe.
+ */
+public final class SignIn {
+    static final int FAILURES_ALLOWED = 10;
+    static final Duration FAILURE_WINDOW = Duration.ofMinutes(5);
+    private static final int MAX_TRACKED = 100_000;
+
+    private final UserStore users;
+    private final SessionStore sessions;
+    private final AuditLog audit;
+    private final PasswordHasher hasher = new PasswordHasher();
+    /** Verified against when the user does not exist, so both refusals take as long. */
+    private final String decoyHash;
+    private final ConcurrentHashMap<String, Bucket> failures = new ConcurrentHashMap<>();
+
+    public SignIn(UserStore users, SessionStore sessions, AuditLog audit) {
+        this.users = users;
+        this.sessions = sessions;
+        this.audit = audit;
+        this.decoyHash = hasher.hash("decoy-" + System.nanoTime());
+    }
+
+    /**
+     * Signs in, or refuses with 401 {@code invalid_credentials} / 429 {@code rate_limited}. {@code orgName} picks
+     * the organization for a user of several (null: the first by name).
+     */
+    public SessionStore.Opened signIn(String username, String password, String ip, String userAgent) {
+        long wait = secondsUntilAllowed(ip);
+        if (wait > 0) {
+            throw ApiError.rateLimited(wait, "Too many failed sign-ins from your address. Try again in " + wait + " seconds.");
+        }
+        String name = username == null ? "" : username.strip();
+        Optional<UserStore.Credentials> credentials = name.isEmpty() ? Optional.empty() : users.credentials(name);
+        boolean valid = hasher.verify(password == null ? "" : password, credentials.map(UserStore.Credentials::passwordHash).orElse(decoyHash))
+                && credentials.isPresent();
+        List<UserStore.Membership> memberships = valid ? users.memberships(credentials.get().userId()) : List.of();
+        if (!valid || memberships.isEmpty()) {
+            recordFailure(ip);
+            audit.append(new AuditLog.Entry(null, new Actor("anonymous", null, ip), "user.sign_in_refused", "user",
+                    credentials.map(UserStore.Credentials::userId).orElse(null), "username=" + abbreviate(name)));
+            throw new ApiError(401, "invalid_credentials", valid
+                    ? "This user belongs to no organization yet; ask an admin to add you (beacon admin user create --org …)."
+                    : "Wrong username or password.");
+        }
+        UserStore.Membership first = memberships.get(0);
+        SessionStore.Opened opened = sessions.open(credentials.get().userId(), first.orgId(), ip, userAgent);
+        audit.append(new AuditLog.Entry(first.orgId(), new Actor("user", credentials.get().userId(), ip), "user.signed_in", "user",
+                credentials.get().userId(), null));
+        return opened;
+    }
+
+    private long secondsUntilAllowed(String ip) {
+        Bucket bucket = failures.get(ip);
+        if (bucket == null || bucket.getAvailableTokens() > 0) {
+            return 0;
+        }
+        return Math.max(1, Duration.ofNanos(bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill()).toSeconds() + 1);
+    }
+
+    private void recordFailure(String ip) {
+        if (failures.size() > MAX_TRACKED) {
+            failures.values().removeIf(bucket -> bucket.getAvailableTokens() >= FAILURES_ALLOWED);
+        }
+        failures.computeIfAbsent(ip, key -> Bucket.builder()
+                        .addLimit(Bandwidth.builder().capacity(FAILURES_ALLOWED).refillGreedy(FAILURES_ALLOWED, FAILURE_WINDOW).build())
+                        .build())
+                .tryConsume(1);
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() <= 64 ? value : value.substring(0, 64) + "…";
+    }
+}

@@ -1,0 +1,111 @@
+package dev.beacon.dashboard;
+
+import dev.beacon.apikeys.ApiKey;
+import dev.beacon.audit.AuditEvent;
+import dev.beacon.enrollment.EnrollmentKey;
+import dev.beacon.jobs.Job;
+import dev.beacon.jobs.QueueFigures;
+import dev.beacon.orgs.Fleet;
+import dev.beacon.orgs.Site;
+import dev.beacon.robots.PresenceStore;
+import dev.beacon.robots.Robot;
+import dev.beacon.users.UserStore;
+import gg.jte.ContentType;
+import gg.jte.TemplateEngine;
+import gg.jte.output.StringOutput;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dashboard's templates (jte, compiled at build time from {@code src/main/jte}) and the immutable models they
+ * render. Every value is HTML-escaped by jte according to where it lands. Thread-safe.
+ */
+public final class Views {
+    private final TemplateEngine engine = TemplateEngine.createPrecompiled(ContentType.Html);
+
+    /** Renders {@code template} with named parameters as the response. */
+    public void render(Context ctx, String template, Map<String, Object> params) {
+        StringOutput output = new StringOutput();
+        engine.render(template, params, output);
+        ctx.contentType("text/html; charset=utf-8").result(output.toString());
+    }
+
+    /** What every page shows around its content: who is signed in, where, the navigation and a one-time message. */
+    public record Chrome(Session session, List<UserStore.Membership> orgs, String active, String title, Flash.Message flash,
+                         Instant now) {
+        public String csrf() {
+            return session.csrfToken();
+        }
+
+        public boolean canOperate() {
+            return session.role().canOperate();
+        }
+
+        public boolean canAdminister() {
+            return session.role().canAdminister();
+        }
+    }
+
+    /** Site and fleet names by id. */
+    public record Places(Map<String, String> sites, Map<String, String> fleets) {
+        public String site(String id) {
+            return id == null ? "—" : sites.getOrDefault(id, id);
+        }
+
+        public String fleet(String id) {
+            return id == null ? "—" : fleets.getOrDefault(id, id);
+        }
+    }
+
+    public record ApiKeysView(List<ApiKey> keys, Instant now) {
+    }
+
+    public record TokensView(List<EnrollmentKey> tokens, List<Site> sites, List<Fleet> fleets, Places places, Instant now) {
+    }
+
+    /** The machine list with its filters; {@code query} is the filter's query string, for live refreshes. */
+    public record MachinesView(List<Robot> robots, Places places, List<Site> sites, List<Fleet> fleets, String status, String siteId,
+                               String fleetId, String query, Instant now) {
+        public boolean filtered() {
+            return status != null || siteId != null || fleetId != null;
+        }
+    }
+
+    public record ManagementView(ApiKeysView apiKeys, TokensView tokens, MachinesView machines, QueueFigures queue) {
+    }
+
+    public record MachineView(Robot robot, Places places, String enrollmentKeyName, List<Job> jobs,
+                              List<PresenceStore.Connection> connections, Instant now) {
+    }
+
+    public record JobsView(List<DashboardReads.JobRow> jobs, Map<String, String> robotNames, String status, String kind, String robotId,
+                           String olderCursor, String query, List<Robot> robots, List<Site> sites, List<Fleet> fleets, Places places,
+                           Instant now) {
+        public boolean filtered() {
+            return status != null || kind != null || robotId != null;
+        }
+    }
+
+    public record JobDetailView(Job job, String waitingReason, String robotName, Places places, String payload, String output,
+                                Instant now) {
+    }
+
+    public record SitesView(List<Site> sites, List<Fleet> fleets, Map<String, Long> machinesPerFleet) {
+        public List<Fleet> fleetsOf(String siteId) {
+            return fleets.stream().filter(fleet -> fleet.siteId().equals(siteId)).toList();
+        }
+    }
+
+    public record AuditView(List<AuditEvent> events, Map<String, String> actorNames, String action, String olderCursor, Instant now) {
+        public String actor(AuditEvent event) {
+            String name = event.actorId() == null ? null : actorNames.get(event.actorId());
+            String type = event.actorType().replace('_', ' ');
+            if (name != null) {
+                return type + " " + name;
+            }
+            return event.actorId() == null ? type : type + " " + event.actorId();
+        }
+    }
+}

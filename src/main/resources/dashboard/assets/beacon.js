@@ -1,0 +1,168 @@
+// Beacon dashboard: live updates over server-sent events, confirmations, copy buttons, relative times.
+// Everything works without this file except live updates, copying and the confirmation dialogs.
+(function () {
+  "use strict";
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  // ---- relative times: "3 min ago", exact UTC time on hover (title) ----
+  function relative(iso) {
+    const seconds = Math.round((Date.now() - Date.parse(iso)) / 1000);
+    const s = Math.abs(seconds);
+    if (s < 10) return "just now";
+    let amount;
+    if (s < 60) amount = s + " s";
+    else if (s < 3600) amount = Math.floor(s / 60) + " min";
+    else if (s < 86400) amount = Math.floor(s / 3600) + " h";
+    else { const d = Math.floor(s / 86400); amount = d + (d === 1 ? " day" : " days"); }
+    return seconds < 0 ? "in " + amount : amount + " ago";
+  }
+  function refreshTimes(root) {
+    (root || document).querySelectorAll("time[data-relative]").forEach((el) => {
+      el.textContent = relative(el.getAttribute("datetime"));
+    });
+  }
+  setInterval(refreshTimes, 15000);
+
+  // ---- live updates ----
+  const status = () => document.getElementById("live-status");
+  function setStatus(state, text) {
+    const el = status();
+    if (el) { el.dataset.state = state; el.textContent = text; }
+  }
+  const pending = new Set();
+  function busy(el) {
+    // Never swap a section out from under someone who is typing in it or has a dialog open.
+    if (el.querySelector("dialog[open]")) return true;
+    const active = document.activeElement;
+    return active && el.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
+  }
+  function refresh(el) {
+    if (!window.htmx || !el.isConnected) return;
+    if (busy(el)) { pending.add(el.id); return; }
+    pending.delete(el.id);
+    window.htmx.ajax("GET", el.dataset.src, { target: "#" + el.id, swap: "outerHTML" });
+  }
+  function refreshTopic(topic) {
+    document.querySelectorAll("[data-live]").forEach((el) => {
+      if (topic === "*" || el.dataset.live.split(" ").includes(topic)) refresh(el);
+    });
+  }
+  let source = null;
+  let retry = 1000;
+  let wasConnected = false;
+  function connect() {
+    if (!document.querySelector("[data-live]") && !status()) return;
+    source = new EventSource("/events");
+    source.addEventListener("ready", () => {
+      setStatus("live", "Live");
+      if (wasConnected) refreshTopic("*"); // back after a restart or a network blip: catch up on what was missed
+      wasConnected = true;
+      retry = 1000;
+    });
+    ["machines", "jobs", "tokens", "apikeys", "audit"].forEach((topic) =>
+      source.addEventListener(topic, () => refreshTopic(topic)));
+    source.onerror = () => {
+      setStatus("reconnecting", "Reconnecting…");
+      if (source.readyState === EventSource.CLOSED) {
+        // The browser gave up (e.g. the server answered with an error): try again ourselves, backing off.
+        source = null;
+        setTimeout(() => {
+          fetch("/fragments/queue", { credentials: "same-origin" }).then((r) => {
+            if (r.status === 401) { window.location = "/login?next=" + encodeURIComponent(location.pathname + location.search); return; }
+            connect();
+          }).catch(() => setTimeout(connect, retry));
+        }, retry);
+        retry = Math.min(retry * 2, 15000);
+      }
+    };
+  }
+
+  // ---- dialogs, copy, auto-submitting filters ----
+  document.addEventListener("click", (event) => {
+    const opener = event.target.closest("[data-dialog]");
+    if (opener) {
+      const dialog = document.getElementById(opener.dataset.dialog);
+      if (dialog) { dialog.showModal(); const cancel = dialog.querySelector("[data-close]"); if (cancel) cancel.focus(); }
+      return;
+    }
+    const closer = event.target.closest("[data-close]");
+    if (closer) {
+      const dialog = closer.closest("dialog");
+      if (dialog) dialog.close();
+      return;
+    }
+    const copyFrom = event.target.closest("[data-copy-from]");
+    if (copyFrom) {
+      const input = document.getElementById(copyFrom.dataset.copyFrom);
+      copy(input.value, copyFrom, input);
+      return;
+    }
+    const copyUrl = event.target.closest("[data-copy-url]");
+    if (copyUrl) {
+      fetch(copyUrl.dataset.copyUrl, { credentials: "same-origin", headers: { "X-CSRF-Token": csrf() } })
+        .then((r) => (r.ok ? r.text() : Promise.reject(new Error("HTTP " + r.status))))
+        .then((value) => copy(value, copyUrl))
+        .catch(() => flashButton(copyUrl, "Could not copy"));
+    }
+  });
+  document.addEventListener("close", (event) => {
+    // A dialog closed: sections that skipped a live refresh while it was open catch up now.
+    if (event.target.tagName === "DIALOG") pending.forEach((id) => { const el = document.getElementById(id); if (el) refresh(el); });
+  }, true);
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
+    const site = event.target.closest("[data-site-select]");
+    if (site) filterFleets(site);
+  });
+  function filterFleets(siteSelect) {
+    const fleet = document.getElementById(siteSelect.dataset.siteSelect);
+    if (!fleet) return;
+    let first = null;
+    fleet.querySelectorAll("option").forEach((o) => {
+      const match = o.dataset.site === siteSelect.value;
+      o.hidden = !match; o.disabled = !match;
+      if (match && !first) first = o;
+    });
+    if (fleet.selectedOptions.length === 0 || fleet.selectedOptions[0].disabled) fleet.value = first ? first.value : "";
+  }
+  function copy(text, button, input) {
+    const done = () => flashButton(button, "Copied");
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, () => fallbackCopy(text, input) && done());
+    } else if (fallbackCopy(text, input)) {
+      done();
+    }
+  }
+  function fallbackCopy(text, input) {
+    const field = input || Object.assign(document.createElement("textarea"), { value: text });
+    if (!input) document.body.appendChild(field);
+    field.select();
+    const ok = document.execCommand && document.execCommand("copy");
+    if (!input) field.remove();
+    return ok;
+  }
+  function flashButton(button, text) {
+    const label = button.getAttribute("aria-label");
+    const old = button.dataset.label || button.textContent;
+    button.dataset.label = old;
+    button.classList.add("copied");
+    if (button.textContent.trim()) button.textContent = text;
+    button.setAttribute("data-copied", text);
+    const live = status();
+    if (live) { /* also announce for screen readers */ }
+    setTimeout(() => {
+      button.classList.remove("copied");
+      if (button.textContent.trim()) button.textContent = old;
+      button.removeAttribute("data-copied");
+      if (label) button.setAttribute("aria-label", label);
+    }, 2000);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    refreshTimes();
+    document.querySelectorAll("[data-site-select]").forEach(filterFleets);
+    document.body.addEventListener("htmx:configRequest", (e) => { e.detail.headers["X-CSRF-Token"] = csrf(); });
+    document.body.addEventListener("htmx:afterSwap", (e) => refreshTimes(e.detail.target));
+    connect();
+  });
+})();
