@@ -29,18 +29,50 @@
     const el = status();
     if (el) { el.dataset.state = state; el.textContent = text; }
   }
-  const pending = new Set();
+  const pending = new Set();   // sections that skipped a refresh while someone was using them
+  const inFlight = new Map();  // section id -> whether another refresh was asked for meanwhile
   function busy(el) {
     // Never swap a section out from under someone who is typing in it or has a dialog open.
     if (el.querySelector("dialog[open]")) return true;
     const active = document.activeElement;
     return active && el.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
   }
+  // Fetches a section's fresh HTML and swaps it in. One request per section at a time; a change announced while
+  // one is in flight triggers exactly one more afterwards, so the last change is never lost.
   function refresh(el) {
-    if (!window.htmx || !el.isConnected) return;
+    if (!el.isConnected) return;
     if (busy(el)) { pending.add(el.id); return; }
     pending.delete(el.id);
-    window.htmx.ajax("GET", el.dataset.src, { target: "#" + el.id, swap: "outerHTML" });
+    const id = el.id;
+    if (inFlight.has(id)) { inFlight.set(id, true); return; }
+    inFlight.set(id, false);
+    fetch(el.dataset.src, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then((response) => {
+        if (response.status === 401) { window.location = "/login?next=" + encodeURIComponent(location.pathname + location.search); return null; }
+        return response.ok ? response.text() : null;
+      })
+      .then((html) => {
+        const current = document.getElementById(id);
+        if (html && current && !busy(current)) {
+          const template = document.createElement("template");
+          template.innerHTML = html.trim();
+          const fresh = template.content.firstElementChild;
+          if (fresh && fresh.id === id) {
+            current.replaceWith(fresh);
+            refreshTimes(fresh);
+            fresh.querySelectorAll("[data-site-select]").forEach(filterFleets);
+          }
+        } else if (current && html) {
+          pending.add(id);
+        }
+      })
+      .catch(() => {})
+      .finally(() => {
+        const again = inFlight.get(id);
+        inFlight.delete(id);
+        const current = document.getElementById(id);
+        if (again && current) refresh(current);
+      });
   }
   function refreshTopic(topic) {
     document.querySelectorAll("[data-live]").forEach((el) => {
@@ -55,7 +87,11 @@
     source = new EventSource("/events");
     source.addEventListener("ready", () => {
       setStatus("live", "Live");
-      if (wasConnected) refreshTopic("*"); // back after a restart or a network blip: catch up on what was missed
+      if (wasConnected) {
+        refreshTopic("*"); // back after a restart or a network blip: catch up on what was missed
+        const el = status();
+        if (el) el.dataset.reconnects = String(Number(el.dataset.reconnects || 0) + 1);
+      }
       wasConnected = true;
       retry = 1000;
     });
@@ -161,8 +197,6 @@
   document.addEventListener("DOMContentLoaded", () => {
     refreshTimes();
     document.querySelectorAll("[data-site-select]").forEach(filterFleets);
-    document.body.addEventListener("htmx:configRequest", (e) => { e.detail.headers["X-CSRF-Token"] = csrf(); });
-    document.body.addEventListener("htmx:afterSwap", (e) => refreshTimes(e.detail.target));
     connect();
   });
 })();

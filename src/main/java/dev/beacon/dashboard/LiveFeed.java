@@ -5,7 +5,6 @@ import io.javalin.http.sse.SseClient;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +41,9 @@ public final class LiveFeed implements AutoCloseable {
 
     /** Adds a connected browser; it is dropped when its stream closes. Blocks the request's (virtual) thread until then. */
     public void watch(String orgId, SseClient client) {
+        // The first watcher of an organization sets the baseline now, so a change right after the page loaded is
+        // not folded into it by the next poll.
+        lastSeen.computeIfAbsent(orgId, this::fingerprints);
         Set<SseClient> clients = watchers.computeIfAbsent(orgId, id -> ConcurrentHashMap.newKeySet());
         clients.add(client);
         client.onClose(() -> {
@@ -61,7 +63,7 @@ public final class LiveFeed implements AutoCloseable {
 
     /** Reads the fingerprints of every watched organization and notifies its browsers of what changed. */
     public void poll() {
-        lastSeen.keySet().retainAll(watchers.keySet());
+        lastSeen.keySet().removeIf(orgId -> !watchers.containsKey(orgId));
         for (var entry : watchers.entrySet()) {
             String orgId = entry.getKey();
             Map<String, Object> now;
@@ -73,7 +75,7 @@ public final class LiveFeed implements AutoCloseable {
             }
             Map<String, Object> before = lastSeen.put(orgId, now);
             if (before == null) {
-                continue; // the first reading is the baseline: the pages were rendered from the same state
+                continue; // no baseline yet: nothing to compare with
             }
             for (String topic : TOPICS) {
                 if (!Objects.equals(before.get(topic), now.get(topic))) {
@@ -156,10 +158,5 @@ public final class LiveFeed implements AutoCloseable {
         watchers.values().forEach(clients -> clients.forEach(SseClient::close));
         watchers.clear();
         senders.shutdownNow();
-    }
-
-    /** For tests: the fingerprint of one organization's topics right now. */
-    Map<String, Object> fingerprintsNow(String orgId) {
-        return new HashMap<>(fingerprints(orgId));
     }
 }

@@ -70,8 +70,6 @@ public final class BeaconServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BeaconServer.class);
     /** The largest frame an agent may send; larger ones close its connection with status 1009. */
     static final int MAX_AGENT_FRAME_BYTES = 1024 * 1024;
-    /** The htmx the dashboard loads, from its webjar (the version in pom.xml). */
-    private static final String HTMX_VERSION = "2.0.10";
 
     private final Javalin app;
     private final Database db;
@@ -191,12 +189,7 @@ public final class BeaconServer implements AutoCloseable {
                 files.location = Location.CLASSPATH;
                 files.headers = java.util.Map.of("Cache-Control", "max-age=300");
             });
-            javalin.staticFiles.add(files -> {
-                files.hostedPath = "/assets/vendor";
-                files.directory = "/META-INF/resources/webjars/htmx.org/" + HTMX_VERSION + "/dist";
-                files.location = Location.CLASSPATH;
-                files.headers = java.util.Map.of("Cache-Control", "max-age=86400");
-            });
+
             javalin.routes.before("/api/*", BodyLimit::check);
             javalin.routes.get("/healthz", ctx -> ctx.json(java.util.Map.of("status", "ok")));
             javalin.routes.get("/readyz", ctx -> {
