@@ -73,6 +73,11 @@ public final class DashboardReads {
         return names("enrollment_keys", orgId, ids);
     }
 
+    /** Names of the given API keys of the organization, by id. */
+    public Map<String, String> apiKeyNames(String orgId, Collection<String> ids) {
+        return names("api_keys", orgId, ids);
+    }
+
     /** Usernames of the given users, by id. */
     public Map<String, String> usernames(Collection<String> ids) {
         List<String> wanted = ids.stream().filter(java.util.Objects::nonNull).distinct().toList();

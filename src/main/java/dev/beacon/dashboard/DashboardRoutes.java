@@ -376,8 +376,8 @@ public final class DashboardRoutes {
         var created = services.apiKeys().create(session.orgId(), ctx.formParam("name"), scopes.isEmpty() ? List.of("jobs") : scopes,
                 actor(ctx, session));
         flash.put(session.id(), new Flash.Message("secret", "API key '" + created.key().name() + "' created.", "Your new API key",
-                created.secret().value(), "Copy it now: this is the only time Beacon shows it. Send it in the X-Beacon-API-Key header."));
-        ctx.redirect("/#api-keys", HttpStatus.SEE_OTHER);
+                created.secret().value(), "This is the only time Beacon shows it. Send it in the X-Beacon-API-Key header."));
+        ctx.redirect("/", HttpStatus.SEE_OTHER); // the key is shown at the top of the page
     }
 
     private void revokeApiKey(Context ctx, Session session) {
@@ -399,8 +399,9 @@ public final class DashboardRoutes {
         String value = services.enrollment().rawValue(key);
         flash.put(session.id(), new Flash.Message("secret", "Enrollment token '" + key.name() + "' created: " + (maxUses == 1 ? "one-time use" : maxUses + " uses")
                 + ", expires in " + hours + " h.", "Your new enrollment token", value,
-                "On each new machine run: beacon agent enroll --server " + serverUrl(ctx) + " (and paste the token when asked)."));
-        ctx.redirect("/#enrollment-tokens", HttpStatus.SEE_OTHER);
+                "Admins can copy it again from the list until it is used up. On each new machine run: beacon agent enroll --server "
+                        + serverUrl(ctx) + " and paste it when asked."));
+        ctx.redirect("/", HttpStatus.SEE_OTHER); // the token is shown at the top of the page
     }
 
     private void revokeToken(Context ctx, Session session) {
@@ -642,6 +643,7 @@ public final class DashboardRoutes {
         Map<String, String> names = new HashMap<>(reads.usernames(events.stream().filter(e -> "user".equals(e.actorType()))
                 .map(AuditEvent::actorId).toList()));
         names.putAll(reads.robotNames(session.orgId(), events.stream().filter(e -> "robot".equals(e.actorType())).map(AuditEvent::actorId).toList()));
+        names.putAll(reads.apiKeyNames(session.orgId(), events.stream().filter(e -> "api_key".equals(e.actorType())).map(AuditEvent::actorId).toList()));
         return new Views.AuditView(events, names, action, older, clock.instant());
     }
 

@@ -38,8 +38,8 @@ public final class SignIn {
     }
 
     /**
-     * Signs in, or refuses with 401 {@code invalid_credentials} / 429 {@code rate_limited}. {@code orgName} picks
-     * the organization for a user of several (null: the first by name).
+     * Signs in, or refuses with 401 {@code invalid_credentials} / 429 {@code rate_limited}. The session starts in the
+     * user's first organization by name; the dashboard's switcher moves it.
      */
     public SessionStore.Opened signIn(String username, String password, String ip, String userAgent) {
         long wait = secondsUntilAllowed(ip);
