@@ -54,16 +54,21 @@ public final class DashboardAuth implements Auth.SessionPrincipals {
         if (SAFE_METHODS.contains(ctx.method().name())) {
             return;
         }
-        String origin = ctx.header("Origin");
-        if (origin != null && !origin.equals("null") && !sameOrigin(origin, ctx)) {
-            throw new ApiError(403, "csrf_failed", "This request came from another site (" + origin + ") and was refused.");
-        }
+        requireOurOrigin(ctx);
         String sent = ctx.header(CSRF_HEADER);
         if (sent == null && isForm(ctx)) {
             sent = ctx.formParam(CSRF_FIELD);
         }
         if (sent == null || !MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), session.csrfToken().getBytes(StandardCharsets.UTF_8))) {
             throw new ApiError(403, "csrf_failed", "The form's security token is missing or out of date. Reload the page and try again.");
+        }
+    }
+
+    /** Refuses (403 {@code csrf_failed}) a request whose browser says it comes from another site's page. */
+    public void requireOurOrigin(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin != null && !origin.equals("null") && !sameOrigin(origin, ctx)) {
+            throw new ApiError(403, "csrf_failed", "This request came from another site (" + origin + ") and was refused.");
         }
     }
 

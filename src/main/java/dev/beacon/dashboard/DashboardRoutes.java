@@ -267,6 +267,7 @@ public final class DashboardRoutes {
 
     private void login(Context ctx) {
         securityHeaders(ctx);
+        auth.requireOurOrigin(ctx); // no signing a victim's browser into the attacker's account from another site
         String username = ctx.formParam("username");
         String next = safeNext(ctx.formParam("next"));
         try {
@@ -317,7 +318,17 @@ public final class DashboardRoutes {
                 .sorted((a, b) -> Boolean.compare(a.isRevoked(), b.isRevoked()) != 0 ? Boolean.compare(a.isRevoked(), b.isRevoked())
                         : b.createdAt().compareTo(a.createdAt()))
                 .toList();
-        return new Views.ApiKeysView(keys, clock.instant());
+        String weekAgo = java.time.LocalDate.ofInstant(clock.instant(), java.time.ZoneOffset.UTC).minusDays(6).toString();
+        Map<String, Map<String, Long>> lastWeek = new HashMap<>();
+        for (var key : keys) {
+            if (key.lastUsedAt() != null) {
+                Map<String, Long> days = new LinkedHashMap<>();
+                services.apiKeys().usage(session.orgId(), key.id()).stream().filter(day -> day.day().compareTo(weekAgo) >= 0)
+                        .forEach(day -> days.put(day.day(), day.requests()));
+                lastWeek.put(key.id(), days);
+            }
+        }
+        return new Views.ApiKeysView(keys, lastWeek, clock.instant());
     }
 
     private Views.TokensView tokensView(Session session) {

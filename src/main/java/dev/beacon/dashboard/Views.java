@@ -59,7 +59,18 @@ public final class Views {
         }
     }
 
-    public record ApiKeysView(List<ApiKey> keys, Instant now) {
+    /** The API keys, with each key's requests over the last seven days (day → count, oldest first). */
+    public record ApiKeysView(List<ApiKey> keys, Map<String, Map<String, Long>> lastWeek, Instant now) {
+        public long requestsLastWeek(String keyId) {
+            return lastWeek.getOrDefault(keyId, Map.of()).values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        /** "2026-11-20: 14, 2026-11-21: 3", for a tooltip. */
+        public String perDay(String keyId) {
+            var days = lastWeek.getOrDefault(keyId, Map.of());
+            return days.isEmpty() ? "No requests in the last 7 days" : days.entrySet().stream()
+                    .map(e -> e.getKey() + ": " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
+        }
     }
 
     public record TokensView(List<EnrollmentKey> tokens, List<Site> sites, List<Fleet> fleets, Places places, Instant now) {

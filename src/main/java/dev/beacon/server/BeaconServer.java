@@ -158,6 +158,7 @@ public final class BeaconServer implements AutoCloseable {
                 revokedRobotIds -> channel.disconnect(revokedRobotIds, "revoked"));
 
         LiveFeed live = new LiveFeed(db);
+        metrics.gauge("beacon.dashboard.streams", live, LiveFeed::watching);
         DashboardRoutes dashboard = new DashboardRoutes(
                 new DashboardRoutes.Services(users, apiKeys, enrollment, orgs, robots, robotService, presence, jobService, audit),
                 dashboardAuth, sessions, new SignIn(users, sessions, audit), live, new DashboardReads(db), json, clock);

@@ -68,10 +68,15 @@ public final class UserStore {
                 .list());
     }
 
-    /** Replaces the password hash; false when there is no such user. */
+    /** Replaces the password hash and ends the user's dashboard sessions; false when there is no such user. */
     public boolean setPasswordHash(String username, String passwordHash) {
-        return db.transaction(handle -> handle.createUpdate("UPDATE users SET password_hash = :hash WHERE username = :name")
-                .bind("hash", passwordHash).bind("name", username).execute() == 1);
+        return db.transaction(handle -> {
+            boolean found = handle.createUpdate("UPDATE users SET password_hash = :hash WHERE username = :name")
+                    .bind("hash", passwordHash).bind("name", username).execute() == 1;
+            handle.createUpdate("DELETE FROM user_sessions WHERE user_id IN (SELECT id FROM users WHERE username = :name)")
+                    .bind("name", username).execute();
+            return found;
+        });
     }
 
 }

@@ -181,6 +181,11 @@ class DashboardHttpTest {
         assertThat(page.headers().firstValue("Location")).hasValue("/login?next=%2Fjobs%3Fstatus%3Dqueued");
         assertThat(get("/fragments/machines", null).statusCode()).isEqualTo(401);
         assertThat(get("/events", null).statusCode()).isEqualTo(401);
+        HttpResponse<String> foreignLogin = send(HttpRequest.newBuilder(uri("/login")).header("Origin", "https://evil.example")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(encode(Map.of("username", "admin", "password", "test-password")))));
+        assertThat(foreignLogin.statusCode()).isEqualTo(403);
+        assertThat(foreignLogin.headers().firstValue("Set-Cookie")).isEmpty();
         HttpResponse<String> offsite = form("/login", null, Map.of("username", "admin", "password", "test-password", "next", "//evil.example/x"));
         assertThat(offsite.headers().firstValue("Location")).hasValue("/");
         HttpResponse<String> missing = send(HttpRequest.newBuilder(uri("/machines/rob_missing")).header("Accept", "text/html")
@@ -191,10 +196,15 @@ class DashboardHttpTest {
     }
 
     @Test
-    void sessions_survive_a_server_restart() throws Exception {
+    void sessions_survive_a_server_restart_but_not_a_password_reset() throws Exception {
         String cookie = signIn("admin", "test-password");
         server.restart();
         assertThat(get("/", cookie).statusCode()).isEqualTo(200);
+        var reset = TestServer.runCliWithStdin("a-new-password-1\n", "admin", "user", "reset-password", "--username", "admin",
+                "--password-stdin", "--data-dir", server.dataDir().toString(), "--database-url", server.databaseUrl());
+        assertThat(reset.exitCode()).as(reset.err()).isZero();
+        assertThat(get("/", cookie).statusCode()).isEqualTo(303);
+        assertThat(signIn("admin", "a-new-password-1")).isNotEqualTo(cookie);
     }
 
     @Test

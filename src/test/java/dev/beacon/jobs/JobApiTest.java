@@ -159,6 +159,8 @@ class JobApiTest {
         assertThat(after.get("online").asInt()).isEqualTo(1);
         assertThat(after.get("jobs_queued").asInt()).isZero();
         assertThat(after.get("wait_by_kind").findValuesAsText("name")).contains("sleep");
-        assertThat(server.get("/metrics", null).body()).contains("beacon_jobs_queued").contains("beacon_robots_busy");
+        String metrics = server.get("/metrics", null).body();
+        assertThat(metrics).containsPattern("beacon_robots_online\\{[^}]*} 1\\.0").containsPattern("beacon_jobs_queued\\{[^}]*} 0\\.0")
+                .containsPattern("beacon_robots_busy\\{[^}]*} 0\\.0"); // the figures, not NaN
     }
 }
