@@ -359,17 +359,8 @@ public final class DashboardRoutes {
         }
         List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
         List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
-        Map<String, String> query = new LinkedHashMap<>();
-        if (status != null) {
-            query.put("status", status);
-        }
-        if (siteId != null) {
-            query.put("site_id", siteId);
-        }
-        if (fleetId != null) {
-            query.put("fleet_id", fleetId);
-        }
-        return new Views.MachinesView(robots, places(sites, fleets), sites, fleets, status, siteId, fleetId, queryString(query), clock.instant());
+        return new Views.MachinesView(robots, places(sites, fleets), sites, fleets, status, siteId, fleetId,
+                queryString("status", status, "site_id", siteId, "fleet_id", fleetId), clock.instant());
     }
 
     private void tokenValue(Context ctx, Session session) {
@@ -490,20 +481,8 @@ public final class DashboardRoutes {
         List<Robot> robots = services.robots().list(session.orgId(), null, null, null, null, LIST_LIMIT);
         List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
         List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
-        Map<String, String> query = new LinkedHashMap<>();
-        if (status != null) {
-            query.put("status", status);
-        }
-        if (kind != null) {
-            query.put("kind", kind);
-        }
-        if (robotId != null) {
-            query.put("robot_id", robotId);
-        }
-        if (before != null) {
-            query.put("before", before);
-        }
-        return new Views.JobsView(rows, names, status, kind, robotId, older, queryString(query), robots, sites, fleets, places(sites, fleets),
+        return new Views.JobsView(rows, names, status, kind, robotId, older,
+                queryString("status", status, "kind", kind, "robot_id", robotId, "before", before), robots, sites, fleets, places(sites, fleets),
                 clock.instant());
     }
 
@@ -716,10 +695,16 @@ public final class DashboardRoutes {
         }
     }
 
-    private static String queryString(Map<String, String> params) {
-        return params.entrySet().stream()
-                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
+    /** {@code a=1&c=3} from name/value pairs, leaving out the pairs whose value is null. */
+    private static String queryString(String... namesAndValues) {
+        StringBuilder query = new StringBuilder();
+        for (int i = 0; i + 1 < namesAndValues.length; i += 2) {
+            if (namesAndValues[i + 1] != null) {
+                query.append(query.isEmpty() ? "" : "&").append(namesAndValues[i]).append('=')
+                        .append(URLEncoder.encode(namesAndValues[i + 1], StandardCharsets.UTF_8));
+            }
+        }
+        return query.toString();
     }
 
     private static String limited(String value, String field, int max) {
