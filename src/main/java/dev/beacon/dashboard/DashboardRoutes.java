@@ -353,14 +353,19 @@ public final class DashboardRoutes {
         String status = choice(ctx.queryParam("status"), MACHINE_STATUSES);
         String siteId = blankToNull(ctx.queryParam("site_id"));
         String fleetId = blankToNull(ctx.queryParam("fleet_id"));
-        List<Robot> robots = services.robots().list(session.orgId(), "paused".equals(status) ? null : status, siteId, fleetId, null, LIST_LIMIT);
+        String after = blankToNull(ctx.queryParam("after"));
+        List<Robot> robots = services.robots().list(session.orgId(), "paused".equals(status) ? null : status, siteId, fleetId, after,
+                LIST_LIMIT + 1);
+        String next = robots.size() > LIST_LIMIT ? robots.get(LIST_LIMIT - 1).id() : null;
+        robots = robots.subList(0, Math.min(robots.size(), LIST_LIMIT));
         if ("paused".equals(status)) {
             robots = robots.stream().filter(Robot::isPaused).toList();
         }
         List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
         List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
         return new Views.MachinesView(robots, places(sites, fleets), sites, fleets, status, siteId, fleetId,
-                queryString("status", status, "site_id", siteId, "fleet_id", fleetId), clock.instant());
+                queryString("status", status, "site_id", siteId, "fleet_id", fleetId, "after", after),
+                next == null ? null : queryString("status", status, "site_id", siteId, "fleet_id", fleetId, "after", next), clock.instant());
     }
 
     private void tokenValue(Context ctx, Session session) {

@@ -76,9 +76,12 @@ public final class Views {
     public record TokensView(List<EnrollmentKey> tokens, List<Site> sites, List<Fleet> fleets, Places places, Instant now) {
     }
 
-    /** The machine list with its filters; {@code query} is the filter's query string, for live refreshes. */
+    /**
+     * One page of the machine list with its filters; {@code query} is this page's query string, for live refreshes,
+     * and {@code nextQuery} the next page's (null on the last page).
+     */
     public record MachinesView(List<Robot> robots, Places places, List<Site> sites, List<Fleet> fleets, String status, String siteId,
-                               String fleetId, String query, Instant now) {
+                               String fleetId, String query, String nextQuery, Instant now) {
         public boolean filtered() {
             return status != null || siteId != null || fleetId != null;
         }

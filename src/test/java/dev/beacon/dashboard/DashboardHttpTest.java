@@ -234,6 +234,22 @@ class DashboardHttpTest {
         assertThat(get("/fragments/machines", cookie).body()).contains("new-bot");
     }
 
+    @Test
+    void the_machine_list_pages_through_a_large_fleet() throws Exception {
+        var key = server.enrollmentKey(501);
+        for (int i = 0; i < 501; i++) {
+            assertThat(server.claim(key.get("key_value").asText(), String.format("bot-%03d", i)).status()).isEqualTo(201);
+        }
+        String cookie = signIn("admin", "test-password");
+        String first = get("/", cookie).body();
+        assertThat(Pattern.compile("data-machine=").matcher(first).results().count()).isEqualTo(500);
+        Matcher next = Pattern.compile("href=\"/\\?([^\"]+)#machines\">Next machines").matcher(first);
+        assertThat(next.find()).isTrue();
+        String second = get("/fragments/machines?" + next.group(1).replace("&amp;", "&"), cookie).body();
+        assertThat(Pattern.compile("data-machine=").matcher(second).results().count()).isEqualTo(1);
+        assertThat(second).contains("bot-500").doesNotContain("Next machines");
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     private static String nextEvent(BufferedReader reader) throws java.io.IOException {
