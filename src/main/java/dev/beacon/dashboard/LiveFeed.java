@@ -33,10 +33,28 @@ public final class LiveFeed implements AutoCloseable {
     private final Map<String, Set<SseClient>> watchers = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Object>> lastSeen = new ConcurrentHashMap<>();
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+    /** Its own thread, so reading fingerprints never delays the server's sweeps. */
+    private final java.util.concurrent.ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "beacon-live-feed");
+        thread.setDaemon(true);
+        return thread;
+    });
     private long lastPing = System.currentTimeMillis();
 
     public LiveFeed(Database db) {
         this.db = db;
+    }
+
+    /** Starts polling once a second. */
+    public LiveFeed start() {
+        poller.scheduleWithFixedDelay(() -> {
+            try {
+                poll();
+            } catch (RuntimeException e) {
+                log.warn("live dashboard updates failed: {}", e.toString()); // and try again next second
+            }
+        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        return this;
     }
 
     /** Adds a connected browser; it is dropped when its stream closes. Blocks the request's (virtual) thread until then. */
@@ -159,6 +177,7 @@ public final class LiveFeed implements AutoCloseable {
 
     @Override
     public void close() {
+        poller.shutdownNow();
         watchers.values().forEach(clients -> clients.forEach(SseClient::close));
         watchers.clear();
         senders.shutdownNow();

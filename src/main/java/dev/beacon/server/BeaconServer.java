@@ -157,7 +157,7 @@ public final class BeaconServer implements AutoCloseable {
         EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
                 revokedRobotIds -> channel.disconnect(revokedRobotIds, "revoked"));
 
-        LiveFeed live = new LiveFeed(db);
+        LiveFeed live = new LiveFeed(db).start();
         metrics.gauge("beacon.dashboard.streams", live, LiveFeed::watching);
         DashboardRoutes dashboard = new DashboardRoutes(
                 new DashboardRoutes.Services(users, apiKeys, enrollment, orgs, robots, robotService, presence, jobService, audit),
@@ -226,7 +226,6 @@ public final class BeaconServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(channel::sweep, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(dispatcher::sweep, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(db::checkpoint, 1, 1, TimeUnit.SECONDS);
-        scheduler.scheduleWithFixedDelay(live::poll, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(sessions::purgeExpired, 1, 60, TimeUnit.MINUTES);
         // last_seen_at must be fresh to within one interval: write it twice per interval, in one batch.
         long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
