@@ -35,17 +35,30 @@ public final class JobStore {
         this.json = json;
     }
 
-    /** Inserts a new queued job; throws a unique violation when its idempotency key is taken (see {@link Database#isUniqueViolation}). */
-    void insert(Job job) {
-        db.transactionJdbc(connection -> Sql.update(connection, """
-                        INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
-                                          target_capabilities, target_labels, priority, timeout_s, max_attempts, attempts, status,
-                                          idempotency_key, created_by, created_at, queued_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'queued', ?, ?, ?, ?, ?)""",
-                job.id(), job.orgId(), job.kind(), write(job.payload()), job.target().robotId(), job.target().fleetId(),
-                job.target().siteId(), write(job.target().capabilities()), write(job.target().labels()), job.priority(),
-                job.timeoutS(), job.maxAttempts(), job.idempotencyKey(), job.createdBy(), job.createdAt().toEpochMilli(),
-                job.createdAt().toEpochMilli(), job.createdAt().toEpochMilli()));
+    /**
+     * Inserts a new job: given to {@code robot} at once when that robot can be claimed (exactly as {@link #assignAll}
+     * claims it: still connected under its session, idle, not paused), queued otherwise. One transaction, robot row
+     * before job row like {@link #assignAll}. Throws a unique violation when the job's idempotency key is taken (see
+     * {@link Database#isUniqueViolation}), with nothing written. Returns {@code ASSIGNED} or {@code ROBOT_UNAVAILABLE}
+     * (queued; also when {@code robot} is null).
+     */
+    Assignment insert(Job job, Pair robot) {
+        long at = job.createdAt().toEpochMilli();
+        return db.transactionJdbc(connection -> {
+            boolean claimed = robot != null && claimRobot(connection, robot.robotId(), robot.sessionId(), job.id());
+            Sql.update(connection, """
+                            INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
+                                              target_capabilities, target_labels, priority, timeout_s, max_attempts, attempts, status,
+                                              robot_id, session_id, idempotency_key, created_by, created_at, queued_at, assigned_at,
+                                              updated_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    job.id(), job.orgId(), job.kind(), write(job.payload()), job.target().robotId(), job.target().fleetId(),
+                    job.target().siteId(), write(job.target().capabilities()), write(job.target().labels()), job.priority(),
+                    job.timeoutS(), job.maxAttempts(), claimed ? 1 : 0, claimed ? Job.ASSIGNED : Job.QUEUED,
+                    claimed ? robot.robotId() : null, claimed ? robot.sessionId() : null, job.idempotencyKey(), job.createdBy(),
+                    at, at, claimed ? at : null, at);
+            return claimed ? Assignment.ASSIGNED : Assignment.ROBOT_UNAVAILABLE;
+        });
     }
 
     Optional<Job> byId(String orgId, String id) {
@@ -91,26 +104,19 @@ public final class JobStore {
                 .bind("org", orgId).bind("limit", limit).map((rs, ctx) -> job(rs)).list());
     }
 
-    /** What {@link #assign} did. */
+    /** What claiming a robot for a job did. */
     enum Assignment { ASSIGNED, ROBOT_UNAVAILABLE, JOB_TAKEN }
-
-    /**
-     * Gives a queued job to a robot's live session, atomically. The robot is claimed first (it must still be
-     * connected under {@code sessionId}, idle and not paused), then the job — {@code WHERE status = 'queued'}:
-     * zero rows means another dispatcher (or a cancel) took it first, so a job never goes to two robots.
-     * Robot row before job row, the same lock order as {@link #settle}, so the two cannot deadlock on PostgreSQL.
-     */
-    Assignment assign(String jobId, String robotId, String sessionId, Instant now) {
-        return db.transactionJdbc(connection -> assign(connection, jobId, robotId, sessionId, now.toEpochMilli()));
-    }
 
     /** One planned assignment of a dispatch round. */
     record Pair(String jobId, String robotId, String sessionId) {
     }
 
     /**
-     * Makes every planned assignment of a dispatch round in one transaction (one commit instead of one per
-     * job); each pair is checked and claimed exactly as {@link #assign} does. Outcomes come back in order.
+     * Makes every planned assignment of a dispatch round in one transaction (one commit instead of one per job),
+     * atomically per pair: the robot is claimed first (it must still be connected under the session, idle and not
+     * paused), then the job — {@code WHERE status = 'queued'}: zero rows means another dispatcher (or a cancel) took
+     * it first, so a job never goes to two robots. Robot row before job row, the same lock order as {@link #settle},
+     * so the two cannot deadlock on PostgreSQL. Outcomes come back in order.
      */
     List<Assignment> assignAll(List<Pair> pairs, Instant now) {
         long at = now.toEpochMilli();
@@ -125,11 +131,7 @@ public final class JobStore {
 
     private Assignment assign(Connection connection, String jobId, String robotId, String sessionId, long at) {
         {
-            int robot = Sql.update(connection, """
-                            UPDATE robots SET status = 'busy', current_job_id = ?
-                            WHERE id = ? AND session_id = ? AND current_job_id IS NULL AND paused_at IS NULL AND removed_at IS NULL""",
-                    jobId, robotId, sessionId);
-            if (robot == 0) {
+            if (!claimRobot(connection, robotId, sessionId, jobId)) {
                 return Assignment.ROBOT_UNAVAILABLE;
             }
             int job = Sql.update(connection, """
@@ -143,6 +145,14 @@ public final class JobStore {
             }
             return Assignment.ASSIGNED;
         }
+    }
+
+    /** Marks the robot busy with {@code jobId} if it is still connected under {@code sessionId}, idle and not paused. */
+    private static boolean claimRobot(Connection connection, String robotId, String sessionId, String jobId) {
+        return Sql.update(connection, """
+                        UPDATE robots SET status = 'busy', current_job_id = ?
+                        WHERE id = ? AND session_id = ? AND current_job_id IS NULL AND paused_at IS NULL AND removed_at IS NULL""",
+                jobId, robotId, sessionId) == 1;
     }
 
     /** {@code job.accepted}: assigned → running, only from the session that holds the job. */
