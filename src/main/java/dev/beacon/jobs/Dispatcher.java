@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -42,6 +44,12 @@ public final class Dispatcher implements AutoCloseable {
     static final long GRACE_MILLIS = 5_000;
     /** After giving up on a job, its robot gets no new job until it reports the old one or this long has passed. */
     static final long DRAIN_MILLIS = 10_000;
+    /**
+     * How long a {@code job.accepted} waits before it is written: long enough that a short job's result (an echo takes
+     * about a millisecond) comes first and the write is never needed, short enough that a running job shows as
+     * {@code assigned} only briefly.
+     */
+    static final long ACCEPT_DELAY_MILLIS = 20;
     /** Queue rows read per dispatch round; a longer queue is read again in the next round. */
     private static final int QUEUE_WINDOW = 500;
 
@@ -65,6 +73,12 @@ public final class Dispatcher implements AutoCloseable {
     /** Organizations whose next round reads the queue from the database instead of planning from the backlog. */
     private final Set<String> rereadOrgs = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** Writes deferred {@code job.accepted}s, in batches. */
+    private final ScheduledExecutorService acceptWriter = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("beacon-job-accepts").factory());
+    /** Accepts not written yet, by job id; guarded by {@link #lock}. */
+    private final Map<String, JobStore.Accept> pendingAccepts = new LinkedHashMap<>();
+    private final AtomicBoolean acceptsScheduled = new AtomicBoolean();
 
     /** One greeted session; mutable, guarded by {@link #lock}. */
     private static final class Slot {
@@ -77,6 +91,9 @@ public final class Dispatcher implements AutoCloseable {
         /** The last job whose {@code job.assign} went out; a cancel for a job not sent yet waits for it. */
         String sentJobId;
         String cancelAfterSend;
+        /** The current job's accept, kept until its result is settled (the write of it may come later or never). */
+        String acceptedJobId;
+        Instant acceptedAt;
         long idleSince;
         long drainUntilMillis;
         /**
@@ -147,8 +164,8 @@ public final class Dispatcher implements AutoCloseable {
     public void robotGone(String robotId, String sessionId, String reason) {
         try {
             for (Job job : store.heldBy(sessionId)) {
-                settle(job.id(), sessionId, new Transition.Event.Lost("robot " + robotId + " disconnected (" + reason + ")"))
-                        .ifPresent(settled -> requestDispatch(settled.orgId()));
+                settle(job.id(), sessionId, new Transition.Event.Lost("robot " + robotId + " disconnected (" + reason + ")"),
+                        acceptedAt(robotId, sessionId, job.id())).ifPresent(settled -> requestDispatch(settled.orgId()));
             }
         } catch (RuntimeException e) {
             log.warn("could not settle the jobs of session {}; the timeout sweep will", sessionId, e);
@@ -270,7 +287,7 @@ public final class Dispatcher implements AutoCloseable {
         String id = jobId.asText();
         Instant now = clock.instant();
         switch (type) {
-            case "job.accepted" -> store.accepted(id, sessionId, now);
+            case "job.accepted" -> accepted(robotId, sessionId, id, now);
             case "job.progress" -> log.debug("job {}: progress from robot {}", id, robotId);
             case "job.result" -> {
                 Transition.Event.Result result;
@@ -279,7 +296,7 @@ public final class Dispatcher implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     return e.getMessage();
                 }
-                Optional<Job> settled = settle(id, sessionId, result);
+                Optional<Job> settled = settle(id, sessionId, result, acceptedAt(robotId, sessionId, id));
                 if (settled.isEmpty()) {
                     log.info("job {}: ignoring a result from robot {} that no longer holds it", id, robotId);
                 }
@@ -294,6 +311,62 @@ public final class Dispatcher implements AutoCloseable {
             default -> throw new IllegalArgumentException("not a job frame: " + type);
         }
         return null;
+    }
+
+    /**
+     * {@code job.accepted} for the job the robot holds is written a little later, in a batch, or never when the result
+     * comes first ({@link #ACCEPT_DELAY_MILLIS}); until then the slot remembers it, so the result settles the job as
+     * the running job it is. Any other accept is written at once.
+     */
+    private void accepted(String robotId, String sessionId, String jobId, Instant now) {
+        JobStore.Accept accept = new JobStore.Accept(jobId, sessionId, now);
+        boolean deferred;
+        synchronized (lock) {
+            Slot slot = slots.get(robotId);
+            deferred = slot != null && slot.sessionId.equals(sessionId) && jobId.equals(slot.currentJobId);
+            if (deferred) {
+                slot.acceptedJobId = jobId;
+                slot.acceptedAt = now;
+                pendingAccepts.put(jobId, accept);
+            }
+        }
+        if (!deferred) {
+            store.accepted(List.of(accept));
+        } else if (acceptsScheduled.compareAndSet(false, true)) {
+            try {
+                acceptWriter.schedule(this::writeAccepts, ACCEPT_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                log.debug("dispatcher stopped; job {} stays assigned until its result or its session's end", jobId);
+            }
+        }
+    }
+
+    /** When the session accepted the job, if that is not written yet (null otherwise); it need not be written now. */
+    private Instant acceptedAt(String robotId, String sessionId, String jobId) {
+        synchronized (lock) {
+            pendingAccepts.remove(jobId);
+            Slot slot = slots.get(robotId);
+            return slot != null && slot.sessionId.equals(sessionId) && jobId.equals(slot.acceptedJobId) ? slot.acceptedAt : null;
+        }
+    }
+
+    /** Writes the accepts whose results have not come yet, in one transaction. On {@link #acceptWriter}. */
+    private void writeAccepts() {
+        acceptsScheduled.set(false);
+        List<JobStore.Accept> batch;
+        synchronized (lock) {
+            batch = List.copyOf(pendingAccepts.values());
+            pendingAccepts.clear();
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            store.accepted(batch);
+        } catch (RuntimeException e) {
+            // Not lost: each job's result or its session's end settles it from 'assigned' just the same.
+            log.warn("could not mark {} accepted jobs running", batch.size(), e);
+        }
     }
 
     /** Tells the agent running {@code job} to stop it (after {@link JobStore#requestCancel}). */
@@ -357,7 +430,11 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private Optional<Job> settle(String jobId, String sessionId, Transition.Event event) {
-        Optional<Job> settled = store.settle(jobId, sessionId, event, clock.instant());
+        return settle(jobId, sessionId, event, null);
+    }
+
+    private Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant acceptedAt) {
+        Optional<Job> settled = store.settle(jobId, sessionId, event, clock.instant(), acceptedAt);
         settled.ifPresent(job -> {
             metrics.counter("beacon.jobs.settled", "status", job.status()).increment();
             log.info("job {} ({}): {}{}", job.id(), job.kind(), job.status(), job.error() == null ? "" : " — " + job.error());
@@ -524,6 +601,8 @@ public final class Dispatcher implements AutoCloseable {
     private void markIdle(Slot slot) {
         markBusy(slot);
         slot.currentJobId = null;
+        slot.acceptedJobId = null;
+        slot.acceptedAt = null;
         slot.drainUntilMillis = 0;
         slot.idleSince = ++idleCounter;
         idle.computeIfAbsent(slot.orgId, org -> new TreeMap<>()).put(slot.idleSince, slot);
@@ -581,6 +660,7 @@ public final class Dispatcher implements AutoCloseable {
     /** Stops the dispatcher thread, waiting briefly for the task at hand. */
     @Override
     public void close() {
+        acceptWriter.shutdownNow();
         thread.shutdownNow();
         try {
             thread.awaitTermination(5, TimeUnit.SECONDS);

@@ -155,41 +155,74 @@ public final class JobStore {
                 jobId, robotId, sessionId) == 1;
     }
 
-    /** {@code job.accepted}: assigned → running, only from the session that holds the job. */
-    boolean accepted(String jobId, String sessionId, Instant now) {
-        return db.transactionJdbc(connection -> Sql.update(connection, """
-                        UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
-                        WHERE id = ? AND session_id = ? AND status = 'assigned'""",
-                now.toEpochMilli(), now.toEpochMilli(), jobId, sessionId) == 1);
+    /** A {@code job.accepted} not yet written. */
+    record Accept(String jobId, String sessionId, Instant at) {
+    }
+
+    /**
+     * {@code job.accepted}, for several jobs in one transaction: assigned → running, each only from the session that
+     * holds the job (a job settled or requeued since is left as it is).
+     */
+    void accepted(List<Accept> accepts) {
+        db.transactionJdbc(connection -> {
+            for (Accept accept : accepts) {
+                long at = accept.at().toEpochMilli();
+                Sql.update(connection, """
+                                UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
+                                WHERE id = ? AND session_id = ? AND status = 'assigned'""",
+                        at, at, accept.jobId(), accept.sessionId());
+            }
+            return null;
+        });
     }
 
     /**
      * Applies {@code event} to the job {@code sessionId} holds, in one transaction: reads it, lets
-     * {@link Transition} decide, writes the outcome guarded by the status and session it read, and frees the robot.
+     * {@link Transition} decide, writes the outcome guarded by the session it read (still holding the job: assigned
+     * or running, as a deferred {@code job.accepted} may have moved it from one to the other meanwhile), and frees
+     * the robot.
      * Empty when the session no longer holds the job (a late result, a job already timed out or reassigned).
+     * {@code acceptedAt}: when the agent accepted the job, if that is not written yet (see {@link Dispatcher}); the
+     * job is then settled as the running job it is, and its {@code started_at} written with the outcome.
      */
-    Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now) {
+    Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now, Instant acceptedAt) {
         return db.transactionJdbc(connection -> {
-            Job held = Sql.first(connection, "SELECT * FROM jobs WHERE id = ? AND session_id = ?", this::job, jobId, sessionId);
-            if (held == null || !held.isHeld()) {
+            Job read = Sql.first(connection, "SELECT * FROM jobs WHERE id = ? AND session_id = ?", this::job, jobId, sessionId);
+            if (read == null || !read.isHeld()) {
                 return Optional.<Job>empty();
             }
+            Job held = acceptedAt != null && Job.ASSIGNED.equals(read.status()) ? running(read, acceptedAt) : read;
             Transition.Outcome outcome = Transition.of(held, event);
             boolean requeued = Job.QUEUED.equals(outcome.status());
             long at = now.toEpochMilli();
             int changed = Sql.update(connection, """
                             UPDATE jobs SET status = ?, output = ?, exit_code = ?, error = ?, robot_id = ?, session_id = NULL,
-                                   queued_at = ?, finished_at = ?, updated_at = ?
-                            WHERE id = ? AND session_id = ? AND status = ?""",
+                                   queued_at = ?, started_at = ?, finished_at = ?, updated_at = ?
+                            WHERE id = ? AND session_id = ? AND status IN ('assigned', 'running')""",
                     outcome.status(), outcome.output() == null ? null : write(outcome.output()), outcome.exitCode(), outcome.error(),
-                    requeued ? null : held.robotId(), requeued ? at : held.queuedAt().toEpochMilli(), requeued ? null : at, at,
-                    jobId, sessionId, held.status());
+                    requeued ? null : held.robotId(), requeued ? at : held.queuedAt().toEpochMilli(),
+                    held.startedAt() == null ? null : held.startedAt().toEpochMilli(), requeued ? null : at, at,
+                    jobId, sessionId);
             if (changed == 0) {
                 return Optional.<Job>empty();
             }
             freeRobot(connection, held.robotId(), jobId);
-            return Optional.ofNullable(Sql.first(connection, "SELECT * FROM jobs WHERE id = ?", this::job, jobId));
+            // The row as just written, without reading it back.
+            Instant written = Instant.ofEpochMilli(at);
+            return Optional.of(new Job(held.id(), held.orgId(), held.kind(), held.payload(), held.target(), held.priority(),
+                    held.timeoutS(), held.maxAttempts(), held.attempts(), outcome.status(), requeued ? null : held.robotId(), null,
+                    held.idempotencyKey(), outcome.output(), outcome.exitCode(), outcome.error(), held.createdBy(), held.createdAt(),
+                    requeued ? written : held.queuedAt(), held.assignedAt(), held.startedAt(), requeued ? null : written,
+                    held.cancelRequestedAt(), written));
         });
+    }
+
+    private static Job running(Job job, Instant startedAt) {
+        Instant started = Instant.ofEpochMilli(startedAt.toEpochMilli()); // what the database keeps
+        return new Job(job.id(), job.orgId(), job.kind(), job.payload(), job.target(), job.priority(), job.timeoutS(),
+                job.maxAttempts(), job.attempts(), Job.RUNNING, job.robotId(), job.sessionId(), job.idempotencyKey(), job.output(),
+                job.exitCode(), job.error(), job.createdBy(), job.createdAt(), job.queuedAt(), job.assignedAt(), started,
+                job.finishedAt(), job.cancelRequestedAt(), job.updatedAt());
     }
 
     /** Back to idle: a robot still connected becomes {@code online}; one already offline stays so. */
