@@ -115,6 +115,41 @@ class FastDispatchTest {
     }
 
     @Test
+    void a_job_that_fails_right_after_it_was_accepted_ends_failed_and_is_not_offered_again() throws Exception {
+        try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
+            socket.hello().next("welcome");
+            String jobId = fleet.submitId("{\"kind\":\"echo\",\"max_attempts\":2}");
+            socket.next("job.assign");
+
+            // The accept is written late (or never); the result right behind it must still count as one that ran.
+            socket.send("{\"type\":\"job.accepted\",\"job_id\":\"" + jobId + "\"}");
+            socket.send("{\"type\":\"job.result\",\"job_id\":\"" + jobId + "\",\"status\":\"failed\",\"exit_code\":2,\"error\":\"boom\"}");
+
+            JsonNode failed = fleet.awaitStatus(jobId, "failed");
+            assertThat(failed.get("attempts").asInt()).isEqualTo(1);
+            assertThat(failed.get("exit_code").asInt()).isEqualTo(2);
+            assertThat(failed.get("started_at").isNull()).isFalse();
+            socket.send("{\"type\":\"heartbeat\"}");
+            assertThat(socket.next().get("type").asText()).isEqualTo("heartbeat.ack"); // not a second job.assign
+        }
+    }
+
+    @Test
+    void a_long_job_shows_running_once_accepted() throws Exception {
+        try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
+            socket.hello().next("welcome");
+            String jobId = fleet.submitId("{\"kind\":\"echo\"}");
+            socket.next("job.assign");
+            socket.send("{\"type\":\"job.accepted\",\"job_id\":\"" + jobId + "\"}");
+
+            JsonNode running = fleet.awaitStatus(jobId, "running");
+            assertThat(running.get("started_at").isNull()).isFalse();
+            finish(socket, jobId);
+            assertThat(fleet.awaitStatus(jobId, "succeeded").get("started_at").asText()).isEqualTo(running.get("started_at").asText());
+        }
+    }
+
+    @Test
     void a_job_queued_before_a_restart_is_given_once_to_a_robot_that_connects_after_it() throws Exception {
         TestServer.Response submitted = fleet.submit("{\"kind\":\"echo\",\"payload\":\"survives\"}");
         assertThat(submitted.json().get("status").asText()).isEqualTo("queued");
