@@ -157,8 +157,8 @@ public final class Database implements AutoCloseable {
 
     /**
      * Like {@link #transactionJdbc}, for work that is one statement (atomic by itself): on PostgreSQL it runs in
-     * autocommit, so the statement and its commit take one round trip instead of three (BEGIN with the statement,
-     * then COMMIT, then the pool's reset); on SQLite it goes through the writer like every write.
+     * autocommit, so the statement and its commit take one round trip instead of two (BEGIN with the statement,
+     * then COMMIT); on SQLite it goes through the writer like every write.
      */
     public <T> T statementJdbc(ConnectionCallback<T> callback) {
         return writer != null ? writer.submit(callback) : readJdbc(callback);

@@ -42,7 +42,8 @@ final class SqliteWriter implements AutoCloseable {
     /**
      * The connection plain-JDBC work ({@link Database#transactionJdbc}) gets: {@code prepareStatement(sql)} reuses a
      * statement prepared earlier. sqlite-jdbc has no statement cache, and preparing was ~45% of this thread's CPU
-     * time under job load (each job runs the same dozen statements); see docs/performance.md.
+     * time under job load (each job runs the same dozen statements); see docs/performance.md. A cached statement is
+     * not reentrant: work must not run the same SQL again while a result set of it is still open.
      */
     private final Connection caching;
     /** SQL → its prepared statement on {@link #connection}, most recently used last; only touched on the writer thread. */
