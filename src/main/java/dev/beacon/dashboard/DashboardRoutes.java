@@ -554,7 +554,8 @@ public final class DashboardRoutes {
         putNumberIfPresent(body, "max_attempts", ctx, "max_attempts");
         JobRequest request = JobRequest.parse(new ByteArrayInputStream(json.writeValueAsBytes(body)), json);
         Job job = services.jobs().submit(session.orgId(), actor(ctx, session), request, null).job();
-        flash.put(session.id(), Flash.Message.notice("Job " + job.id() + " (" + job.kind() + ") queued."));
+        flash.put(session.id(), Flash.Message.notice("Job " + job.id() + " (" + job.kind() + ") "
+                + (Job.QUEUED.equals(job.status()) ? "queued." : "handed to a machine at once.")));
         ctx.redirect("/jobs/" + job.id(), HttpStatus.SEE_OTHER);
     }
 

@@ -55,7 +55,9 @@ public final class JobRoutes {
         }
         JobRequest request = JobRequest.parse(ctx.bodyInputStream(), json);
         JobService.Submitted submitted = service.submit(principal.orgId(), principal.actor(), request, key);
-        ctx.status(submitted.created() ? 202 : 200).json(view(principal.orgId(), submitted.job()));
+        Job job = submitted.job();
+        ctx.status(submitted.created() ? 202 : 200)
+                .json(submitted.created() ? JobView.of(job, service.waitingReasonAfterSubmit(principal.orgId(), job)) : view(principal.orgId(), job));
     }
 
     private void list(Context ctx) {

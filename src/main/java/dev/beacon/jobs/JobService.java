@@ -36,7 +36,10 @@ public final class JobService {
     public record Submitted(Job job, boolean created) {
     }
 
-    /** Queues a job (or finds the one an earlier request with the same idempotency key queued) and dispatches. */
+    /**
+     * Queues a job (or finds the one an earlier request with the same idempotency key queued) and dispatches: the
+     * job comes back {@code assigned} when an idle robot took it at once, {@code queued} otherwise.
+     */
     public Submitted submit(String orgId, Actor actor, JobRequest request, String idempotencyKey) {
         if (idempotencyKey != null) {
             Optional<Job> earlier = store.byIdempotencyKey(orgId, idempotencyKey);
@@ -52,8 +55,9 @@ public final class JobService {
         Job job = new Job(ids.next("job"), orgId, request.kind(), request.payload(), target, request.priority(), request.timeoutS(),
                 request.maxAttempts(), 0, Job.QUEUED, null, null, idempotencyKey, null, null, null,
                 actor.type() + (actor.id() == null ? "" : ":" + actor.id()), now, now, null, null, null, null, now);
+        Job stored;
         try {
-            store.insert(job);
+            stored = dispatcher.submit(job);
         } catch (RuntimeException e) {
             if (idempotencyKey != null && Database.isUniqueViolation(e)) {
                 // Two requests with one key raced; the unique index let exactly one insert win.
@@ -62,8 +66,7 @@ public final class JobService {
             throw e;
         }
         metrics.counter("beacon.jobs.submitted").increment();
-        dispatcher.requestDispatch(orgId);
-        return new Submitted(job, true);
+        return new Submitted(stored, true);
     }
 
     private void requireExists(String table, String orgId, String id, String field, String what) {
@@ -79,6 +82,18 @@ public final class JobService {
 
     List<Job> list(String orgId, String status, String robotId, String kind, String afterId, int limit) {
         return store.list(orgId, status, robotId, kind, afterId, limit);
+    }
+
+    /**
+     * Explains a job just submitted, if it is still queued: from the robots connected here when one of them could
+     * run it (no database read), else from all the organization's robots like {@link #waitingReasons}.
+     */
+    String waitingReasonAfterSubmit(String orgId, Job job) {
+        if (!Job.QUEUED.equals(job.status())) {
+            return null;
+        }
+        String fromSlots = dispatcher.waitingReasonFromSlots(job);
+        return fromSlots != null ? fromSlots : waitingReasons(orgId, List.of(job)).get(job.id());
     }
 
     /** Explains each queued job among {@code jobs}: job id → reason. Reads the organization's robots once. */

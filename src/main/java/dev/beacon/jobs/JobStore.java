@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.store.Database;
+import dev.beacon.store.Dialect;
 import dev.beacon.store.Rows;
 import dev.beacon.store.Sql;
 import java.sql.Connection;
@@ -36,17 +37,63 @@ public final class JobStore {
         this.json = json;
     }
 
-    /** Inserts a new queued job; throws a unique violation when its idempotency key is taken (see {@link Database#isUniqueViolation}). */
-    void insert(Job job) {
-        db.transactionJdbc(connection -> Sql.update(connection, """
+    /**
+     * Inserts a new job: given to {@code robot} at once when that robot can be claimed (exactly as {@link #assignAll}
+     * claims it: still connected under its session, idle, not paused), queued otherwise. One transaction, robot row
+     * before job row like {@link #assignAll}. Throws a unique violation when the job's idempotency key is taken (see
+     * {@link Database#isUniqueViolation}), with nothing written. Returns {@code ASSIGNED} or {@code ROBOT_UNAVAILABLE}
+     * (queued; also when {@code robot} is null).
+     */
+    Assignment insert(Job job, Pair robot) {
+        long at = job.createdAt().toEpochMilli();
+        if (db.dialect() == Dialect.POSTGRESQL) {
+            return insertInOneStatement(job, robot, at);
+        }
+        return db.transactionJdbc(connection -> {
+            boolean claimed = robot != null && claimRobot(connection, robot.robotId(), robot.sessionId(), job.id());
+            Sql.update(connection, """
+                            INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
+                                              target_capabilities, target_labels, priority, timeout_s, max_attempts, attempts, status,
+                                              robot_id, session_id, idempotency_key, created_by, created_at, queued_at, assigned_at,
+                                              updated_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    job.id(), job.orgId(), job.kind(), write(job.payload()), job.target().robotId(), job.target().fleetId(),
+                    job.target().siteId(), write(job.target().capabilities()), write(job.target().labels()), job.priority(),
+                    job.timeoutS(), job.maxAttempts(), claimed ? 1 : 0, claimed ? Job.ASSIGNED : Job.QUEUED,
+                    claimed ? robot.robotId() : null, claimed ? robot.sessionId() : null, job.idempotencyKey(), job.createdBy(),
+                    at, at, claimed ? at : null, at);
+            return claimed ? Assignment.ASSIGNED : Assignment.ROBOT_UNAVAILABLE;
+        });
+    }
+
+    /**
+     * {@link #insert} on PostgreSQL: the robot's claim is a data-modifying CTE of the INSERT, so both take one round
+     * trip in autocommit (a transaction took four), and remain one atomic statement.
+     */
+    private Assignment insertInOneStatement(Job job, Pair robot, long at) {
+        String claim = robot == null ? "SELECT NULL::text AS id WHERE false" : """
+                UPDATE robots SET status = 'busy', current_job_id = ?
+                WHERE id = ? AND session_id = ? AND current_job_id IS NULL AND paused_at IS NULL AND removed_at IS NULL
+                RETURNING id""";
+        List<Object> params = new ArrayList<>();
+        if (robot != null) {
+            params.addAll(List.of(job.id(), robot.robotId(), robot.sessionId()));
+        }
+        params.addAll(java.util.Arrays.asList(job.id(), job.orgId(), job.kind(), write(job.payload()), job.target().robotId(),
+                job.target().fleetId(), job.target().siteId(), write(job.target().capabilities()), write(job.target().labels()),
+                job.priority(), job.timeoutS(), job.maxAttempts(), robot == null ? null : robot.sessionId(), job.idempotencyKey(),
+                job.createdBy(), at, at, at, at));
+        String status = db.statementJdbc(connection -> Sql.first(connection, "WITH claimed AS (" + claim + ") " + """
                         INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
                                           target_capabilities, target_labels, priority, timeout_s, max_attempts, attempts, status,
-                                          idempotency_key, created_by, created_at, queued_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'queued', ?, ?, ?, ?, ?)""",
-                job.id(), job.orgId(), job.kind(), write(job.payload()), job.target().robotId(), job.target().fleetId(),
-                job.target().siteId(), write(job.target().capabilities()), write(job.target().labels()), job.priority(),
-                job.timeoutS(), job.maxAttempts(), job.idempotencyKey(), job.createdBy(), job.createdAt().toEpochMilli(),
-                job.createdAt().toEpochMilli(), job.createdAt().toEpochMilli()));
+                                          robot_id, session_id, idempotency_key, created_by, created_at, queued_at, assigned_at,
+                                          updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COUNT(*) FROM claimed),
+                                CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN 'assigned' ELSE 'queued' END, (SELECT id FROM claimed),
+                                CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN ?::text END, ?, ?, ?, ?,
+                                CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN ?::bigint END, ?)
+                        RETURNING status""", rs -> rs.getString(1), params.toArray()));
+        return Job.ASSIGNED.equals(status) ? Assignment.ASSIGNED : Assignment.ROBOT_UNAVAILABLE;
     }
 
     Optional<Job> byId(String orgId, String id) {
@@ -92,26 +139,19 @@ public final class JobStore {
                 .bind("org", orgId).bind("limit", limit).map((rs, ctx) -> job(rs)).list());
     }
 
-    /** What {@link #assign} did. */
+    /** What claiming a robot for a job did. */
     enum Assignment { ASSIGNED, ROBOT_UNAVAILABLE, JOB_TAKEN }
-
-    /**
-     * Gives a queued job to a robot's live session, atomically. The robot is claimed first (it must still be
-     * connected under {@code sessionId}, idle and not paused), then the job — {@code WHERE status = 'queued'}:
-     * zero rows means another dispatcher (or a cancel) took it first, so a job never goes to two robots.
-     * Robot row before job row, the same lock order as {@link #settle}, so the two cannot deadlock on PostgreSQL.
-     */
-    Assignment assign(String jobId, String robotId, String sessionId, Instant now) {
-        return db.transactionJdbc(connection -> assign(connection, jobId, robotId, sessionId, now.toEpochMilli()));
-    }
 
     /** One planned assignment of a dispatch round. */
     record Pair(String jobId, String robotId, String sessionId) {
     }
 
     /**
-     * Makes every planned assignment of a dispatch round in one transaction (one commit instead of one per
-     * job); each pair is checked and claimed exactly as {@link #assign} does. Outcomes come back in order.
+     * Makes every planned assignment of a dispatch round in one transaction (one commit instead of one per job),
+     * atomically per pair: the robot is claimed first (it must still be connected under the session, idle and not
+     * paused), then the job — {@code WHERE status = 'queued'}: zero rows means another dispatcher (or a cancel) took
+     * it first, so a job never goes to two robots. Robot row before job row, the same lock order as {@link #settle},
+     * so the two cannot deadlock on PostgreSQL. Outcomes come back in order.
      */
     List<Assignment> assignAll(List<Pair> pairs, Instant now) {
         long at = now.toEpochMilli();
@@ -126,11 +166,7 @@ public final class JobStore {
 
     private Assignment assign(Connection connection, String jobId, String robotId, String sessionId, long at) {
         {
-            int robot = Sql.update(connection, """
-                            UPDATE robots SET status = 'busy', current_job_id = ?
-                            WHERE id = ? AND session_id = ? AND current_job_id IS NULL AND paused_at IS NULL AND removed_at IS NULL""",
-                    jobId, robotId, sessionId);
-            if (robot == 0) {
+            if (!claimRobot(connection, robotId, sessionId, jobId)) {
                 return Assignment.ROBOT_UNAVAILABLE;
             }
             int job = Sql.update(connection, """
@@ -146,41 +182,107 @@ public final class JobStore {
         }
     }
 
-    /** {@code job.accepted}: assigned → running, only from the session that holds the job. */
-    boolean accepted(String jobId, String sessionId, Instant now) {
-        return db.transactionJdbc(connection -> Sql.update(connection, """
-                        UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
-                        WHERE id = ? AND session_id = ? AND status = 'assigned'""",
-                now.toEpochMilli(), now.toEpochMilli(), jobId, sessionId) == 1);
+    /** Marks the robot busy with {@code jobId} if it is still connected under {@code sessionId}, idle and not paused. */
+    private static boolean claimRobot(Connection connection, String robotId, String sessionId, String jobId) {
+        return Sql.update(connection, """
+                        UPDATE robots SET status = 'busy', current_job_id = ?
+                        WHERE id = ? AND session_id = ? AND current_job_id IS NULL AND paused_at IS NULL AND removed_at IS NULL""",
+                jobId, robotId, sessionId) == 1;
+    }
+
+    /** A {@code job.accepted} not yet written. */
+    record Accept(String jobId, String sessionId, Instant at) {
+    }
+
+    /**
+     * {@code job.accepted}, for several jobs in one transaction: assigned → running, each only from the session that
+     * holds the job (a job settled or requeued since is left as it is).
+     */
+    void accepted(List<Accept> accepts) {
+        db.transactionJdbc(connection -> {
+            for (Accept accept : accepts) {
+                long at = accept.at().toEpochMilli();
+                Sql.update(connection, """
+                                UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
+                                WHERE id = ? AND session_id = ? AND status = 'assigned'""",
+                        at, at, accept.jobId(), accept.sessionId());
+            }
+            return null;
+        });
     }
 
     /**
      * Applies {@code event} to the job {@code sessionId} holds, in one transaction: reads it, lets
-     * {@link Transition} decide, writes the outcome guarded by the status and session it read, and frees the robot.
+     * {@link Transition} decide, writes the outcome guarded by the session it read (still holding the job: assigned
+     * or running, as a deferred {@code job.accepted} may have moved it from one to the other meanwhile), and frees
+     * the robot.
      * Empty when the session no longer holds the job (a late result, a job already timed out or reassigned).
+     * {@code acceptedAt}: when the agent accepted the job, if that is not written yet (see {@link Dispatcher}); the
+     * job is then settled as the running job it is, and its {@code started_at} written with the outcome.
      */
-    Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now) {
+    Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now, Instant acceptedAt) {
+        if (db.dialect() == Dialect.POSTGRESQL && event instanceof Transition.Event.Result result && Job.SUCCEEDED.equals(result.status())) {
+            return settleSucceeded(jobId, sessionId, result, now, acceptedAt);
+        }
         return db.transactionJdbc(connection -> {
-            Job held = Sql.first(connection, "SELECT * FROM jobs WHERE id = ? AND session_id = ?", this::job, jobId, sessionId);
-            if (held == null || !held.isHeld()) {
+            Job read = Sql.first(connection, "SELECT * FROM jobs WHERE id = ? AND session_id = ?", this::job, jobId, sessionId);
+            if (read == null || !read.isHeld()) {
                 return Optional.<Job>empty();
             }
+            Job held = acceptedAt != null && Job.ASSIGNED.equals(read.status()) ? running(read, acceptedAt) : read;
             Transition.Outcome outcome = Transition.of(held, event);
             boolean requeued = Job.QUEUED.equals(outcome.status());
             long at = now.toEpochMilli();
             int changed = Sql.update(connection, """
                             UPDATE jobs SET status = ?, output = ?, exit_code = ?, error = ?, robot_id = ?, session_id = NULL,
-                                   queued_at = ?, finished_at = ?, updated_at = ?
-                            WHERE id = ? AND session_id = ? AND status = ?""",
+                                   queued_at = ?, started_at = ?, finished_at = ?, updated_at = ?
+                            WHERE id = ? AND session_id = ? AND status IN ('assigned', 'running')""",
                     outcome.status(), outcome.output() == null ? null : write(outcome.output()), outcome.exitCode(), outcome.error(),
-                    requeued ? null : held.robotId(), requeued ? at : held.queuedAt().toEpochMilli(), requeued ? null : at, at,
-                    jobId, sessionId, held.status());
+                    requeued ? null : held.robotId(), requeued ? at : held.queuedAt().toEpochMilli(),
+                    held.startedAt() == null ? null : held.startedAt().toEpochMilli(), requeued ? null : at, at,
+                    jobId, sessionId);
             if (changed == 0) {
                 return Optional.<Job>empty();
             }
             freeRobot(connection, held.robotId(), jobId);
-            return Optional.ofNullable(Sql.first(connection, "SELECT * FROM jobs WHERE id = ?", this::job, jobId));
+            // The row as just written, without reading it back.
+            Instant written = Instant.ofEpochMilli(at);
+            return Optional.of(new Job(held.id(), held.orgId(), held.kind(), held.payload(), held.target(), held.priority(),
+                    held.timeoutS(), held.maxAttempts(), held.attempts(), outcome.status(), requeued ? null : held.robotId(), null,
+                    held.idempotencyKey(), outcome.output(), outcome.exitCode(), outcome.error(), held.createdBy(), held.createdAt(),
+                    requeued ? written : held.queuedAt(), held.assignedAt(), held.startedAt(), requeued ? null : written,
+                    held.cancelRequestedAt(), written));
         });
+    }
+
+    /**
+     * {@link #settle} of a success on PostgreSQL. A success ends a held job whatever its state ({@link Transition}), so
+     * nothing needs reading first: the job's update and the robot's release are one statement (a data-modifying CTE),
+     * one round trip in autocommit where the transaction took five, guarded by the session like every settle.
+     */
+    private Optional<Job> settleSucceeded(String jobId, String sessionId, Transition.Event.Result result, Instant now,
+                                          Instant acceptedAt) {
+        long at = now.toEpochMilli();
+        return Optional.ofNullable(db.statementJdbc(connection -> Sql.first(connection, """
+                        WITH done AS (
+                            UPDATE jobs SET status = 'succeeded', output = ?, exit_code = ?, error = ?, session_id = NULL,
+                                   started_at = COALESCE(started_at, ?), finished_at = ?, updated_at = ?
+                            WHERE id = ? AND session_id = ? AND status IN ('assigned', 'running')
+                            RETURNING *),
+                        freed AS (
+                            UPDATE robots SET current_job_id = NULL, status = CASE WHEN status = 'busy' THEN 'online' ELSE status END
+                            WHERE id = (SELECT robot_id FROM done) AND current_job_id = ?)
+                        SELECT * FROM done""",
+                this::job, result.output() == null ? null : write(result.output()), result.exitCode(), result.error(),
+                acceptedAt == null ? null : acceptedAt.toEpochMilli(), at, at, jobId, sessionId, jobId)));
+    }
+
+    private static Job running(Job job, Instant startedAt) {
+        Instant started = Instant.ofEpochMilli(startedAt.toEpochMilli()); // what the database keeps
+        return new Job(job.id(), job.orgId(), job.kind(), job.payload(), job.target(), job.priority(), job.timeoutS(),
+                job.maxAttempts(), job.attempts(), Job.RUNNING, job.robotId(), job.sessionId(), job.idempotencyKey(), job.output(),
+                job.exitCode(), job.error(), job.createdBy(), job.createdAt(), job.queuedAt(), job.assignedAt(), started,
+                job.finishedAt(), job.cancelRequestedAt(), job.updatedAt());
     }
 
     /** Back to idle: a robot still connected becomes {@code online}; one already offline stays so. */

@@ -36,13 +36,32 @@ final class WaitingReason {
         long idle = capable.size() - paused - offline - busy;
         String others = tail(offline, paused);
         if (idle > 0) {
-            return "dispatching: " + count(idle, "matching robot") + " free; waiting behind jobs of higher priority or older";
+            return dispatching(idle);
         }
         if (busy > 0) {
-            return "waiting for a free robot: " + count(busy, "matching robot") + " " + (busy == 1 ? "is" : "are") + " busy"
-                    + (others.isEmpty() ? "" : "; " + others);
+            return waitingForFree(busy) + (others.isEmpty() ? "" : "; " + others);
         }
         return "no online robot in " + scope + " advertises " + needs + ": " + others;
+    }
+
+    /**
+     * The same explanation from only the robots connected to this node that could run the job ({@code free} idle,
+     * {@code busy} busy), for the answer to a submit; null when none could (then only every robot can say why).
+     * Offline and paused robots are not counted here.
+     */
+    static String ofConnected(long free, long busy) {
+        if (free > 0) {
+            return dispatching(free);
+        }
+        return busy > 0 ? waitingForFree(busy) : null;
+    }
+
+    private static String dispatching(long idle) {
+        return "dispatching: " + count(idle, "matching robot") + " free; waiting behind jobs of higher priority or older";
+    }
+
+    private static String waitingForFree(long busy) {
+        return "waiting for a free robot: " + count(busy, "matching robot") + " " + (busy == 1 ? "is" : "are") + " busy";
     }
 
     private static String tail(long offline, long paused) {

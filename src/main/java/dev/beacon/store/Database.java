@@ -156,6 +156,15 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * Like {@link #transactionJdbc}, for work that is one statement (atomic by itself): on PostgreSQL it runs in
+     * autocommit, so the statement and its commit take one round trip instead of two (BEGIN with the statement,
+     * then COMMIT); on SQLite it goes through the writer like every write.
+     */
+    public <T> T statementJdbc(ConnectionCallback<T> callback) {
+        return writer != null ? writer.submit(callback) : readJdbc(callback);
+    }
+
+    /**
      * Moves committed WAL pages into the database file without blocking writers (SQLite only; a no-op on
      * PostgreSQL). The server runs it every second, so the WAL stays small and commits never fsync.
      */

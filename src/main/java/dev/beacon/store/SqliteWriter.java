@@ -2,10 +2,13 @@ package dev.beacon.store;
 
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -27,6 +30,8 @@ final class SqliteWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteWriter.class);
     /** Enough to amortize the commit, small enough that one batch never holds the lock for long. */
     private static final int MAX_BATCH = 256;
+    /** Distinct statements kept prepared: the hot paths use a few dozen. */
+    private static final int MAX_STATEMENTS = 128;
 
     private record Task<T>(Database.ConnectionCallback<T> work, CompletableFuture<T> result) {
     }
@@ -34,6 +39,24 @@ final class SqliteWriter implements AutoCloseable {
     private final Connection connection;
     /** The same connection with close() disabled, for Jdbi handles opened on it. */
     private final Connection unclosable;
+    /**
+     * The connection plain-JDBC work ({@link Database#transactionJdbc}) gets: {@code prepareStatement(sql)} reuses a
+     * statement prepared earlier. sqlite-jdbc has no statement cache, and preparing was ~45% of this thread's CPU
+     * time under job load (each job runs the same dozen statements); see docs/performance.md. A cached statement is
+     * not reentrant: work must not run the same SQL again while a result set of it is still open.
+     */
+    private final Connection caching;
+    /** SQL → its prepared statement on {@link #connection}, most recently used last; only touched on the writer thread. */
+    private final Map<String, PreparedStatement> statements = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+            if (size() <= MAX_STATEMENTS) {
+                return false;
+            }
+            closeQuietly(eldest.getValue());
+            return true;
+        }
+    };
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     /** Queued by {@link #close()} behind everything already submitted. */
     private static final Task<Void> STOP = new Task<>(connection -> null, new CompletableFuture<>());
@@ -44,12 +67,63 @@ final class SqliteWriter implements AutoCloseable {
         this.connection = connection;
         this.unclosable = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
                 (proxy, method, args) -> "close".equals(method.getName()) ? null : method.invoke(connection, args));
+        this.caching = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "close" -> null;
+                    case "prepareStatement" -> args.length == 1 ? cached((String) args[0]) : invoke(method, connection, args);
+                    default -> invoke(method, connection, args);
+                });
         this.thread = Thread.ofPlatform().name("beacon-sqlite-writer").daemon().start(this::run);
     }
 
     /** The writer's connection, safe to hand to Jdbi (closing it does nothing); only valid inside submitted work. */
     Connection unclosableConnection() {
         return unclosable;
+    }
+
+    /**
+     * A prepared statement for {@code sql}, reused across transactions; closing what this returns only clears its
+     * parameters. Writer thread only.
+     */
+    private PreparedStatement cached(String sql) throws SQLException {
+        PreparedStatement statement = statements.get(sql);
+        if (statement == null) {
+            statement = connection.prepareStatement(sql);
+            statements.put(sql, statement);
+        }
+        PreparedStatement target = statement;
+        return (PreparedStatement) Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(), new Class<?>[] {PreparedStatement.class},
+                (proxy, method, args) -> {
+                    if ("close".equals(method.getName())) {
+                        target.clearParameters();
+                        return null;
+                    }
+                    return invoke(method, target, args);
+                });
+    }
+
+    private PreparedStatement prepare(String sql) {
+        try {
+            return connection.prepareStatement(sql);
+        } catch (SQLException e) {
+            throw new Sql.DatabaseException(sql, e);
+        }
+    }
+
+    private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static void closeQuietly(PreparedStatement statement) {
+        try {
+            statement.close();
+        } catch (SQLException e) {
+            log.debug("closing a cached statement failed", e);
+        }
     }
 
     /** Runs {@code work} in the next batch and returns its result once committed; rethrows what it threw. */
@@ -120,10 +194,10 @@ final class SqliteWriter implements AutoCloseable {
     }
 
     private <T> Runnable runInSavepoint(Statement control, Task<T> task) throws SQLException {
-        control.execute("SAVEPOINT work");
+        statements.computeIfAbsent("SAVEPOINT work", this::prepare).execute();
         try {
-            T value = task.work().apply(connection);
-            control.execute("RELEASE work");
+            T value = task.work().apply(caching);
+            statements.computeIfAbsent("RELEASE work", this::prepare).execute();
             return () -> task.result().complete(value);
         } catch (Throwable failure) {
             control.execute("ROLLBACK TO work");
@@ -149,6 +223,8 @@ final class SqliteWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        statements.values().forEach(SqliteWriter::closeQuietly);
+        statements.clear();
         try {
             connection.close();
         } catch (SQLException e) {
