@@ -27,6 +27,8 @@ public final class Database implements AutoCloseable {
     private final Jdbi jdbi;
     /** SQLite only: the single writer all write transactions go through; null on PostgreSQL. */
     private final SqliteWriter writer;
+    /** PostgreSQL only: group commit for transactions that write one hot row (see {@link #transactionGrouped}). */
+    private final PostgresGroupCommit grouped;
     /** Jdbi over the writer's connection, for write transactions written with Jdbi. */
     private final Jdbi writerJdbi;
 
@@ -34,6 +36,7 @@ public final class Database implements AutoCloseable {
         this.dialect = dialect;
         this.dataSource = dataSource;
         this.writer = writer;
+        this.grouped = writer == null ? new PostgresGroupCommit(dataSource) : null;
         this.jdbi = configure(Jdbi.create(dataSource));
         this.writerJdbi = writer == null ? null : configure(Jdbi.create(writer::unclosableConnection));
     }
@@ -165,6 +168,15 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * Like {@link #transactionJdbc}, for short transactions that race for one hot row (an enrollment key's use
+     * counter): on PostgreSQL they are committed in groups (see {@link PostgresGroupCommit}); on SQLite every write
+     * already is. The callback must not commit, roll back or close the connection.
+     */
+    public <T> T transactionGrouped(ConnectionCallback<T> callback) {
+        return grouped != null ? grouped.submit(callback) : transactionJdbc(callback);
+    }
+
+    /**
      * Moves committed WAL pages into the database file without blocking writers (SQLite only; a no-op on
      * PostgreSQL). The server runs it every second, so the WAL stays small and commits never fsync.
      */
@@ -205,6 +217,9 @@ public final class Database implements AutoCloseable {
     public void close() {
         if (writer != null) {
             writer.close();
+        }
+        if (grouped != null) {
+            grouped.close();
         }
         dataSource.close();
     }

@@ -1,0 +1,144 @@
+package dev.beacon.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit for PostgreSQL transactions that all write one hot row, such as enrollment claims on one key:
+ * each such transaction holds the row's lock until its commit, so racing claims queue behind one another's
+ * commit (one WAL flush each). Here they are run one after another in one transaction on a pooled connection,
+ * each in its own savepoint (a failure rolls back only that caller's work), committed once, and only then
+ * answered. Under load many flushes become one; alone, a transaction commits at once. Any thread may call
+ * {@link #submit}; the batches run on one platform thread of their own. Thread-safe.
+ */
+final class PostgresGroupCommit implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PostgresGroupCommit.class);
+    /** Enough to amortize the flush, small enough that one batch never holds the row for long. */
+    private static final int MAX_BATCH = 64;
+
+    private record Task<T>(Database.ConnectionCallback<T> work, CompletableFuture<T> result) {
+    }
+
+    private static final Task<Void> STOP = new Task<>(connection -> null, new CompletableFuture<>());
+    private final DataSource dataSource;
+    private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    PostgresGroupCommit(DataSource dataSource) {
+        this.dataSource = dataSource;
+        this.thread = Thread.ofPlatform().name("beacon-pg-group-commit").daemon().start(this::run);
+    }
+
+    /** Runs {@code work} in the next batch and returns its result once committed; rethrows what it threw. */
+    <T> T submit(Database.ConnectionCallback<T> work) {
+        if (closed) {
+            throw new IllegalStateException("the database is closed");
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        queue.add(new Task<>(work, result));
+        try {
+            return result.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new Sql.DatabaseException("(transaction)", cause instanceof SQLException sql ? sql : new SQLException(cause));
+        }
+    }
+
+    private void run() {
+        List<Task<?>> batch = new ArrayList<>();
+        while (true) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                continue; // only close() stops it, after the queue is drained
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            boolean stopping = batch.remove(STOP);
+            if (!batch.isEmpty()) {
+                runBatch(batch);
+            }
+            batch.clear();
+            if (stopping) {
+                break;
+            }
+        }
+        Task<?> left;
+        while ((left = queue.poll()) != null) {
+            left.result().completeExceptionally(new IllegalStateException("the database is closed"));
+        }
+    }
+
+    private void runBatch(List<Task<?>> batch) {
+        List<Runnable> completions = new ArrayList<>(batch.size());
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                for (Task<?> task : batch) {
+                    completions.add(runInSavepoint(connection, task));
+                }
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection);
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.warn("a batch of {} write transactions failed to commit; all are rolled back", batch.size(), e);
+            for (Task<?> task : batch) {
+                task.result().completeExceptionally(e);
+            }
+            return;
+        }
+        // Answer only after the commit: a caller that sees its result may rely on it being durable.
+        completions.forEach(Runnable::run);
+    }
+
+    private static <T> Runnable runInSavepoint(Connection connection, Task<T> task) throws SQLException {
+        Savepoint savepoint = connection.setSavepoint();
+        try {
+            T value = task.work().apply(connection);
+            connection.releaseSavepoint(savepoint);
+            return () -> task.result().complete(value);
+        } catch (SQLException | RuntimeException | Error e) {
+            connection.rollback(savepoint);
+            return () -> task.result().completeExceptionally(e);
+        }
+    }
+
+    private static void rollbackQuietly(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            log.debug("rollback after a failed batch failed too", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        queue.add(STOP);
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
