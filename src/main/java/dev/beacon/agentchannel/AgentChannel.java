@@ -65,6 +65,8 @@ public final class AgentChannel implements LiveConnections {
     private final Counter connects;
     private final Counter heartbeats;
     private final Dispatcher dispatcher;
+    private final UpgradeLimiter upgrades = UpgradeLimiter.fromEnvironment();
+    private final Counter throttled;
 
     public AgentChannel(RobotAuth robotAuth, RobotStore robots, PresenceStore presence, Ids ids, Clock clock, ObjectMapper json,
                         int heartbeatIntervalSeconds, MeterRegistry metrics, Dispatcher dispatcher) {
@@ -80,20 +82,30 @@ public final class AgentChannel implements LiveConnections {
         this.metrics = metrics;
         this.connects = metrics.counter("beacon.agent.connects");
         this.heartbeats = metrics.counter("beacon.agent.heartbeats");
+        this.throttled = metrics.counter("beacon.agent.upgrades.refused", "code", "agent_connect_throttled");
         Gauge.builder("beacon.agents.connected", live, Map::size).description("Agents connected and greeted").register(metrics);
     }
 
     public void register(RoutesConfig routes) {
         routes.wsBeforeUpgrade(PATH, ctx -> {
+            // Before the token lookup: a reconnect storm must not reach the database faster than the limit.
+            long wait = upgrades.secondsToWait();
+            if (wait > 0) {
+                throttled.increment(); // counted, not logged: a storm would flood the log
+                ctx.header("Retry-After", Long.toString(wait));
+                refuse(ctx, new ApiError(503, "agent_connect_throttled", "Too many agents are connecting at once (limit "
+                        + upgrades.perSecond() + "/s); retry in " + wait + " s. Agents back off and retry on their own."));
+            }
             try {
                 Robot robot = robotAuth.authenticate(ctx.header("Authorization"));
                 ctx.attribute(ROBOT_ATTRIBUTE, robot);
                 ctx.attribute(TOKEN_ATTRIBUTE, TokenFormat.sha256Hex(ctx.header("Authorization").substring(7).strip()));
                 ctx.attribute(IP_ATTRIBUTE, ctx.ip());
+                forgetHttpSession(ctx.req());
             } catch (ApiError refused) {
                 metrics.counter("beacon.agent.upgrades.refused", "code", refused.code()).increment();
                 log.info("refused agent connection from {}: {}", ctx.ip(), refused.code());
-                throw refused;
+                refuse(ctx, refused);
             }
         });
         // A plain GET (no upgrade) gets the same token check, then a clear 426, instead of a bare 404.
@@ -108,6 +120,40 @@ public final class AgentChannel implements LiveConnections {
             ws.onError(ctx -> log.debug("agent socket error ({}): {}", sockets.get(ctx.sessionId()),
                     ctx.error() == null ? "unknown" : ctx.error().toString()));
         });
+    }
+
+    /**
+     * Ends a refused upgrade with problem JSON. Javalin does not write an exception's response body on the WebSocket
+     * path, so the body is written and committed here; the exception then stops the upgrade.
+     */
+    private void refuse(io.javalin.http.Context ctx, ApiError error) {
+        forgetHttpSession(ctx.req());
+        dev.beacon.web.Problems.write(ctx, json, error);
+        try {
+            byte[] body = ctx.result() == null ? new byte[0] : ctx.result().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ctx.res().setContentLength(body.length);
+            ctx.res().getOutputStream().write(body);
+            ctx.res().flushBuffer();
+        } catch (java.io.IOException | RuntimeException e) {
+            log.debug("could not write the refusal of an agent upgrade: {}", e.toString());
+        }
+        throw error;
+    }
+
+    /**
+     * Javalin snapshots the upgrade request's session attributes before any handler runs, which makes the servlet
+     * container create an HTTP session for every agent upgrade, accepted or refused. Agents never use it, and it would never expire: without
+     * this, sessions pile up with every reconnect (about 1 KB each).
+     */
+    private static void forgetHttpSession(jakarta.servlet.http.HttpServletRequest request) {
+        try {
+            jakarta.servlet.http.HttpSession session = request.getSession(false);
+            if (session != null) {
+                session.invalidate();
+            }
+        } catch (IllegalStateException noSessionOrAlreadyInvalid) {
+            // nothing to free
+        }
     }
 
     private void onConnect(WsConnectContext ctx) {
