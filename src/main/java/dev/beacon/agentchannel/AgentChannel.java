@@ -42,7 +42,6 @@ public final class AgentChannel implements LiveConnections {
     private static final Logger log = LoggerFactory.getLogger(AgentChannel.class);
     static final String PATH = "/api/agent/ws";
     private static final String ROBOT_ATTRIBUTE = "beacon.robot";
-    private static final String TOKEN_ATTRIBUTE = "beacon.token_hash";
     private static final String IP_ATTRIBUTE = "beacon.ip";
     /** An agent must say hello this soon after connecting, or it is closed. */
     private static final long HELLO_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -99,7 +98,6 @@ public final class AgentChannel implements LiveConnections {
             try {
                 Robot robot = robotAuth.authenticate(ctx.header("Authorization"));
                 ctx.attribute(ROBOT_ATTRIBUTE, robot);
-                ctx.attribute(TOKEN_ATTRIBUTE, TokenFormat.sha256Hex(ctx.header("Authorization").substring(7).strip()));
                 ctx.attribute(IP_ATTRIBUTE, ctx.ip());
                 forgetHttpSession(ctx.req());
             } catch (ApiError refused) {
@@ -158,8 +156,11 @@ public final class AgentChannel implements LiveConnections {
 
     private void onConnect(WsConnectContext ctx) {
         Robot robot = ctx.attribute(ROBOT_ATTRIBUTE);
-        AgentSocket socket = new AgentSocket(ids.next("ses"), robot.id(), robot.name(), robot.orgId(), ctx.attribute(TOKEN_ATTRIBUTE),
-                ctx.attribute(IP_ATTRIBUTE), ctx, System.nanoTime(), clock.millis());
+        AgentSocket socket = new AgentSocket(ids.next("ses"), robot.id(), robot.name(), robot.orgId(), ctx.attribute(IP_ATTRIBUTE), ctx,
+                System.nanoTime(), clock.millis());
+        // The upgrade request lives as long as the connection; keep only what the socket needs (about 1 KB less each).
+        ctx.attribute(ROBOT_ATTRIBUTE, null);
+        ctx.attribute(IP_ATTRIBUTE, null);
         sockets.put(ctx.sessionId(), socket);
         connects.increment();
     }

@@ -57,6 +57,8 @@ final class AgentFleet {
     private final AtomicLong jobsDone = new AtomicLong();
     private final AtomicLong lastResultNanos = new AtomicLong();
     private volatile boolean closing;
+    /** Whether heartbeat round trips count yet: only from the steady phase on, not while the fleet is still connecting. */
+    private volatile boolean measuring;
     /** Submit start times by job index, when a submitter in this process shares them; null otherwise. */
     volatile long[] submittedAt;
 
@@ -100,7 +102,10 @@ final class AgentFleet {
         }
     }
 
-    /** Starts every agent's heartbeat, one every {@code periodSeconds}, the fleet's first beats spread over one period. */
+    /**
+     * Starts every agent's heartbeat, one every {@code periodSeconds}, the fleet's beats spread evenly over the period;
+     * an agent not welcomed (yet, or since a drop) skips its beat.
+     */
     void startHeartbeats(int periodSeconds) {
         long periodNanos = TimeUnit.SECONDS.toNanos(periodSeconds);
         for (int i = 0; i < agents.size(); i++) {
@@ -112,6 +117,11 @@ final class AgentFleet {
 
     int connected() {
         return connected.get();
+    }
+
+    /** From now on, heartbeat round trips are recorded (the steady phase has begun). */
+    void startMeasuring() {
+        measuring = true;
     }
 
     long jobsDone() {
@@ -264,7 +274,7 @@ final class AgentFleet {
         private void handle(WebSocket ws, String frame) {
             if (frame.contains("\"heartbeat.ack\"")) {
                 int at = frame.indexOf("\"sent_at\":\"");
-                if (at >= 0) {
+                if (at >= 0 && measuring) {
                     heartbeats.success(System.nanoTime() - Long.parseLong(frame.substring(at + 11, frame.indexOf('"', at + 11))));
                 }
             } else if (frame.contains("\"job.assign\"")) {

@@ -13,6 +13,9 @@ interface AgentGroup {
     /** Blocks until every agent of the group has been welcomed or has failed its first connect, or the deadline. */
     void awaitConnected(long deadlineNanos) throws IOException, InterruptedException;
 
+    /** Starts recording heartbeat round trips: the steady phase begins. */
+    void startMeasuring() throws IOException;
+
     /** Agents connected and welcomed right now (as last reported, for a worker). */
     int connected();
 

@@ -84,6 +84,9 @@ final class AgentsScenario {
 
             long periodMillis = TimeUnit.SECONDS.toMillis(heartbeatSeconds);
             Thread.sleep(Math.min(duration.toMillis(), periodMillis)); // one round to settle
+            for (AgentGroup group : groups) {
+                group.startMeasuring();
+            }
             ServerMetrics loadedStart = ServerMetrics.scrape(client, server);
             long steadyStart = System.nanoTime();
             ServerWatch watch = ServerWatch.start(client, server);

@@ -123,21 +123,23 @@ public final class Loadtest {
             return 2;
         }
         java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
-        Thread.ofPlatform().daemon().name("loadtest-worker-stdin").start(() -> {
-            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(stdin, java.nio.charset.StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null && !line.strip().equals("stop")) {
-                    // wait for stop
-                }
-            } catch (IOException e) {
-                // stdin broke: the parent is gone
-            }
-            stop.countDown();
-        });
+        long connectDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(600 + count / 50);
         return guarded(server, client -> {
-            long connectDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(600 + count / 50);
             LocalAgentGroup group = new LocalAgentGroup(client, json, server, apiKey, err, count, heartbeatSeconds, durationSeconds,
                     connectDeadline);
+            Thread.ofPlatform().daemon().name("loadtest-worker-stdin").start(() -> {
+                try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(stdin, java.nio.charset.StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = lines.readLine()) != null && !line.strip().equals("stop")) {
+                        if (line.strip().equals("measure")) {
+                            group.startMeasuring();
+                        }
+                    }
+                } catch (IOException e) {
+                    // stdin broke: the parent is gone
+                }
+                stop.countDown();
+            });
             try {
                 group.awaitConnected(connectDeadline);
             } catch (IOException e) {

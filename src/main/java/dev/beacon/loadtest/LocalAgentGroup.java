@@ -34,9 +34,11 @@ final class LocalAgentGroup implements AgentGroup {
                 AgentFleet agents = new AgentFleet(client, json, server, tokens, beats, 0);
                 fleet = agents;
                 long connectStart = System.nanoTime();
+                // Heartbeats first, as a real agent beats from its welcome on: a fleet that takes longer than three
+                // intervals to connect must not see its first agents declared gone.
+                agents.startHeartbeats(heartbeatSeconds);
                 agents.connectAll(connectDeadlineNanos);
                 connectSeconds = (System.nanoTime() - connectStart) / 1e9;
-                agents.startHeartbeats(heartbeatSeconds);
                 ready.complete(agents);
             } catch (IOException | RuntimeException e) {
                 ready.completeExceptionally(e);
@@ -54,6 +56,14 @@ final class LocalAgentGroup implements AgentGroup {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             throw new IOException("the agents were not enrolled and connected before the deadline");
+        }
+    }
+
+    @Override
+    public void startMeasuring() {
+        AgentFleet agents = fleet;
+        if (agents != null) {
+            agents.startMeasuring();
         }
     }
 

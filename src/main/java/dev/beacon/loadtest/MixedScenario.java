@@ -54,13 +54,14 @@ final class MixedScenario {
         fleet.submittedAt = submittedAt;
         long connectStart = System.nanoTime();
         try {
+            fleet.startHeartbeats(run.heartbeatSeconds()); // each agent beats once welcomed, as a real agent does
             fleet.connectAll(connectStart + TimeUnit.SECONDS.toNanos(600));
             double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
             out.printf("%d of %d agents connected in %.1f s; now enrolling at %d/s and submitting jobs at %d/s%n", fleet.connected(),
                     run.agents(), connectSeconds, run.enrollRate(), run.jobRate());
-            fleet.startHeartbeats(run.heartbeatSeconds());
             String enrollKey = api.freshEnrollmentKey("mixed-enroll", run.enrollCount());
 
+            fleet.startMeasuring();
             ServerMetrics before = ServerMetrics.scrape(client, server);
             ServerWatch watch = ServerWatch.start(client, server);
             LatencyRecorder enroll = new LatencyRecorder(run.enrollCount());

@@ -116,6 +116,13 @@ final class WorkerAgentGroup implements AgentGroup {
     }
 
     @Override
+    public void startMeasuring() throws IOException {
+        OutputStream stdin = process.getOutputStream();
+        stdin.write("measure\n".getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+    }
+
+    @Override
     public int connected() {
         return connected;
     }

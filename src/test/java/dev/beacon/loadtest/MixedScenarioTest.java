@@ -33,7 +33,7 @@ class MixedScenarioTest {
         Path json = tmp.resolve("mixed.json");
         TestServer.CliResult result = TestServer.runCli("loadtest", "mixed", "--server", server.baseUrl(), "--api-key", server.adminKey(),
                 "--agents", "5", "--heartbeat-s", "1", "--enroll-count", "20", "--enroll-rate", "20", "--job-count", "30",
-                "--job-rate", "30", "--concurrency", "2", "--duration", "60", "--json", json.toString());
+                "--job-rate", "15", "--concurrency", "2", "--duration", "60", "--json", json.toString());
         assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
         assertThat(result.out()).contains("enroll", "heartbeats", "job submit", "job -> agent", "p99=", "server      rss");
         JsonNode report = TestServer.JSON.readTree(json.toFile());
