@@ -47,6 +47,8 @@ public final class AgentChannel implements LiveConnections {
     private static final long HELLO_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Presence declares an agent gone after this many heartbeat intervals of silence (SPEC §5). */
     static final int MISSED_HEARTBEATS = 3;
+    /** Robots whose disconnection is recorded at once during shutdown. */
+    private static final int SHUTDOWN_PARALLELISM = 64;
 
     private final RobotAuth robotAuth;
     private final RobotStore robots;
@@ -357,10 +359,40 @@ public final class AgentChannel implements LiveConnections {
         }
     }
 
-    /** Says {@code bye: shutdown} to every agent, so they reconnect (to this server restarted, or another node). */
+    /**
+     * Says {@code bye: shutdown} to every agent, so they reconnect (to this server restarted, or another node), then
+     * marks their robots offline and settles the jobs they held. The byes go out first, all of them, so no agent
+     * waits for the bookkeeping; the bookkeeping runs {@value #SHUTDOWN_PARALLELISM} robots at a time, so their
+     * presence writes share group commits: one robot after another took over two minutes for 19,000 agents.
+     */
     public void shutdown() {
-        for (AgentSocket socket : sockets.values()) {
-            close(socket, "shutdown", false);
+        java.util.List<AgentSocket> all = new java.util.ArrayList<>(sockets.values());
+        for (AgentSocket socket : all) {
+            socket.closeReason = "shutdown";
+            send(socket, frames.bye("shutdown"));
+            sockets.remove(socket.ws.sessionId());
+            try {
+                socket.ws.closeSession(1000, "shutdown");
+            } catch (RuntimeException e) {
+                log.debug("closing {} failed: {}", socket, e.toString());
+            }
+        }
+        java.util.concurrent.Semaphore running = new java.util.concurrent.Semaphore(SHUTDOWN_PARALLELISM);
+        try (var bookkeeping = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (AgentSocket socket : all) {
+                running.acquire();
+                bookkeeping.submit(() -> {
+                    try {
+                        ended(socket, "shutdown");
+                    } catch (RuntimeException e) {
+                        log.warn("could not record that agent {} went away at shutdown", socket.robotName, e);
+                    } finally {
+                        running.release();
+                    }
+                });
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the rest is left to the next start, which marks stale robots offline
         }
     }
 
