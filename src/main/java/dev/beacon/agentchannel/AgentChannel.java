@@ -68,6 +68,8 @@ public final class AgentChannel implements LiveConnections {
     private final Dispatcher dispatcher;
     private final UpgradeLimiter upgrades = UpgradeLimiter.fromEnvironment();
     private final Counter throttled;
+    /** Set once {@link #shutdown} begins: agents told {@code bye} must reconnect elsewhere or after the restart, not here. */
+    private volatile boolean shuttingDown;
 
     public AgentChannel(RobotAuth robotAuth, RobotStore robots, PresenceStore presence, Ids ids, Clock clock, ObjectMapper json,
                         int heartbeatIntervalSeconds, MeterRegistry metrics, Dispatcher dispatcher) {
@@ -89,6 +91,10 @@ public final class AgentChannel implements LiveConnections {
 
     public void register(RoutesConfig routes) {
         routes.wsBeforeUpgrade(PATH, ctx -> {
+            if (shuttingDown) {
+                ctx.header("Retry-After", "1");
+                refuse(ctx, new ApiError(503, "server_shutting_down", "This server is shutting down; connect again in a moment."));
+            }
             // Before the token lookup: a reconnect storm must not reach the database faster than the limit.
             long wait = upgrades.secondsToWait();
             if (wait > 0) {
@@ -366,6 +372,7 @@ public final class AgentChannel implements LiveConnections {
      * presence writes share group commits: one robot after another took over two minutes for 19,000 agents.
      */
     public void shutdown() {
+        shuttingDown = true;
         java.util.List<AgentSocket> all = new java.util.ArrayList<>(sockets.values());
         for (AgentSocket socket : all) {
             socket.closeReason = "shutdown";
