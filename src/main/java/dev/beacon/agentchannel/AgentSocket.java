@@ -11,7 +11,6 @@ final class AgentSocket {
     final String robotId;
     final String robotName;
     final String orgId;
-    final String tokenHash;
     final String ip;
     final WsContext ws;
     volatile boolean greeted;
@@ -22,13 +21,12 @@ final class AgentSocket {
     /** Why the server closed this socket, when it did; null while open or when the agent closed it. */
     volatile String closeReason;
 
-    AgentSocket(String sessionId, String robotId, String robotName, String orgId, String tokenHash, String ip, WsContext ws,
+    AgentSocket(String sessionId, String robotId, String robotName, String orgId, String ip, WsContext ws,
                 long nowNanos, long nowMillis) {
         this.sessionId = sessionId;
         this.robotId = robotId;
         this.robotName = robotName;
         this.orgId = orgId;
-        this.tokenHash = tokenHash;
         this.ip = ip;
         this.ws = ws;
         this.lastHeardNanos = nowNanos;

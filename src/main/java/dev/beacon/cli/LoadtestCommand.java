@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /** {@code beacon loadtest}: bounded load scenarios against a running server, with a text and JSON report. */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, description = "Measure a running Beacon server under load.",
-        subcommands = {LoadtestCommand.Enroll.class, LoadtestCommand.Agents.class, LoadtestCommand.Jobs.class})
+        subcommands = {LoadtestCommand.Enroll.class, LoadtestCommand.Agents.class, LoadtestCommand.Jobs.class, LoadtestCommand.Mixed.class,
+                LoadtestCommand.AgentsWorker.class})
 public final class LoadtestCommand {
 
     /** Options every scenario shares. */
@@ -57,11 +58,70 @@ public final class LoadtestCommand {
         int count;
         @Option(names = "--heartbeat-s", defaultValue = "15", description = "Seconds between each agent's heartbeats (default: ${DEFAULT-VALUE}).")
         int heartbeatSeconds;
+        @Option(names = "--workers", defaultValue = "0", description = "Child processes to hold the sockets (at most 9,000 each); "
+                + "0 holds them in this process (default: ${DEFAULT-VALUE}).")
+        int workers;
+        @Option(names = "--server-pid", description = "The server's process id on this machine: memory is then read after a full GC (jcmd PID GC.run).")
+        Long serverPid;
 
         @Override
         public Integer call() {
             return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
-                    .agents(common.server, common.apiKey, common.allowRemote, count, heartbeatSeconds, common.durationSeconds, common.json);
+                    .agents(common.server, common.apiKey, common.allowRemote,
+                            new Loadtest.AgentsRun(count, heartbeatSeconds, common.durationSeconds, workers, serverPid), common.json);
+        }
+    }
+
+    /** The child process behind {@code agents --workers K}; not for people, so hidden. */
+    @Command(name = "agents-worker", hidden = true, description = "Hold a share of the agents for a parent `loadtest agents --workers`.")
+    static final class AgentsWorker implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Option(names = "--server", required = true)
+        URI server;
+        @Option(names = "--count", required = true)
+        int count;
+        @Option(names = "--heartbeat-s", required = true)
+        int heartbeatSeconds;
+        @Option(names = "--duration", required = true)
+        int durationSeconds;
+        @Option(names = "--allow-remote")
+        boolean allowRemote;
+
+        @Override
+        public Integer call() {
+            return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
+                    .agentsWorker(server, System.getenv("BEACON_API_KEY"), allowRemote, count, heartbeatSeconds, durationSeconds, System.in);
+        }
+    }
+
+    @Command(name = "mixed", mixinStandardHelpOptions = true,
+            description = "Everything at once: enrollments at a rate, agents holding sockets and heartbeating, and echo jobs at a rate run by those agents.")
+    static final class Mixed implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @CommandLine.Mixin
+        Common common;
+        @Option(names = "--agents", defaultValue = "500", description = "Simulated agents holding sockets and running echo (default: ${DEFAULT-VALUE}).")
+        int agents;
+        @Option(names = "--heartbeat-s", defaultValue = "15", description = "Seconds between each agent's heartbeats (default: ${DEFAULT-VALUE}).")
+        int heartbeatSeconds;
+        @Option(names = "--enroll-count", defaultValue = "3000", description = "Enrollments to send (default: ${DEFAULT-VALUE}).")
+        int enrollCount;
+        @Option(names = "--enroll-rate", defaultValue = "50", description = "Enrollments per second (default: ${DEFAULT-VALUE}).")
+        int enrollRate;
+        @Option(names = "--job-count", defaultValue = "3000", description = "Echo jobs to submit (default: ${DEFAULT-VALUE}).")
+        int jobCount;
+        @Option(names = "--job-rate", defaultValue = "50", description = "Jobs per second to submit (default: ${DEFAULT-VALUE}).")
+        int jobRate;
+        @Option(names = "--concurrency", defaultValue = "8", description = "Clients sending enrollments, and as many submitting jobs (default: ${DEFAULT-VALUE}).")
+        int concurrency;
+
+        @Override
+        public Integer call() {
+            return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
+                    .mixed(common.server, common.apiKey, common.allowRemote, new Loadtest.MixedRun(agents, heartbeatSeconds, enrollCount,
+                            enrollRate, jobCount, jobRate, concurrency, common.durationSeconds), common.json);
         }
     }
 

@@ -1,197 +1,166 @@
 package dev.beacon.loadtest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The {@code agents} scenario: enrolls {@code count} robots, connects them all to the agent WebSocket,
  * says hello, and heartbeats every {@code heartbeatSeconds} (spread evenly) for {@code duration}, timing
- * each heartbeat's round trip to its ack. Reports connect rate, heartbeat latency and the server's memory
- * and CPU per connection. One process holds every socket, so {@code count} must stay under its open-file
- * limit. Not thread-safe; run once.
+ * each heartbeat's round trip to its ack. Agents that drop (a server restart, say) reconnect with the real
+ * agent's backoff, and the time each took to be welcomed again is reported: run it with a long duration
+ * and restart the server meanwhile to measure a connect storm. With {@code workers > 0} the sockets are
+ * split over that many child processes, because one process may open only so many files. Reports connect
+ * rate, heartbeat latency, and the server's memory (after a full GC when its pid is given) and CPU per
+ * connection. Not thread-safe; run once.
  */
 final class AgentsScenario {
+    /** Agents one worker process may hold: its sockets plus the JVM's own files stay under a 20,000 open-file limit. */
+    static final int MAX_AGENTS_PER_WORKER = 9_000;
+
     private final HttpClient client;
     private final ObjectMapper json;
     private final URI server;
     private final String apiKey;
+    private final boolean allowRemote;
     private final PrintWriter out;
+    private final PrintWriter err;
 
-    AgentsScenario(HttpClient client, ObjectMapper json, URI server, String apiKey, PrintWriter out) {
+    AgentsScenario(HttpClient client, ObjectMapper json, URI server, String apiKey, boolean allowRemote, PrintWriter out, PrintWriter err) {
         this.client = client;
         this.json = json;
         this.server = server;
         this.apiKey = apiKey;
+        this.allowRemote = allowRemote;
         this.out = out;
+        this.err = err;
+    }
+
+    /** Drops and reconnects seen during the run: how long dropped agents took to be welcomed again. */
+    record Reconnects(long drops, Map<String, Long> byesByReason, LatencyRecorder.Summary reconnectTime, double stormSpanS,
+                      Map<String, Long> refusedConnectsByCode) {
     }
 
     /** What one run measured. */
-    record Result(int connected, double enrollSeconds, double connectSeconds, LatencyRecorder.Summary heartbeats,
-                  ServerMetrics idle, ServerMetrics loaded, double serverCpuSecondsSteady, double steadySeconds) {
+    record Result(int connected, int workers, double enrollSeconds, double connectSeconds, LatencyRecorder.Summary heartbeats,
+                  ServerMetrics idle, ServerMetrics loaded, double serverCpuSecondsSteady, double steadySeconds, boolean afterGc,
+                  ServerWatch.Peaks peaks, Reconnects reconnects) {
     }
 
-    Result run(int count, int heartbeatSeconds, Duration duration) throws IOException, InterruptedException {
-        ServerMetrics idle = ServerMetrics.scrape(client, server);
-        long enrollStart = System.nanoTime();
-        List<String> tokens = enroll(count);
-        double enrollSeconds = (System.nanoTime() - enrollStart) / 1e9;
-        out.printf("enrolled %d robots in %.1f s%n", tokens.size(), enrollSeconds);
-
-        LatencyRecorder heartbeats = new LatencyRecorder(Math.max(1, (int) Math.min(5_000_000L,
-                (long) count * (duration.toSeconds() / Math.max(1, heartbeatSeconds) + 2))));
-        ConcurrentLinkedQueue<WebSocket> sockets = new ConcurrentLinkedQueue<>();
-        AtomicInteger welcomed = new AtomicInteger();
-        Semaphore inFlight = new Semaphore(256); // connects in flight at once
-        long connectStart = System.nanoTime();
-        for (String token : tokens) {
-            inFlight.acquire();
-            Listener listener = new Listener(heartbeats, welcomed, inFlight);
-            client.newWebSocketBuilder().header("Authorization", "Bearer " + token).connectTimeout(Duration.ofSeconds(30))
-                    .buildAsync(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws").transform(URI::create), listener)
-                    .whenComplete((socket, failure) -> {
-                        if (failure != null) {
-                            heartbeats.error("connect_failed");
-                            inFlight.release();
-                        } else {
-                            sockets.add(socket);
-                            socket.sendText("{\"type\":\"hello\",\"os\":\"loadtest\",\"agent_version\":\"loadtest\",\"capabilities\":[\"echo\"]}", true);
-                        }
-                    });
-        }
-        inFlight.acquire(256); // every connect has been welcomed or has failed
-        inFlight.release(256);
-        double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
-        out.printf("connected %d agents in %.1f s (%.0f/s)%n", welcomed.get(), connectSeconds, welcomed.get() / connectSeconds);
-
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
-        List<WebSocket> all = new ArrayList<>(sockets);
-        long periodNanos = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
-        for (int i = 0; i < all.size(); i++) {
-            WebSocket socket = all.get(i);
-            long offset = periodNanos * i / Math.max(1, all.size()) + ThreadLocalRandom.current().nextLong(1_000_000);
-            ticker.scheduleAtFixedRate(() -> socket.sendText("{\"type\":\"heartbeat\",\"sent_at\":\"" + System.nanoTime() + "\"}", true),
-                    offset, periodNanos, TimeUnit.NANOSECONDS);
-        }
-        Thread.sleep(Math.min(duration.toMillis(), periodNanos / 1_000_000)); // one round to settle
-        ServerMetrics loadedStart = ServerMetrics.scrape(client, server);
-        long steadyStart = System.nanoTime();
-        Progress progress = Progress.start(out, "heartbeats", heartbeats, 0);
-        Thread.sleep(Math.max(0, duration.toMillis() - periodNanos / 1_000_000));
-        progress.stop();
-        ServerMetrics loaded = ServerMetrics.scrape(client, server);
-        double steadySeconds = (System.nanoTime() - steadyStart) / 1e9;
-        ticker.shutdownNow();
-        List<CompletableFuture<WebSocket>> closing = new ArrayList<>();
-        for (WebSocket socket : all) {
-            closing.add(socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").toCompletableFuture());
-        }
+    Result run(int count, int heartbeatSeconds, Duration duration, int workers, Long serverPid) throws IOException, InterruptedException {
+        ServerMetrics idle = ServerMetrics.scrapeAfterGc(client, server, serverPid);
+        // Enrolling and connecting are bounded apart from the measured duration: at least 10 minutes, more for huge fleets.
+        long connectDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600 + count / 50);
+        List<AgentGroup> groups = new ArrayList<>();
         try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            out.println("some sockets did not close cleanly: " + e.getMessage());
-        }
-        return new Result(welcomed.get(), enrollSeconds, connectSeconds, heartbeats.summary(steadySeconds), idle, loaded,
-                loaded.cpuSecondsTotal() - loadedStart.cpuSecondsTotal(), steadySeconds);
-    }
-
-    /** Counts the welcome, then times each heartbeat ack against the nanoTime the heartbeat carried. */
-    private static final class Listener implements WebSocket.Listener {
-        private final LatencyRecorder heartbeats;
-        private final AtomicInteger welcomed;
-        private final Semaphore inFlight;
-        private final StringBuilder partial = new StringBuilder();
-        private boolean greeted;
-
-        Listener(LatencyRecorder heartbeats, AtomicInteger welcomed, Semaphore inFlight) {
-            this.heartbeats = heartbeats;
-            this.welcomed = welcomed;
-            this.inFlight = inFlight;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String frame = partial.toString();
-                partial.setLength(0);
-                if (!greeted && frame.contains("\"welcome\"")) {
-                    greeted = true;
-                    welcomed.incrementAndGet();
-                    inFlight.release();
-                } else if (frame.contains("\"heartbeat.ack\"")) {
-                    int at = frame.indexOf("\"sent_at\":\"");
-                    if (at >= 0) {
-                        long sent = Long.parseLong(frame.substring(at + 11, frame.indexOf('"', at + 11)));
-                        heartbeats.success(System.nanoTime() - sent);
-                    }
-                } else if (frame.contains("\"error\"") || frame.contains("\"bye\"")) {
-                    heartbeats.error(frame.contains("\"bye\"") ? "bye" : "error_frame");
-                    if (!greeted) {
-                        greeted = true;
-                        inFlight.release();
-                    }
+            if (workers == 0) {
+                groups.add(new LocalAgentGroup(client, json, server, apiKey, out, count, heartbeatSeconds, (int) duration.toSeconds(),
+                        connectDeadline));
+            } else {
+                for (int w = 0; w < workers; w++) {
+                    int share = count / workers + (w < count % workers ? 1 : 0);
+                    groups.add(new WorkerAgentGroup(json, server, apiKey, allowRemote, w, share, heartbeatSeconds,
+                            (int) duration.toSeconds(), err));
                 }
             }
-            socket.request(1);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket socket, Throwable error) {
-            heartbeats.error("socket_error");
-            if (!greeted) {
-                greeted = true;
-                inFlight.release();
+            long connectStart = System.nanoTime();
+            Progress connecting = Progress.start(out, () -> "connecting: " + connected(groups) + "/" + count + " agents welcomed");
+            try {
+                for (AgentGroup group : groups) {
+                    group.awaitConnected(connectDeadline);
+                }
+            } finally {
+                connecting.stop();
             }
+            double setupSeconds = (System.nanoTime() - connectStart) / 1e9;
+            out.printf("%nconnected %d agents (enroll + connect took %.1f s)%n", connected(groups), setupSeconds);
+
+            long periodMillis = TimeUnit.SECONDS.toMillis(heartbeatSeconds);
+            Thread.sleep(Math.min(duration.toMillis(), periodMillis)); // one round to settle
+            for (AgentGroup group : groups) {
+                group.startMeasuring();
+            }
+            ServerMetrics loadedStart = ServerMetrics.scrape(client, server);
+            long steadyStart = System.nanoTime();
+            ServerWatch watch = ServerWatch.start(client, server);
+            Progress progress = Progress.start(out, () -> String.format("heartbeats: %d acked, %d errors, %d/%d agents connected",
+                    groups.stream().mapToLong(AgentGroup::heartbeatsAcked).sum(), groups.stream().mapToLong(AgentGroup::errors).sum(),
+                    connected(groups), count));
+            Thread.sleep(Math.max(0, duration.toMillis() - periodMillis));
+            progress.stop();
+            ServerWatch.Peaks peaks = watch.stop();
+            ServerMetrics loadedEnd = ServerMetrics.scrape(client, server);
+            double steadySeconds = (System.nanoTime() - steadyStart) / 1e9;
+            ServerMetrics loaded = serverPid == null ? loadedEnd : ServerMetrics.scrapeAfterGc(client, server, serverPid);
+            return collect(groups, workers, idle, loaded, loadedEnd.cpuSecondsTotal() - loadedStart.cpuSecondsTotal(), steadySeconds,
+                    serverPid != null, peaks);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            for (AgentGroup group : groups) {
+                if (group instanceof WorkerAgentGroup worker) {
+                    worker.kill();
+                } else {
+                    group.finish();
+                }
+            }
+            throw e;
         }
     }
 
-    private List<String> enroll(int count) throws IOException, InterruptedException {
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        ServerApi api = new ServerApi(client, json, server, apiKey);
-        String key = api.freshEnrollmentKey("agents", count);
-        List<String> tokens = java.util.Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger next = new AtomicInteger();
-        List<Thread> workers = new ArrayList<>();
-        for (int w = 0; w < 16; w++) {
-            workers.add(Thread.ofPlatform().start(() -> {
-                int i;
-                while ((i = next.getAndIncrement()) < count) {
-                    try {
-                        tokens.add(api.post("/api/enroll", "{\"enrollment_key\":\"" + key + "\",\"name\":\"agent-" + run + "-" + i + "\"}", false)
-                                .get("robot_token").asText());
-                    } catch (IOException e) {
-                        out.println("enroll failed: " + e.getMessage());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-            }));
+    private Result collect(List<AgentGroup> groups, int workers, ServerMetrics idle, ServerMetrics loaded, double cpuSeconds,
+                           double steadySeconds, boolean afterGc, ServerWatch.Peaks peaks) throws IOException, InterruptedException {
+        int connected = 0;
+        double enrollSeconds = 0;
+        double connectSeconds = 0;
+        long drops = 0;
+        long firstDrop = Long.MAX_VALUE;
+        long lastRewelcome = 0;
+        Map<String, Long> byes = new java.util.TreeMap<>();
+        List<AgentGroup.Outcome> outcomes = new ArrayList<>();
+        int heartbeatSamples = 0;
+        int reconnectSamples = 0;
+        for (AgentGroup group : groups) {
+            connected += group.connected();
+            AgentGroup.Outcome outcome = group.finish();
+            outcomes.add(outcome);
+            heartbeatSamples += outcome.heartbeatNanos().length;
+            reconnectSamples += outcome.reconnectNanos().length;
         }
-        for (Thread worker : workers) {
-            worker.join();
+        LatencyRecorder heartbeats = new LatencyRecorder(Math.max(1, heartbeatSamples));
+        LatencyRecorder reconnects = new LatencyRecorder(Math.max(1, reconnectSamples));
+        for (AgentGroup.Outcome outcome : outcomes) {
+            heartbeats.addAll(outcome.heartbeatNanos(), outcome.heartbeatErrors());
+            reconnects.addAll(outcome.reconnectNanos(), outcome.reconnectErrors());
+            enrollSeconds = Math.max(enrollSeconds, outcome.enrollSeconds());
+            connectSeconds = Math.max(connectSeconds, outcome.connectSeconds());
+            AgentFleet.Counts counts = outcome.counts();
+            drops += counts.drops();
+            counts.byes().forEach((reason, n) -> byes.merge(reason, n, Long::sum));
+            if (counts.firstDropMillis() > 0) {
+                firstDrop = Math.min(firstDrop, counts.firstDropMillis());
+            }
+            lastRewelcome = Math.max(lastRewelcome, counts.lastRewelcomeMillis());
         }
-        return tokens;
+        LatencyRecorder.Summary heartbeatSummary = heartbeats.summary(steadySeconds);
+        Map<String, Long> refused = new java.util.TreeMap<>();
+        heartbeatSummary.errorsByCode().forEach((code, n) -> {
+            if (code.startsWith("connect_")) {
+                refused.put(code, n);
+            }
+        });
+        double stormSpan = drops > 0 && lastRewelcome > firstDrop ? (lastRewelcome - firstDrop) / 1e3 : 0;
+        Reconnects reconnectFigures = new Reconnects(drops, byes, reconnects.summary(Math.max(stormSpan, 1e-9)), stormSpan, refused);
+        return new Result(connected, workers, enrollSeconds, connectSeconds, heartbeatSummary, idle, loaded, cpuSeconds, steadySeconds,
+                afterGc, peaks, reconnectFigures);
+    }
+
+    private static int connected(List<AgentGroup> groups) {
+        return groups.stream().mapToInt(AgentGroup::connected).sum();
     }
 }

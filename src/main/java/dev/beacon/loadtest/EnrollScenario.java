@@ -59,7 +59,8 @@ final class EnrollScenario {
         return recorder.summary((System.nanoTime() - started) / 1e9);
     }
 
-    private void claim(String key, String name, LatencyRecorder recorder) {
+    /** Sends one claim and records its latency or its error code. Called from any thread. */
+    void claim(String key, String name, LatencyRecorder recorder) {
         String body = "{\"enrollment_key\":\"" + key + "\",\"name\":\"" + name + "\",\"hostname\":\"" + name
                 + "\",\"os\":\"linux\",\"arch\":\"amd64\",\"agent_version\":\"loadtest\",\"capabilities\":[\"echo\"]}";
         HttpRequest request = HttpRequest.newBuilder(server.resolve("/api/enroll"))

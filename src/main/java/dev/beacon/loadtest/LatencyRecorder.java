@@ -35,6 +35,26 @@ final class LatencyRecorder {
         return recorded.get();
     }
 
+    /** The latencies recorded so far, in nanoseconds, in no particular order (a worker hands them to its parent). */
+    long[] samples() {
+        return Arrays.copyOf(latenciesNanos, (int) Math.min(recorded.get(), latenciesNanos.length));
+    }
+
+    /** The errors so far by code. */
+    Map<String, Long> errorsByCode() {
+        Map<String, Long> errorsByCode = new TreeMap<>();
+        errors.forEach((code, count) -> errorsByCode.put(code, count.sum()));
+        return errorsByCode;
+    }
+
+    /** Adds latencies and errors recorded elsewhere (by a worker process). */
+    void addAll(long[] nanos, Map<String, Long> errorsByCode) {
+        for (long sample : nanos) {
+            success(sample);
+        }
+        errorsByCode.forEach((code, count) -> errors.computeIfAbsent(code, k -> new LongAdder()).add(count));
+    }
+
     long errorCount() {
         return errors.values().stream().mapToLong(LongAdder::sum).sum();
     }
@@ -44,9 +64,7 @@ final class LatencyRecorder {
         int n = (int) Math.min(recorded.get(), latenciesNanos.length);
         long[] sorted = Arrays.copyOf(latenciesNanos, n);
         Arrays.sort(sorted);
-        Map<String, Long> errorsByCode = new TreeMap<>();
-        errors.forEach((code, count) -> errorsByCode.put(code, count.sum()));
-        return new Summary(recorded.get(), errorsByCode, elapsedSeconds, recorded.get() / Math.max(elapsedSeconds, 1e-9),
+        return new Summary(recorded.get(), errorsByCode(), elapsedSeconds, recorded.get() / Math.max(elapsedSeconds, 1e-9),
                 percentile(sorted, 50), percentile(sorted, 95), percentile(sorted, 99), n == 0 ? 0 : sorted[n - 1] / 1e6);
     }
 

@@ -54,45 +54,136 @@ public final class Loadtest {
         });
     }
 
+    /** What {@code beacon loadtest agents} was asked to do. {@code serverPid}, when set, lets memory be read after a full GC. */
+    public record AgentsRun(int count, int heartbeatSeconds, int durationSeconds, int workers, Long serverPid) {
+    }
+
     /** The {@code agents} scenario; returns the process exit code. */
-    public int agents(URI server, String apiKey, boolean allowRemote, int count, int heartbeatSeconds, int durationSeconds, Path jsonFile) {
+    public int agents(URI server, String apiKey, boolean allowRemote, AgentsRun run, Path jsonFile) {
         if (!targetAllowed(server, apiKey, allowRemote)) {
             return 2;
         }
-        if (count < 1 || heartbeatSeconds < 1 || durationSeconds < heartbeatSeconds) {
-            err.println("✗ --count and --heartbeat-s must be at least 1, and --duration at least one heartbeat interval");
+        if (run.count() < 1 || run.heartbeatSeconds() < 1 || run.durationSeconds() < run.heartbeatSeconds() || run.workers() < 0) {
+            err.println("✗ --count and --heartbeat-s must be at least 1, --duration at least one heartbeat interval, --workers at least 0");
+            return 2;
+        }
+        if (run.workers() > 0 && (run.count() + run.workers() - 1) / run.workers() > AgentsScenario.MAX_AGENTS_PER_WORKER) {
+            err.printf("✗ at most %,d agents per worker fit under the open-file limit: use --workers %d or more%n",
+                    AgentsScenario.MAX_AGENTS_PER_WORKER, (run.count() + AgentsScenario.MAX_AGENTS_PER_WORKER - 1) / AgentsScenario.MAX_AGENTS_PER_WORKER);
             return 2;
         }
         return guarded(server, client -> {
-            AgentsScenario.Result result = new AgentsScenario(client, json, server, apiKey, out)
-                    .run(count, heartbeatSeconds, Duration.ofSeconds(durationSeconds));
+            AgentsScenario.Result result = new AgentsScenario(client, json, server, apiKey, allowRemote, out, err)
+                    .run(run.count(), run.heartbeatSeconds(), Duration.ofSeconds(run.durationSeconds()), run.workers(), run.serverPid());
             double perConnectionRss = (result.loaded().residentMb() - result.idle().residentMb()) * 1e6 / Math.max(1, result.connected());
             double perConnectionHeap = (result.loaded().heapUsedMb() - result.idle().heapUsedMb()) * 1e6 / Math.max(1, result.connected());
             double cpuShare = result.serverCpuSecondsSteady() / result.steadySeconds();
             LatencyRecorder.Summary hb = result.heartbeats();
             out.println();
-            out.printf("agents  count=%d connected=%d heartbeat=%ds  errors=%s%n", count, result.connected(), heartbeatSeconds, hb.errorsByCode());
-            out.printf("connect     %.0f/s (%d in %.1f s; enrollment took %.1f s)%n", result.connected() / result.connectSeconds(),
-                    result.connected(), result.connectSeconds(), result.enrollSeconds());
-            out.printf("heartbeats  %d acked, %.0f/s  rtt ms p50=%.2f p95=%.2f p99=%.2f max=%.2f%n", hb.ok(), hb.perSecond(),
-                    hb.p50Ms(), hb.p95Ms(), hb.p99Ms(), hb.maxMs());
-            out.printf("server      rss %.0f -> %.0f MB (%.1f KB per connection)  heap %.0f -> %.0f MB (%.1f KB per connection)%n",
+            out.printf("agents  count=%d connected=%d workers=%d heartbeat=%ds  errors=%s%n", run.count(), result.connected(), run.workers(),
+                    run.heartbeatSeconds(), hb.errorsByCode());
+            out.printf("connect     %.0f/s (connect %.1f s; enrollment took %.1f s)%n", result.connected() / Math.max(result.connectSeconds(), 1e-9),
+                    result.connectSeconds(), result.enrollSeconds());
+            printLatency("heartbeats", hb, "acked");
+            out.printf("server      rss %.0f -> %.0f MB (%.1f KB per connection)  heap %.0f -> %.0f MB (%.1f KB per connection)%s%n",
                     result.idle().residentMb(), result.loaded().residentMb(), perConnectionRss / 1024,
-                    result.idle().heapUsedMb(), result.loaded().heapUsedMb(), perConnectionHeap / 1024);
-            out.printf("server cpu  %.1f%% of one core while heartbeating%n", cpuShare * 100);
+                    result.idle().heapUsedMb(), result.loaded().heapUsedMb(), perConnectionHeap / 1024,
+                    result.afterGc() ? ", both after a full GC" : "");
+            out.printf("server cpu  %.1f%% of one core while heartbeating; peak rss %.0f MB, heap %.0f MB%n", cpuShare * 100,
+                    result.peaks().residentMb(), result.peaks().heapUsedMb());
+            AgentsScenario.Reconnects reconnects = result.reconnects();
+            if (reconnects.drops() > 0) {
+                out.printf("reconnects  %d drops (byes %s), all back %.1f s after the first drop; refused connects %s%n", reconnects.drops(),
+                        reconnects.byesByReason(), reconnects.stormSpanS(), reconnects.refusedConnectsByCode());
+                printLatency("reconnect", reconnects.reconnectTime(), "welcomed again");
+            }
             out.flush();
             if (jsonFile != null) {
                 Map<String, Object> report = report("agents", server);
-                report.put("count", count);
-                report.put("heartbeat_s", heartbeatSeconds);
+                report.put("count", run.count());
+                report.put("heartbeat_s", run.heartbeatSeconds());
                 report.put("result", result);
                 report.put("rss_bytes_per_connection", perConnectionRss);
                 report.put("heap_bytes_per_connection", perConnectionHeap);
                 report.put("server_cpu_share_of_one_core", cpuShare);
                 write(jsonFile, report);
             }
-            return result.connected() == count && hb.errorsByCode().isEmpty() ? 0 : 1;
+            return result.connected() == run.count() && hb.errorsByCode().isEmpty() ? 0 : 1;
         });
+    }
+
+    /**
+     * The body of one {@code agents --workers K} child process: holds {@code count} agents and speaks JSON lines on
+     * {@code out} ({@code connected}, {@code progress}, {@code result}) until it reads {@code stop} on stdin, stdin
+     * closes, or {@code durationSeconds} plus ten minutes have passed.
+     */
+    public int agentsWorker(URI server, String apiKey, boolean allowRemote, int count, int heartbeatSeconds, int durationSeconds,
+                            java.io.InputStream stdin) {
+        if (!targetAllowed(server, apiKey, allowRemote)) {
+            return 2;
+        }
+        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        long connectDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(600 + count / 50);
+        return guarded(server, client -> {
+            LocalAgentGroup group = new LocalAgentGroup(client, json, server, apiKey, err, count, heartbeatSeconds, durationSeconds,
+                    connectDeadline);
+            Thread.ofPlatform().daemon().name("loadtest-worker-stdin").start(() -> {
+                try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(stdin, java.nio.charset.StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = lines.readLine()) != null && !line.strip().equals("stop")) {
+                        if (line.strip().equals("measure")) {
+                            group.startMeasuring();
+                        }
+                    }
+                } catch (IOException e) {
+                    // stdin broke: the parent is gone
+                }
+                stop.countDown();
+            });
+            try {
+                group.awaitConnected(connectDeadline);
+            } catch (IOException e) {
+                event(Map.of("event", "failed", "message", String.valueOf(e.getMessage())));
+                group.finish();
+                return 1;
+            }
+            event(Map.of("event", "connected", "connected", group.connected(), "enroll_seconds", group.enrollSeconds(),
+                    "connect_seconds", group.connectSeconds()));
+            Thread progress = Thread.ofPlatform().daemon().name("loadtest-worker-progress").start(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        Thread.sleep(1000);
+                        event(Map.of("event", "progress", "connected", group.connected(), "heartbeats", group.heartbeatsAcked(),
+                                "errors", group.errors()));
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            stop.await(durationSeconds + 600L, java.util.concurrent.TimeUnit.SECONDS);
+            progress.interrupt();
+            progress.join();
+            event(Map.of("event", "result", "outcome", group.finish()));
+            return 0;
+        });
+    }
+
+    /** One JSON line on stdout, for a worker's parent. */
+    private void event(Map<String, Object> event) {
+        try {
+            String line = json.writeValueAsString(event);
+            synchronized (out) {
+                out.println(line);
+                out.flush();
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a worker event", e);
+        }
+    }
+
+    private void printLatency(String part, LatencyRecorder.Summary summary, String okWord) {
+        out.printf("%-11s %d %s, %.0f/s  ms p50=%.2f p95=%.2f p99=%.2f max=%.2f  errors=%s%n", part, summary.ok(), okWord, summary.perSecond(),
+                summary.p50Ms(), summary.p95Ms(), summary.p99Ms(), summary.maxMs(), summary.errorsByCode());
     }
 
     /** The {@code jobs} scenario; returns the process exit code. */
@@ -127,6 +218,49 @@ public final class Loadtest {
                 write(jsonFile, report);
             }
             return result.jobsDone() == count && merged(dispatch, submit).isEmpty() ? 0 : 1;
+        });
+    }
+
+    /** What {@code beacon loadtest mixed} was asked to do. */
+    public record MixedRun(int agents, int heartbeatSeconds, int enrollCount, int enrollRate, int jobCount, int jobRate, int concurrency,
+                           int durationSeconds) {
+    }
+
+    /** The {@code mixed} scenario; returns the process exit code. */
+    public int mixed(URI server, String apiKey, boolean allowRemote, MixedRun run, Path jsonFile) {
+        if (!targetAllowed(server, apiKey, allowRemote)) {
+            return 2;
+        }
+        if (run.agents() < 1 || run.heartbeatSeconds() < 1 || run.enrollCount() < 1 || run.enrollRate() < 1 || run.jobCount() < 1
+                || run.jobRate() < 1 || run.concurrency() < 1 || run.durationSeconds() < 1) {
+            err.println("✗ --agents, --heartbeat-s, --enroll-count, --enroll-rate, --job-count, --job-rate, --concurrency and --duration must be at least 1");
+            return 2;
+        }
+        return guarded(server, client -> {
+            MixedScenario.Result result = new MixedScenario(client, json, server, apiKey, out).run(run);
+            out.println();
+            out.printf("mixed  agents=%d connected=%d heartbeat=%ds  enroll %d at %d/s  jobs %d at %d/s  over %.1f s%n", run.agents(),
+                    result.connected(), run.heartbeatSeconds(), run.enrollCount(), run.enrollRate(), run.jobCount(), run.jobRate(),
+                    result.elapsedS());
+            printLatency("enroll", result.enroll(), "enrolled");
+            printLatency("heartbeats", result.heartbeats(), "acked");
+            printLatency("job submit", result.submit(), "accepted");
+            printLatency("job -> agent", result.dispatch(), "received");
+            out.printf("jobs done   %d, %.0f echo jobs/s end to end%n", result.jobsDone(), result.jobsPerSecond());
+            out.printf("server      rss %.0f -> %.0f MB (peak %.0f)  heap %.0f -> %.0f MB  cpu %.1f%% of one core%n",
+                    result.before().residentMb(), result.after().residentMb(), result.peaks().residentMb(), result.before().heapUsedMb(),
+                    result.after().heapUsedMb(), result.serverCpuSeconds() / Math.max(result.elapsedS(), 1e-9) * 100);
+            out.flush();
+            if (jsonFile != null) {
+                Map<String, Object> report = report("mixed", server);
+                report.put("run", run);
+                report.put("result", result);
+                write(jsonFile, report);
+            }
+            boolean clean = result.enroll().errorsByCode().isEmpty() && result.submit().errorsByCode().isEmpty()
+                    && result.heartbeats().errorsByCode().isEmpty() && result.dispatch().errorsByCode().isEmpty();
+            return clean && result.connected() == run.agents() && result.enroll().ok() == run.enrollCount()
+                    && result.jobsDone() == run.jobCount() ? 0 : 1;
         });
     }
 

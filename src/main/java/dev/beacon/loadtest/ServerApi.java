@@ -33,6 +33,38 @@ final class ServerApi {
                 + "\",\"max_uses\":" + Math.max(maxUses, 1) + ",\"expires_in_hours\":1}", true).get("key_value").asText();
     }
 
+    /**
+     * Enrolls {@code count} robots with unique names on a fresh key, 16 claims in flight; returns their tokens
+     * (fewer when some claims failed; each failure is printed on {@code out}).
+     */
+    java.util.List<String> enrollRobots(String scenario, int count, java.io.PrintWriter out) throws IOException, InterruptedException {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String key = freshEnrollmentKey(scenario, count);
+        java.util.List<String> tokens = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<Thread> workers = new java.util.ArrayList<>();
+        for (int w = 0; w < 16; w++) {
+            workers.add(Thread.ofPlatform().start(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < count) {
+                    try {
+                        tokens.add(post("/api/enroll", "{\"enrollment_key\":\"" + key + "\",\"name\":\"" + scenario + "-" + run + "-" + i
+                                + "\",\"capabilities\":[\"echo\"]}", false).get("robot_token").asText());
+                    } catch (IOException e) {
+                        out.println("enroll failed: " + e.getMessage());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }));
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        return tokens;
+    }
+
     /** POSTs JSON, with the API key when {@code authenticated}; any non-2xx answer is an IOException. */
     JsonNode post(String path, String body, boolean authenticated) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(server.resolve(path)).timeout(Duration.ofSeconds(30))

@@ -1,13 +1,20 @@
 package dev.beacon.loadtest;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
-/** The server's resource figures as read from its {@code /metrics}, for the load report. */
-record ServerMetrics(double residentMb, double heapUsedMb, double processCpu, double cpuSecondsTotal) {
+/**
+ * The server's resource figures as read from its {@code /metrics}, for the load report. {@code liveDataMb}
+ * is the old generation after the last full collection ({@code jvm_gc_live_data_size_bytes}).
+ */
+record ServerMetrics(double residentMb, double heapUsedMb, double processCpu, double cpuSecondsTotal, double liveDataMb) {
 
     /** Scrapes {@code server/metrics}; NaN for whatever could not be read. */
     static ServerMetrics scrape(HttpClient client, URI server) {
@@ -17,13 +24,40 @@ record ServerMetrics(double residentMb, double heapUsedMb, double processCpu, do
             String text = response.body();
             return new ServerMetrics(sum(text, "process_resident_memory_bytes") / 1e6,
                     sum(text, "jvm_memory_used_bytes{area=\"heap\"") / 1e6,
-                    sum(text, "process_cpu_usage"), sum(text, "process_cpu_time_ns_total") / 1e9);
-        } catch (java.io.IOException e) {
-            return new ServerMetrics(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+                    sum(text, "process_cpu_usage"), sum(text, "process_cpu_time_ns_total") / 1e9,
+                    sum(text, "jvm_gc_live_data_size_bytes") / 1e6);
+        } catch (IOException e) {
+            return unknown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new ServerMetrics(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+            return unknown();
         }
+    }
+
+    /**
+     * Asks the server process {@code pid} (on this machine) for a full collection with {@code jcmd PID GC.run},
+     * waits a second for the heap to shrink, then scrapes: so that memory per connection compares live data,
+     * not garbage. Without a pid, a plain scrape.
+     */
+    static ServerMetrics scrapeAfterGc(HttpClient client, URI server, Long pid) throws InterruptedException {
+        if (pid != null) {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            try {
+                Process process = new ProcessBuilder(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd", Long.toString(pid), "GC.run")
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+                Thread.sleep(1000);
+            } catch (IOException e) {
+                // no jcmd here: a plain scrape is the best this machine offers
+            }
+        }
+        return scrape(client, server);
+    }
+
+    static ServerMetrics unknown() {
+        return new ServerMetrics(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
 
     /** Sums every sample whose line starts with {@code prefix} (a name, or a name with the start of its labels). */

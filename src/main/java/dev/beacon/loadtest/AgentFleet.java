@@ -1,0 +1,380 @@
+package dev.beacon.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Simulated agents, one per robot token, as the real agent behaves on the wire: connect to the agent
+ * WebSocket, say hello, heartbeat every interval (spread evenly over the fleet), run {@code echo} jobs
+ * (accept, then answer with the payload), and after a drop reconnect with the real agent's jittered,
+ * capped backoff ({@link ReconnectBackoff}). Records heartbeat round trips, submit → agent-receives
+ * latency (when the submitter's clock is shared through {@link #submittedAt}), and the time each dropped
+ * agent took to be welcomed again. The JDK client's threads call the listeners; any thread may call the
+ * public methods. Thread-safe.
+ */
+final class AgentFleet {
+    private static final String HELLO = "{\"type\":\"hello\",\"os\":\"loadtest\",\"agent_version\":\"loadtest\",\"capabilities\":[\"echo\"]}";
+    /** Connects in flight at once while the fleet first comes up (reconnects are paced by backoff alone, as in a real fleet). */
+    private static final int FIRST_CONNECTS_IN_FLIGHT = 256;
+
+    private final HttpClient client;
+    private final ObjectMapper json;
+    private final URI wsUri;
+    private final List<Agent> agents = new ArrayList<>();
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
+        Thread thread = new Thread(runnable, "loadtest-fleet");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final Semaphore firstConnects = new Semaphore(FIRST_CONNECTS_IN_FLIGHT);
+    private final AtomicInteger connected = new AtomicInteger();
+    private final AtomicInteger everWelcomed = new AtomicInteger();
+    private final LongAdder drops = new LongAdder();
+    private final ConcurrentHashMap<String, LongAdder> byes = new ConcurrentHashMap<>();
+    private final AtomicLong firstDropMillis = new AtomicLong();
+    private final AtomicLong lastRewelcomeMillis = new AtomicLong();
+    private final AtomicLong jobsDone = new AtomicLong();
+    private final AtomicLong lastResultNanos = new AtomicLong();
+    private volatile boolean closing;
+    /** Whether heartbeat round trips count yet: only from the steady phase on, not while the fleet is still connecting. */
+    private volatile boolean measuring;
+    /** Submit start times by job index, when a submitter in this process shares them; null otherwise. */
+    volatile long[] submittedAt;
+
+    final LatencyRecorder heartbeats;
+    final LatencyRecorder reconnects;
+    final LatencyRecorder dispatch;
+
+    AgentFleet(HttpClient client, ObjectMapper json, URI server, List<String> tokens, int expectedHeartbeats, int expectedJobs) {
+        this.client = client;
+        this.json = json;
+        this.wsUri = URI.create(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws"));
+        for (int i = 0; i < tokens.size(); i++) {
+            agents.add(new Agent(tokens.get(i)));
+        }
+        this.heartbeats = new LatencyRecorder(Math.max(1, expectedHeartbeats));
+        this.reconnects = new LatencyRecorder(Math.max(1, tokens.size() * 4));
+        this.dispatch = new LatencyRecorder(Math.max(1, expectedJobs));
+    }
+
+    /** What a fleet saw, for the report: connections, drops and why, and how the reconnect storm spread. */
+    record Counts(int size, int connected, int everWelcomed, long drops, java.util.Map<String, Long> byes, long firstDropMillis,
+                  long lastRewelcomeMillis, long jobsDone) {
+    }
+
+    /**
+     * Connects every agent, at most {@value #FIRST_CONNECTS_IN_FLIGHT} connects in flight, and returns once each
+     * has been welcomed or has failed its first attempt (a failed agent keeps retrying with backoff), or at
+     * {@code deadlineNanos}.
+     */
+    void connectAll(long deadlineNanos) throws InterruptedException {
+        for (Agent agent : agents) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0 || !firstConnects.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+                break;
+            }
+            agent.connect();
+        }
+        long left = Math.max(0, deadlineNanos - System.nanoTime());
+        if (firstConnects.tryAcquire(FIRST_CONNECTS_IN_FLIGHT, left, TimeUnit.NANOSECONDS)) {
+            firstConnects.release(FIRST_CONNECTS_IN_FLIGHT);
+        }
+    }
+
+    /**
+     * Starts every agent's heartbeat, one every {@code periodSeconds}, the fleet's beats spread evenly over the period;
+     * an agent not welcomed (yet, or since a drop) skips its beat.
+     */
+    void startHeartbeats(int periodSeconds) {
+        long periodNanos = TimeUnit.SECONDS.toNanos(periodSeconds);
+        for (int i = 0; i < agents.size(); i++) {
+            Agent agent = agents.get(i);
+            long offset = periodNanos * i / agents.size() + ThreadLocalRandom.current().nextLong(1_000_000);
+            agent.heartbeat = scheduler.scheduleAtFixedRate(agent::heartbeat, offset, periodNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    int connected() {
+        return connected.get();
+    }
+
+    /** From now on, heartbeat round trips are recorded (the steady phase has begun). */
+    void startMeasuring() {
+        measuring = true;
+    }
+
+    long jobsDone() {
+        return jobsDone.get();
+    }
+
+    long lastResultNanos() {
+        return lastResultNanos.get();
+    }
+
+    Counts counts() {
+        java.util.Map<String, Long> byReason = new java.util.TreeMap<>();
+        byes.forEach((reason, n) -> byReason.put(reason, n.sum()));
+        return new Counts(agents.size(), connected.get(), everWelcomed.get(), drops.sum(), byReason, firstDropMillis.get(),
+                lastRewelcomeMillis.get(), jobsDone.get());
+    }
+
+    /** Stops heartbeats and reconnects, closes every socket and waits up to 30 s for the closes to be sent. */
+    void close() throws InterruptedException {
+        closing = true;
+        scheduler.shutdownNow();
+        List<CompletableFuture<?>> closes = new ArrayList<>();
+        for (Agent agent : agents) {
+            closes.add(agent.close());
+        }
+        try {
+            CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // a socket the server already closed, or one stuck: either way this run is over
+        }
+    }
+
+    /** The error code a failed connect counts under: the HTTP status of a refused upgrade, else the kind of failure. */
+    static String connectFailure(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof WebSocketHandshakeException handshake) {
+            return "connect_http_" + handshake.getResponse().statusCode();
+        }
+        if (cause instanceof java.net.http.HttpTimeoutException) {
+            return "connect_timeout";
+        }
+        return cause instanceof IOException ? "connect_refused" : "connect_failed";
+    }
+
+    /** One simulated agent. Its lock guards the socket, the send chain, the backoff and the drop bookkeeping. */
+    private final class Agent implements WebSocket.Listener {
+        private final String token;
+        private final ReconnectBackoff backoff = new ReconnectBackoff();
+        private final StringBuilder partial = new StringBuilder();
+        private WebSocket socket;
+        /** The JDK client allows one outstanding send per socket, so every send waits for the one before. */
+        private CompletableFuture<WebSocket> sendTail = CompletableFuture.completedFuture(null);
+        private boolean welcomed;
+        private boolean firstOutcomeSeen;
+        /** When this agent lost its last welcomed connection (nanoTime), or 0 while connected or never connected. */
+        private long droppedAtNanos;
+        volatile ScheduledFuture<?> heartbeat;
+
+        Agent(String token) {
+            this.token = token;
+        }
+
+        void connect() {
+            if (closing) {
+                return;
+            }
+            client.newWebSocketBuilder().header("Authorization", "Bearer " + token).connectTimeout(Duration.ofSeconds(30))
+                    .buildAsync(wsUri, this)
+                    .whenComplete((ws, failure) -> {
+                        if (failure != null) {
+                            heartbeats.error(connectFailure(failure));
+                            firstOutcome();
+                            retryLater();
+                        } else {
+                            synchronized (this) {
+                                socket = ws;
+                                sendTail = CompletableFuture.completedFuture(ws);
+                            }
+                            if (ws.isInputClosed()) {
+                                dropped(ws); // closed by the server before this callback ran
+                            } else {
+                                send(ws, HELLO);
+                            }
+                        }
+                    });
+        }
+
+        void heartbeat() {
+            WebSocket ws;
+            synchronized (this) {
+                ws = welcomed ? socket : null;
+            }
+            if (ws != null) {
+                send(ws, "{\"type\":\"heartbeat\",\"sent_at\":\"" + System.nanoTime() + "\"}");
+            }
+        }
+
+        synchronized void send(WebSocket ws, String text) {
+            if (ws != socket) {
+                return;
+            }
+            sendTail = sendTail.exceptionally(e -> ws).thenCompose(previous -> ws.sendText(text, true));
+        }
+
+        synchronized CompletableFuture<?> close() {
+            if (socket == null || socket.isOutputClosed()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            WebSocket ws = socket;
+            return sendTail.exceptionally(e -> ws).thenCompose(previous -> ws.sendClose(WebSocket.NORMAL_CLOSURE, "done"))
+                    .exceptionally(e -> ws);
+        }
+
+        private void firstOutcome() {
+            synchronized (this) {
+                if (firstOutcomeSeen) {
+                    return;
+                }
+                firstOutcomeSeen = true;
+            }
+            firstConnects.release();
+        }
+
+        private void retryLater() {
+            long delay;
+            synchronized (this) {
+                delay = backoff.nextNanos();
+            }
+            if (!closing) {
+                try {
+                    scheduler.schedule(this::connect, delay, TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the fleet is closing
+                }
+            }
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String frame = partial.toString();
+                partial.setLength(0);
+                handle(ws, frame);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        private void handle(WebSocket ws, String frame) {
+            if (frame.contains("\"heartbeat.ack\"")) {
+                int at = frame.indexOf("\"sent_at\":\"");
+                if (at >= 0 && measuring) {
+                    heartbeats.success(System.nanoTime() - Long.parseLong(frame.substring(at + 11, frame.indexOf('"', at + 11))));
+                }
+            } else if (frame.contains("\"job.assign\"")) {
+                echo(ws, frame);
+            } else if (frame.contains("\"welcome\"")) {
+                welcomed(ws);
+            } else if (frame.contains("\"bye\"")) {
+                int at = frame.indexOf("\"reason\":\"");
+                String reason = at < 0 ? "unknown" : frame.substring(at + 10, Math.max(at + 10, frame.indexOf('"', at + 10)));
+                byes.computeIfAbsent(reason.length() <= 40 ? reason : "other", k -> new LongAdder()).increment();
+            } else if (frame.contains("\"error\"")) {
+                heartbeats.error("error_frame");
+            }
+        }
+
+        private void welcomed(WebSocket ws) {
+            long dropped;
+            synchronized (this) {
+                if (ws != socket || welcomed) {
+                    return;
+                }
+                welcomed = true;
+                backoff.reset();
+                dropped = droppedAtNanos;
+                droppedAtNanos = 0;
+            }
+            connected.incrementAndGet();
+            everWelcomed.incrementAndGet();
+            if (dropped != 0) {
+                reconnects.success(System.nanoTime() - dropped);
+                lastRewelcomeMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
+            }
+            firstOutcome();
+        }
+
+        private void echo(WebSocket ws, String text) {
+            long received = System.nanoTime();
+            try {
+                JsonNode frame = json.readTree(text);
+                String jobId = frame.get("job_id").asText();
+                int index = frame.path("payload").path("n").asInt(-1);
+                long[] submitted = submittedAt;
+                if (submitted != null && index >= 0 && index < submitted.length && submitted[index] != 0) {
+                    dispatch.success(received - submitted[index]);
+                }
+                send(ws, "{\"type\":\"job.accepted\",\"job_id\":\"" + jobId + "\"}");
+                CompletableFuture<WebSocket> sent;
+                synchronized (this) {
+                    send(ws, "{\"type\":\"job.result\",\"job_id\":\"" + jobId + "\",\"status\":\"succeeded\",\"output\":"
+                            + frame.path("payload") + ",\"exit_code\":0}");
+                    sent = sendTail;
+                }
+                sent.thenRun(() -> {
+                    lastResultNanos.accumulateAndGet(System.nanoTime(), Math::max);
+                    jobsDone.incrementAndGet();
+                });
+            } catch (IOException | RuntimeException e) {
+                dispatch.error("bad_assign_frame");
+            }
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+            dropped(ws);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            if (!closing) {
+                heartbeats.error("socket_error");
+            }
+            dropped(ws);
+        }
+
+        /** The socket ended: count the drop, remember when, and reconnect after a backoff (unless the fleet is closing). */
+        private void dropped(WebSocket ws) {
+            boolean wasWelcomed;
+            synchronized (this) {
+                if (ws != socket) {
+                    return;
+                }
+                socket = null;
+                wasWelcomed = welcomed;
+                welcomed = false;
+                partial.setLength(0);
+                if (wasWelcomed) {
+                    droppedAtNanos = System.nanoTime();
+                }
+            }
+            if (closing) {
+                return;
+            }
+            if (wasWelcomed) {
+                connected.decrementAndGet();
+                drops.increment();
+                firstDropMillis.compareAndSet(0, System.currentTimeMillis());
+            }
+            firstOutcome();
+            retryLater();
+        }
+    }
+}
