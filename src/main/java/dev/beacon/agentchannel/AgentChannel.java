@@ -66,13 +66,14 @@ public final class AgentChannel implements LiveConnections {
     private final Counter connects;
     private final Counter heartbeats;
     private final Dispatcher dispatcher;
-    private final UpgradeLimiter upgrades = UpgradeLimiter.fromEnvironment();
+    private final UpgradeLimiter upgrades;
     private final Counter throttled;
     /** Set once {@link #shutdown} begins: agents told {@code bye} must reconnect elsewhere or after the restart, not here. */
     private volatile boolean shuttingDown;
 
     public AgentChannel(RobotAuth robotAuth, RobotStore robots, PresenceStore presence, Ids ids, Clock clock, ObjectMapper json,
-                        int heartbeatIntervalSeconds, MeterRegistry metrics, Dispatcher dispatcher) {
+                        int heartbeatIntervalSeconds, int connectsPerSecond, MeterRegistry metrics, Dispatcher dispatcher) {
+        this.upgrades = new UpgradeLimiter(connectsPerSecond);
         this.dispatcher = dispatcher;
         this.robotAuth = robotAuth;
         this.robots = robots;

@@ -10,13 +10,10 @@ import java.time.Duration;
  * at once (after a restart) is admitted at a pace the server can take instead of all at once: each upgrade
  * authenticates against the database and holds a request's buffers until it is welcomed. Excess upgrades
  * are refused with 503, {@code agent_connect_throttled} and a Retry-After; agents back off and retry on
- * their own. The rate comes from {@code BEACON_AGENT_CONNECTS_PER_SECOND} (or the system property
- * {@code beacon.agent.connectsPerSecond}); 0 turns the limit off. Thread-safe.
+ * their own. The rate is {@code beacon server --agent-connects-per-second} (env
+ * {@code BEACON_AGENT_CONNECTS_PER_SECOND}, default 1,000); 0 turns the limit off. Thread-safe.
  */
 final class UpgradeLimiter {
-    /** Admits about this many upgrades per second by default: above what this server completes on 2 cores, so it only trims spikes. */
-    static final int DEFAULT_PER_SECOND = 1_000;
-
     private final Bucket bucket;
     private final int perSecond;
 
@@ -26,19 +23,6 @@ final class UpgradeLimiter {
         this.bucket = perSecond <= 0 ? null : Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(Math.max(1, perSecond / 5)).refillGreedy(perSecond, Duration.ofSeconds(1)).build())
                 .build();
-    }
-
-    /** The limit the environment asks for, else {@link #DEFAULT_PER_SECOND}. */
-    static UpgradeLimiter fromEnvironment() {
-        String configured = System.getProperty("beacon.agent.connectsPerSecond", System.getenv("BEACON_AGENT_CONNECTS_PER_SECOND"));
-        if (configured == null || configured.isBlank()) {
-            return new UpgradeLimiter(DEFAULT_PER_SECOND);
-        }
-        try {
-            return new UpgradeLimiter(Integer.parseInt(configured.strip()));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("BEACON_AGENT_CONNECTS_PER_SECOND must be a whole number (0 = no limit), got '" + configured + "'");
-        }
     }
 
     int perSecond() {

@@ -44,6 +44,10 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Refused enrollment claims allowed per source address and minute before 429 (default: ${DEFAULT-VALUE}).")
     long refusalsPerMinute;
 
+    @Option(names = "--agent-connects-per-second", defaultValue = "${env:BEACON_AGENT_CONNECTS_PER_SECOND:-1000}",
+            description = "Agent connections admitted per second; more get 503 and retry with backoff; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int agentConnectsPerSecond;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -52,13 +56,14 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("✗ --tls-cert and --tls-key go together: give both, or neither for plain HTTP.");
             return 2;
         }
-        if (port < 0 || port > 65_535 || heartbeatInterval < 1 || refusalsPerMinute < 1) {
-            err.println("✗ --port must be 0-65535, --heartbeat-interval and --enroll-refusals-per-minute at least 1.");
+        if (port < 0 || port > 65_535 || heartbeatInterval < 1 || refusalsPerMinute < 1 || agentConnectsPerSecond < 0) {
+            err.println("✗ --port must be 0-65535, --heartbeat-interval and --enroll-refusals-per-minute at least 1, "
+                    + "--agent-connects-per-second 0 or more.");
             return 2;
         }
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
-                Clock.systemUTC());
+                agentConnectsPerSecond, Clock.systemUTC());
         BeaconServer server;
         try {
             server = BeaconServer.start(config);

@@ -149,7 +149,8 @@ public final class BeaconServer implements AutoCloseable {
         if (reconciled > 0) {
             log.info("requeued (or ended) {} jobs that agents held when the previous run stopped", reconciled);
         }
-        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, json, config.heartbeatIntervalSeconds(), metrics,
+        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, json, config.heartbeatIntervalSeconds(),
+                config.agentConnectsPerSecond(), metrics,
                 dispatcher);
         JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics);
         QueueGauges.register(metrics, () -> jobService.figures(null));

@@ -12,48 +12,54 @@ import java.time.Clock;
  * @param secretKeyHex       the server secret as 64 hex digits, or null to use {@code dataDir/secret.key}
  * @param adminPassword      the first-start admin password, or null to generate one
  * @param refusalsPerMinute  refused enrollment claims allowed per source address and minute
+ * @param agentConnectsPerSecond  agent WebSocket upgrades admitted per second (0: no limit)
  */
 public record ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl,
                            Path tlsCert, Path tlsKey, String secretKeyHex, String adminPassword,
-                           int heartbeatIntervalSeconds, long refusalsPerMinute, Clock clock) {
+                           int heartbeatIntervalSeconds, long refusalsPerMinute, int agentConnectsPerSecond, Clock clock) {
 
     public static ServerConfig defaults(Path dataDir) {
-        return new ServerConfig("127.0.0.1", 8080, dataDir, null, null, null, null, null, null, 15, 30, Clock.systemUTC());
+        return new ServerConfig("127.0.0.1", 8080, dataDir, null, null, null, null, null, null, 15, 30, 1_000, Clock.systemUTC());
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, clock);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(host, port, dataDir, url, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, clock);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, cert, key, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, clock);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock);
     }
 
     public ServerConfig withAdminPassword(String password) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, password,
-                heartbeatIntervalSeconds, refusalsPerMinute, clock);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock);
     }
 
     public ServerConfig withRefusalsPerMinute(long limit) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, limit, clock);
+                heartbeatIntervalSeconds, limit, agentConnectsPerSecond, clock);
     }
 
     public ServerConfig withHeartbeatInterval(int seconds) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                seconds, refusalsPerMinute, clock);
+                seconds, refusalsPerMinute, agentConnectsPerSecond, clock);
+    }
+
+    public ServerConfig withAgentConnectsPerSecond(int perSecond) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, perSecond, clock);
     }
 
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, newClock);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, newClock);
     }
 
     /** The JDBC URL in effect: the PostgreSQL URL if given, else the SQLite file under the data dir. */

@@ -118,6 +118,7 @@ public final class Problems {
             case 422 -> "Unprocessable Content";
             case 426 -> "Upgrade Required";
             case 429 -> "Too Many Requests";
+            case 503 -> "Service Unavailable";
             default -> status >= 500 ? "Internal Server Error" : "Error";
         };
     }

@@ -36,9 +36,7 @@ class UpgradeLimiterTest {
 
     @Test
     void excess_upgrades_are_refused_with_503_problem_json_and_a_retry_after_and_counted() throws Exception {
-        System.setProperty("beacon.agent.connectsPerSecond", "1");
-        try (TestServer server = TestServer.start(Backend.SQLITE)) {
-            System.clearProperty("beacon.agent.connectsPerSecond");
+        try (TestServer server = TestServer.start(Backend.SQLITE, config -> config.withAgentConnectsPerSecond(1))) {
             String key = server.enrollmentKey(5).get("key_value").asText();
             String token = server.claim(key, "storm-bot").json().get("robot_token").asText();
             // Several upgrades within well under a second: the bucket holds one, so later ones are refused.
@@ -53,6 +51,7 @@ class UpgradeLimiterTest {
             JsonNode problem = TestServer.JSON.readTree(body.substring(body.indexOf('{'), body.lastIndexOf('}') + 1));
             assertThat(problem.get("code").asText()).isEqualTo("agent_connect_throttled");
             assertThat(problem.get("status").asInt()).isEqualTo(503);
+            assertThat(problem.get("title").asText()).isEqualTo("Service Unavailable");
             assertThat(server.get("/metrics", null).body())
                     .containsPattern("beacon_agent_upgrades_refused_total\\{[^}]*code=\"agent_connect_throttled\"[^}]*\\} [1-9]");
             // Once the bucket has refilled, an agent gets in.
@@ -60,8 +59,6 @@ class UpgradeLimiterTest {
             try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
                 assertThat(socket.hello().next().get("type").asText()).isEqualTo("welcome");
             }
-        } finally {
-            System.clearProperty("beacon.agent.connectsPerSecond");
         }
     }
 
