@@ -26,15 +26,14 @@ public final class SignIn {
     private final SessionStore sessions;
     private final AuditLog audit;
     private final PasswordHasher hasher = new PasswordHasher();
-    /** Verified against when the user does not exist, so both refusals take as long. */
-    private final String decoyHash;
+    /** Verified against when the user does not exist, so both refusals take as long; made at first need, not at start. */
+    private volatile String decoyHash;
     private final ConcurrentHashMap<String, Bucket> failures = new ConcurrentHashMap<>();
 
     public SignIn(UserStore users, SessionStore sessions, AuditLog audit) {
         this.users = users;
         this.sessions = sessions;
         this.audit = audit;
-        this.decoyHash = hasher.hash("decoy-" + System.nanoTime());
     }
 
     /**
@@ -48,7 +47,7 @@ public final class SignIn {
         }
         String name = username == null ? "" : username.strip();
         Optional<UserStore.Credentials> credentials = name.isEmpty() ? Optional.empty() : users.credentials(name);
-        boolean valid = hasher.verify(password == null ? "" : password, credentials.map(UserStore.Credentials::passwordHash).orElse(decoyHash))
+        boolean valid = hasher.verify(password == null ? "" : password, credentials.map(UserStore.Credentials::passwordHash).orElseGet(this::decoyHash))
                 && credentials.isPresent();
         List<UserStore.Membership> memberships = valid ? users.memberships(credentials.get().userId()) : List.of();
         if (!valid || memberships.isEmpty()) {
@@ -64,6 +63,15 @@ public final class SignIn {
         audit.append(new AuditLog.Entry(first.orgId(), new Actor("user", credentials.get().userId(), ip), "user.signed_in", "user",
                 credentials.get().userId(), null));
         return opened;
+    }
+
+    private String decoyHash() {
+        String decoy = decoyHash;
+        if (decoy == null) {
+            decoy = hasher.hash("decoy-" + System.nanoTime());
+            decoyHash = decoy;
+        }
+        return decoy;
     }
 
     private long secondsUntilAllowed(String ip) {
