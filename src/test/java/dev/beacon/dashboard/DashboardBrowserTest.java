@@ -209,6 +209,11 @@ class DashboardBrowserTest {
         PlaywrightAssertions.assertThat(status).hasAttribute("data-status", "online");
 
         Locator tokenRow = page.locator("tr[data-token='" + tokenName + "']");
+        page.context().grantPermissions(List.of("clipboard-read", "clipboard-write"));
+        tokenRow.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Copy enrollment token " + tokenName)).click();
+        PlaywrightAssertions.assertThat(tokenRow.locator("[data-copied]")).hasAttribute("data-copied", "Copied");
+        assertThat(page.evaluate("navigator.clipboard.readText()")).isEqualTo(key.get("key_value").asText());
+
         tokenRow.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Revoke enrollment token " + tokenName)).click();
         Locator dialog = page.getByRole(AriaRole.DIALOG);
         PlaywrightAssertions.assertThat(dialog).containsText("keep working");
