@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -47,18 +46,7 @@ final class PostgresGroupCommit implements AutoCloseable {
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         queue.add(new Task<>(work, result));
-        try {
-            return result.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new Sql.DatabaseException("(transaction)", cause instanceof SQLException sql ? sql : new SQLException(cause));
-        }
+        return Sql.await(result);
     }
 
     private void run() {

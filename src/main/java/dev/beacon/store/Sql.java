@@ -67,4 +67,20 @@ public final class Sql {
             super("SQL failed: " + sql.replaceAll("\\s+", " ").strip(), cause);
         }
     }
+
+    /** Waits for work handed to a writer thread and returns its result, rethrowing what the work threw. */
+    static <T> T await(java.util.concurrent.CompletableFuture<T> result) {
+        try {
+            return result.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new DatabaseException("(transaction)", cause instanceof SQLException sql ? sql : new SQLException(cause));
+        }
+    }
 }

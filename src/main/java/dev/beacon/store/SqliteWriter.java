@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,18 +132,7 @@ final class SqliteWriter implements AutoCloseable {
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         queue.add(new Task<>(work, result));
-        try {
-            return result.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new Sql.DatabaseException("(transaction)", cause instanceof SQLException sql ? sql : new SQLException(cause));
-        }
+        return Sql.await(result);
     }
 
     private void run() {
