@@ -502,7 +502,23 @@ public final class DashboardRoutes {
         List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
         List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
         return new Views.JobDetailView(job, reason, robotName, places(sites, fleets), pretty(job.payload()), outputText(job),
-                clock.instant());
+                submitter(session, job.createdBy()), clock.instant());
+    }
+
+    /** "user admin" or "API key ci-pipeline" for a job's {@code created_by} ({@code user:usr_…}, {@code api_key:key_…}). */
+    private String submitter(Session session, String createdBy) {
+        if (createdBy == null || createdBy.indexOf(':') < 0) {
+            return createdBy;
+        }
+        String type = createdBy.substring(0, createdBy.indexOf(':'));
+        String id = createdBy.substring(createdBy.indexOf(':') + 1);
+        String name = switch (type) {
+            case "user" -> reads.usernames(List.of(id)).get(id);
+            case "api_key" -> reads.apiKeyNames(session.orgId(), List.of(id)).get(id);
+            default -> null;
+        };
+        String label = "api_key".equals(type) ? "API key" : type;
+        return label + " " + (name != null ? name : id);
     }
 
     private void jobPage(Context ctx, Session session) {

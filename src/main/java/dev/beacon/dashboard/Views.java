@@ -102,8 +102,9 @@ public final class Views {
         }
     }
 
+    /** A job's page; {@code submittedBy} names who submitted it ("user admin", "API key ci-pipeline"). */
     public record JobDetailView(Job job, String waitingReason, String robotName, Places places, String payload, String output,
-                                Instant now) {
+                                String submittedBy, Instant now) {
     }
 
     public record SitesView(List<Site> sites, List<Fleet> fleets, Map<String, Long> machinesPerFleet) {

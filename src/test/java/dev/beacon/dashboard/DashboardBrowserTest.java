@@ -295,6 +295,7 @@ class DashboardBrowserTest {
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Submit job")).click();
         PlaywrightAssertions.assertThat(page.locator("[data-job-status]")).hasText("queued");
         PlaywrightAssertions.assertThat(page.getByText("Why is it waiting?")).isVisible();
+        PlaywrightAssertions.assertThat(page.locator(".facts").first()).containsText("user admin");
         PlaywrightAssertions.assertThat(page.locator(".flash").filter(new Locator.FilterOptions().setHasText("Why is it waiting?")))
                 .containsText("backup");
         String jobId = page.url().substring(page.url().lastIndexOf('/') + 1);
