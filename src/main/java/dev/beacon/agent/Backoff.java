@@ -6,9 +6,16 @@ import java.util.random.RandomGenerator;
 /**
  * Capped exponential backoff with full jitter: the n-th consecutive delay is uniform in
  * [0, min(cap, base·2ⁿ)]. Full jitter spreads a fleet that lost its server at the same moment, so the agents do
- * not all reconnect in lockstep. Not thread-safe; the reconnect loop owns it.
+ * not all reconnect in lockstep. The agent's own settings are {@link #ofAgentDefaults()}; the load generator's
+ * simulated agents use the same, so a simulated connect storm spreads as a real one would. Not thread-safe; the
+ * reconnect loop owns it.
  */
-final class Backoff {
+public final class Backoff {
+    /** The agent's first reconnect ceiling: short, so a blip costs almost nothing. */
+    static final Duration DEFAULT_BASE = Duration.ofMillis(500);
+    /** The agent's largest reconnect ceiling: bounds the wait after a long outage. */
+    static final Duration DEFAULT_CAP = Duration.ofSeconds(30);
+
     private final Duration base;
     private final Duration cap;
     private final RandomGenerator random;
@@ -23,8 +30,13 @@ final class Backoff {
         this.random = random;
     }
 
+    /** A backoff with the agent's settings (0.5 s doubling to 30 s). */
+    public static Backoff ofAgentDefaults() {
+        return new Backoff(DEFAULT_BASE, DEFAULT_CAP, new java.util.Random());
+    }
+
     /** The next delay; each call without {@link #reset()} doubles the ceiling until it reaches the cap. */
-    Duration next() {
+    public Duration next() {
         long ceiling = ceilingNanos(attempt);
         if (ceiling < cap.toNanos()) {
             attempt++; // stop counting once capped, so the shift below can never overflow
@@ -33,7 +45,7 @@ final class Backoff {
     }
 
     /** Starts over from {@code base}, after a connection that got as far as {@code welcome}. */
-    void reset() {
+    public void reset() {
         attempt = 0;
     }
 

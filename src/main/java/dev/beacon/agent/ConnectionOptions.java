@@ -14,7 +14,7 @@ import java.time.Duration;
 public record ConnectionOptions(Duration backoffBase, Duration backoffCap, Duration stopTimeout, Clock clock,
                                 HostFacts host) {
     public static ConnectionOptions defaults() {
-        return new ConnectionOptions(Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofSeconds(2),
+        return new ConnectionOptions(Backoff.DEFAULT_BASE, Backoff.DEFAULT_CAP, Duration.ofSeconds(2),
                 Clock.systemUTC(), HostFacts.detect());
     }
 

@@ -2,6 +2,7 @@ package dev.beacon.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.agent.Backoff;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,7 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Simulated agents, one per robot token, as the real agent behaves on the wire: connect to the agent
  * WebSocket, say hello, heartbeat every interval (spread evenly over the fleet), run {@code echo} jobs
  * (accept, then answer with the payload), and after a drop reconnect with the real agent's jittered,
- * capped backoff ({@link ReconnectBackoff}). Records heartbeat round trips, submit → agent-receives
+ * capped backoff ({@link Backoff#ofAgentDefaults()}). Records heartbeat round trips, submit → agent-receives
  * latency (when the submitter's clock is shared through {@link #submittedAt}), and the time each dropped
  * agent took to be welcomed again. The JDK client's threads call the listeners; any thread may call the
  * public methods. Thread-safe.
@@ -169,7 +170,7 @@ final class AgentFleet {
     /** One simulated agent. Its lock guards the socket, the send chain, the backoff and the drop bookkeeping. */
     private final class Agent implements WebSocket.Listener {
         private final String token;
-        private final ReconnectBackoff backoff = new ReconnectBackoff();
+        private final Backoff backoff = Backoff.ofAgentDefaults();
         private final StringBuilder partial = new StringBuilder();
         private WebSocket socket;
         /** The JDK client allows one outstanding send per socket, so every send waits for the one before. */
@@ -248,7 +249,7 @@ final class AgentFleet {
         private void retryLater() {
             long delay;
             synchronized (this) {
-                delay = backoff.nextNanos();
+                delay = backoff.next().toNanos();
             }
             if (!closing) {
                 try {

@@ -5,9 +5,6 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,67 +15,32 @@ import org.slf4j.LoggerFactory;
  * commit (one WAL flush each). Here they are run one after another in one transaction on a pooled connection,
  * each in its own savepoint (a failure rolls back only that caller's work), committed once, and only then
  * answered. Under load many flushes become one; alone, a transaction commits at once. Any thread may call
- * {@link #submit}; the batches run on one platform thread of their own. Thread-safe.
+ * {@link #submit}; the batches run on one platform thread of their own ({@link BatchQueue}). Thread-safe.
  */
 final class PostgresGroupCommit implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PostgresGroupCommit.class);
     /** Enough to amortize the flush, small enough that one batch never holds the row for long. */
     private static final int MAX_BATCH = 64;
 
-    private record Task<T>(Database.ConnectionCallback<T> work, CompletableFuture<T> result) {
-    }
-
-    private static final Task<Void> STOP = new Task<>(connection -> null, new CompletableFuture<>());
     private final DataSource dataSource;
-    private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
-    private volatile boolean closed;
+    private final BatchQueue batches;
 
     PostgresGroupCommit(DataSource dataSource) {
         this.dataSource = dataSource;
-        this.thread = Thread.ofPlatform().name("beacon-pg-group-commit").daemon().start(this::run);
+        this.batches = new BatchQueue("beacon-pg-group-commit", MAX_BATCH, this::runBatch);
     }
 
     /** Runs {@code work} in the next batch and returns its result once committed; rethrows what it threw. */
     <T> T submit(Database.ConnectionCallback<T> work) {
-        if (closed) {
-            throw new IllegalStateException("the database is closed");
-        }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        queue.add(new Task<>(work, result));
-        return Sql.await(result);
+        return batches.submit(work);
     }
 
-    private void run() {
-        List<Task<?>> batch = new ArrayList<>();
-        while (true) {
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                continue; // only close() stops it, after the queue is drained
-            }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            boolean stopping = batch.remove(STOP);
-            if (!batch.isEmpty()) {
-                runBatch(batch);
-            }
-            batch.clear();
-            if (stopping) {
-                break;
-            }
-        }
-        Task<?> left;
-        while ((left = queue.poll()) != null) {
-            left.result().completeExceptionally(new IllegalStateException("the database is closed"));
-        }
-    }
-
-    private void runBatch(List<Task<?>> batch) {
+    private void runBatch(List<BatchQueue.Task<?>> batch) {
         List<Runnable> completions = new ArrayList<>(batch.size());
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                for (Task<?> task : batch) {
+                for (BatchQueue.Task<?> task : batch) {
                     completions.add(runInSavepoint(connection, task));
                 }
                 connection.commit();
@@ -90,7 +52,7 @@ final class PostgresGroupCommit implements AutoCloseable {
             }
         } catch (SQLException | RuntimeException e) {
             log.warn("a batch of {} write transactions failed to commit; all are rolled back", batch.size(), e);
-            for (Task<?> task : batch) {
+            for (BatchQueue.Task<?> task : batch) {
                 task.result().completeExceptionally(e);
             }
             return;
@@ -99,7 +61,7 @@ final class PostgresGroupCommit implements AutoCloseable {
         completions.forEach(Runnable::run);
     }
 
-    private static <T> Runnable runInSavepoint(Connection connection, Task<T> task) throws SQLException {
+    private static <T> Runnable runInSavepoint(Connection connection, BatchQueue.Task<T> task) throws SQLException {
         Savepoint savepoint = connection.setSavepoint();
         try {
             T value = task.work().apply(connection);
@@ -121,12 +83,6 @@ final class PostgresGroupCommit implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        queue.add(STOP);
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        batches.close();
     }
 }

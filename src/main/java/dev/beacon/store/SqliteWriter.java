@@ -9,9 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,9 +28,6 @@ final class SqliteWriter implements AutoCloseable {
     private static final int MAX_BATCH = 256;
     /** Distinct statements kept prepared: the hot paths use a few dozen. */
     private static final int MAX_STATEMENTS = 128;
-
-    private record Task<T>(Database.ConnectionCallback<T> work, CompletableFuture<T> result) {
-    }
 
     private final Connection connection;
     /** The same connection with close() disabled, for Jdbi handles opened on it. */
@@ -56,11 +50,7 @@ final class SqliteWriter implements AutoCloseable {
             return true;
         }
     };
-    private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
-    /** Queued by {@link #close()} behind everything already submitted. */
-    private static final Task<Void> STOP = new Task<>(connection -> null, new CompletableFuture<>());
-    private final Thread thread;
-    private volatile boolean closed;
+    private final BatchQueue batches;
 
     SqliteWriter(Connection connection) {
         this.connection = connection;
@@ -72,7 +62,7 @@ final class SqliteWriter implements AutoCloseable {
                     case "prepareStatement" -> args.length == 1 ? cached((String) args[0]) : invoke(method, connection, args);
                     default -> invoke(method, connection, args);
                 });
-        this.thread = Thread.ofPlatform().name("beacon-sqlite-writer").daemon().start(this::run);
+        this.batches = new BatchQueue("beacon-sqlite-writer", MAX_BATCH, this::runBatch);
     }
 
     /** The writer's connection, safe to hand to Jdbi (closing it does nothing); only valid inside submitted work. */
@@ -127,52 +117,21 @@ final class SqliteWriter implements AutoCloseable {
 
     /** Runs {@code work} in the next batch and returns its result once committed; rethrows what it threw. */
     <T> T submit(Database.ConnectionCallback<T> work) {
-        if (closed) {
-            throw new IllegalStateException("the database is closed");
-        }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        queue.add(new Task<>(work, result));
-        return Sql.await(result);
+        return batches.submit(work);
     }
 
-    private void run() {
-        List<Task<?>> batch = new ArrayList<>();
-        while (true) {
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                continue; // only close() stops the writer, after the queue is drained
-            }
-            if (batch.get(0) == STOP) {
-                break;
-            }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            boolean stopping = batch.remove(STOP);
-            runBatch(batch);
-            if (stopping) {
-                batch.clear();
-                break;
-            }
-            batch.clear();
-        }
-        Task<?> left;
-        while ((left = queue.poll()) != null) {
-            left.result().completeExceptionally(new IllegalStateException("the database is closed"));
-        }
-    }
-
-    private void runBatch(List<Task<?>> batch) {
+    private void runBatch(List<BatchQueue.Task<?>> batch) {
         List<Runnable> completions = new ArrayList<>(batch.size());
         try (Statement control = connection.createStatement()) {
             control.execute("BEGIN IMMEDIATE");
-            for (Task<?> task : batch) {
+            for (BatchQueue.Task<?> task : batch) {
                 completions.add(runInSavepoint(control, task));
             }
             control.execute("COMMIT");
         } catch (SQLException | RuntimeException e) {
             log.warn("a batch of {} write transactions failed to commit; all are rolled back", batch.size(), e);
             rollbackQuietly();
-            for (Task<?> task : batch) {
+            for (BatchQueue.Task<?> task : batch) {
                 task.result().completeExceptionally(e);
             }
             return;
@@ -181,7 +140,7 @@ final class SqliteWriter implements AutoCloseable {
         completions.forEach(Runnable::run);
     }
 
-    private <T> Runnable runInSavepoint(Statement control, Task<T> task) throws SQLException {
+    private <T> Runnable runInSavepoint(Statement control, BatchQueue.Task<T> task) throws SQLException {
         statements.computeIfAbsent("SAVEPOINT work", this::prepare).execute();
         try {
             T value = task.work().apply(caching);
@@ -204,13 +163,7 @@ final class SqliteWriter implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        queue.add(STOP);
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        batches.close();
         statements.values().forEach(SqliteWriter::closeQuietly);
         statements.clear();
         try {
