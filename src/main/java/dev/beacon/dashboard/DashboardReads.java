@@ -63,6 +63,23 @@ public final class DashboardReads {
         });
     }
 
+    /** How many machines (not removed) each fleet of the organization has, by fleet id. */
+    public Map<String, Long> machinesPerFleet(String orgId) {
+        return db.readJdbc(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "SELECT fleet_id, COUNT(*) FROM robots WHERE org_id = ? AND removed_at IS NULL GROUP BY fleet_id")) {
+                statement.setString(1, orgId);
+                Map<String, Long> counts = new HashMap<>();
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        counts.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+                return counts;
+            }
+        });
+    }
+
     /** Names of the given robots of the organization (removed ones included), by id. */
     public Map<String, String> robotNames(String orgId, Collection<String> ids) {
         return names("robots", orgId, ids);

@@ -36,8 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The web dashboard: server-rendered pages, the fragments they refresh live, and the form actions behind their
@@ -46,7 +44,6 @@ import org.slf4j.LoggerFactory;
  * Everything the pages load is served by Beacon itself. Thread-safe.
  */
 public final class DashboardRoutes {
-    private static final Logger log = LoggerFactory.getLogger(DashboardRoutes.class);
     private static final int LIST_LIMIT = 500;
     private static final int JOBS_PAGE = 50;
     private static final int AUDIT_PAGE = 100;
@@ -111,17 +108,17 @@ public final class DashboardRoutes {
         });
 
         routes.get("/fragments/apikeys", fragment((ctx, s) -> views.render(ctx, "partials/apikeys.jte",
-                Map.of("v", apiKeysView(s), "chrome", chrome(ctx, s, "management", "")))));
+                Map.of("v", apiKeysView(s), "chrome", chrome(s, "management", "")))));
         routes.get("/fragments/tokens", fragment((ctx, s) -> views.render(ctx, "partials/tokens.jte",
-                Map.of("v", tokensView(s), "chrome", chrome(ctx, s, "management", "")))));
-        routes.get("/fragments/machines", fragment((ctx, s) -> views.render(ctx, "partials/machines.jte", Map.of("v", machinesView(ctx, s)))));
+                Map.of("v", tokensView(s, setup(s)), "chrome", chrome(s, "management", "")))));
+        routes.get("/fragments/machines", fragment((ctx, s) -> views.render(ctx, "partials/machines.jte", Map.of("v", machinesView(ctx, s, setup(s))))));
         routes.get("/fragments/queue", fragment((ctx, s) -> views.render(ctx, "partials/queue.jte",
                 Map.of("q", services.jobs().figures(s.orgId())))));
         routes.get("/fragments/machines/{id}", fragment((ctx, s) -> views.render(ctx, "partials/machine_live.jte",
-                Map.of("v", machineView(s, ctx.pathParam("id")), "chrome", chrome(ctx, s, "machines", "")))));
+                Map.of("v", machineView(s, ctx.pathParam("id")), "chrome", chrome(s, "machines", "")))));
         routes.get("/fragments/jobs", fragment((ctx, s) -> views.render(ctx, "partials/jobs_table.jte", Map.of("v", jobsView(ctx, s)))));
         routes.get("/fragments/jobs/{id}", fragment((ctx, s) -> views.render(ctx, "partials/job_live.jte",
-                Map.of("v", jobView(s, ctx.pathParam("id")), "chrome", chrome(ctx, s, "jobs", "")))));
+                Map.of("v", jobView(s, ctx.pathParam("id")), "chrome", chrome(s, "jobs", "")))));
         routes.get("/fragments/audit", fragment((ctx, s) -> views.render(ctx, "partials/audit_table.jte", Map.of("v", auditView(ctx, s)))));
         routes.get("/ui/enrollment-tokens/{id}/value", fragment(this::tokenValue));
 
@@ -224,11 +221,11 @@ public final class DashboardRoutes {
         return fallback;
     }
 
-    private Views.Chrome chrome(Context ctx, Session session, String active, String title) {
+    private Views.Chrome chrome(Session session, String active, String title) {
         return new Views.Chrome(session, services.users().memberships(session.userId()), active, title, null, clock.instant());
     }
 
-    private Views.Chrome chromeWithFlash(Context ctx, Session session, String active, String title) {
+    private Views.Chrome chromeWithFlash(Session session, String active, String title) {
         return new Views.Chrome(session, services.users().memberships(session.userId()), active, title, flash.take(session.id()),
                 clock.instant());
     }
@@ -308,9 +305,10 @@ public final class DashboardRoutes {
     // ---- API Management ----------------------------------------------------------------------------------------
 
     private void management(Context ctx, Session session) {
-        Views.ManagementView view = new Views.ManagementView(apiKeysView(session), tokensView(session), machinesView(ctx, session),
+        Setup setup = setup(session);
+        Views.ManagementView view = new Views.ManagementView(apiKeysView(session), tokensView(session, setup), machinesView(ctx, session, setup),
                 services.jobs().figures(session.orgId()));
-        views.render(ctx, "management.jte", Map.of("chrome", chromeWithFlash(ctx, session, "management", "API Management"), "v", view));
+        views.render(ctx, "management.jte", Map.of("chrome", chromeWithFlash(session, "management", "API Management"), "v", view));
     }
 
     private Views.ApiKeysView apiKeysView(Session session) {
@@ -331,9 +329,7 @@ public final class DashboardRoutes {
         return new Views.ApiKeysView(keys, lastWeek, clock.instant());
     }
 
-    private Views.TokensView tokensView(Session session) {
-        List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
-        List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
+    private Views.TokensView tokensView(Session session, Setup setup) {
         Instant now = clock.instant();
         List<EnrollmentKey> tokens = new ArrayList<>(services.enrollment().list(session.orgId(), null, LIST_LIMIT));
         // Usable tokens first, newest first within each group.
@@ -341,15 +337,21 @@ public final class DashboardRoutes {
             int active = Boolean.compare(!"active".equals(a.status(now)), !"active".equals(b.status(now)));
             return active != 0 ? active : b.createdAt().compareTo(a.createdAt());
         });
-        return new Views.TokensView(tokens, sites, fleets, places(sites, fleets), now);
+        return new Views.TokensView(tokens, setup.sites(), setup.fleets(), setup.places(), now);
     }
 
-    private static Views.Places places(List<Site> sites, List<Fleet> fleets) {
-        return new Views.Places(sites.stream().collect(Collectors.toMap(Site::id, Site::name)),
-                fleets.stream().collect(Collectors.toMap(Fleet::id, Fleet::name)));
+    /** The organization's sites and fleets, for forms and filters, and their names by id. */
+    private record Setup(List<Site> sites, List<Fleet> fleets, Views.Places places) {
     }
 
-    private Views.MachinesView machinesView(Context ctx, Session session) {
+    private Setup setup(Session session) {
+        List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
+        List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
+        return new Setup(sites, fleets, new Views.Places(sites.stream().collect(Collectors.toMap(Site::id, Site::name)),
+                fleets.stream().collect(Collectors.toMap(Fleet::id, Fleet::name))));
+    }
+
+    private Views.MachinesView machinesView(Context ctx, Session session, Setup setup) {
         String status = choice(ctx.queryParam("status"), MACHINE_STATUSES);
         String siteId = blankToNull(ctx.queryParam("site_id"));
         String fleetId = blankToNull(ctx.queryParam("fleet_id"));
@@ -361,9 +363,7 @@ public final class DashboardRoutes {
         if ("paused".equals(status)) {
             robots = robots.stream().filter(Robot::isPaused).toList();
         }
-        List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
-        List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
-        return new Views.MachinesView(robots, places(sites, fleets), sites, fleets, status, siteId, fleetId,
+        return new Views.MachinesView(robots, setup.places(), setup.sites(), setup.fleets(), status, siteId, fleetId,
                 queryString("status", status, "site_id", siteId, "fleet_id", fleetId, "after", after),
                 next == null ? null : queryString("status", status, "site_id", siteId, "fleet_id", fleetId, "after", next), clock.instant());
     }
@@ -429,18 +429,17 @@ public final class DashboardRoutes {
 
     private Views.MachineView machineView(Session session, String robotId) {
         Robot robot = services.robotService().get(session.orgId(), robotId);
-        List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
-        List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
+        Setup setup = setup(session);
         String keyName = robot.enrollmentKeyId() == null ? null
                 : reads.enrollmentKeyNames(session.orgId(), List.of(robot.enrollmentKeyId())).get(robot.enrollmentKeyId());
         List<Job> jobs = services.jobs().history(robot.id(), 25);
         List<PresenceStore.Connection> connections = services.presence().history(robot.id(), 25);
-        return new Views.MachineView(robot, places(sites, fleets), keyName, jobs, connections, clock.instant());
+        return new Views.MachineView(robot, setup.places(), keyName, jobs, connections, clock.instant());
     }
 
     private void machinePage(Context ctx, Session session) {
         Views.MachineView view = machineView(session, ctx.pathParam("id"));
-        views.render(ctx, "machine.jte", Map.of("chrome", chromeWithFlash(ctx, session, "management", view.robot().name()), "v", view));
+        views.render(ctx, "machine.jte", Map.of("chrome", chromeWithFlash(session, "management", view.robot().name()), "v", view));
     }
 
     private void setPaused(Context ctx, Session session, boolean paused) {
@@ -484,24 +483,22 @@ public final class DashboardRoutes {
         }
         Map<String, String> names = reads.robotNames(session.orgId(), rows.stream().map(DashboardReads.JobRow::robotId).toList());
         List<Robot> robots = services.robots().list(session.orgId(), null, null, null, null, LIST_LIMIT);
-        List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
-        List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
+        Setup setup = setup(session);
         return new Views.JobsView(rows, names, status, kind, robotId, older,
-                queryString("status", status, "kind", kind, "robot_id", robotId, "before", before), robots, sites, fleets, places(sites, fleets),
+                queryString("status", status, "kind", kind, "robot_id", robotId, "before", before), robots, setup.sites(), setup.fleets(), setup.places(),
                 clock.instant());
     }
 
     private void jobsPage(Context ctx, Session session) {
-        views.render(ctx, "jobs.jte", Map.of("chrome", chromeWithFlash(ctx, session, "jobs", "Jobs"), "v", jobsView(ctx, session)));
+        views.render(ctx, "jobs.jte", Map.of("chrome", chromeWithFlash(session, "jobs", "Jobs"), "v", jobsView(ctx, session)));
     }
 
     private Views.JobDetailView jobView(Session session, String jobId) {
         Job job = services.jobs().get(session.orgId(), jobId);
         String reason = services.jobs().waitingReasons(session.orgId(), List.of(job)).get(job.id());
         String robotName = job.robotId() == null ? null : reads.robotNames(session.orgId(), List.of(job.robotId())).get(job.robotId());
-        List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
-        List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
-        return new Views.JobDetailView(job, reason, robotName, places(sites, fleets), pretty(job.payload()), outputText(job),
+        Setup setup = setup(session);
+        return new Views.JobDetailView(job, reason, robotName, setup.places(), pretty(job.payload()), outputText(job),
                 submitter(session, job.createdBy()), clock.instant());
     }
 
@@ -523,7 +520,7 @@ public final class DashboardRoutes {
 
     private void jobPage(Context ctx, Session session) {
         Views.JobDetailView view = jobView(session, ctx.pathParam("id"));
-        views.render(ctx, "job.jte", Map.of("chrome", chromeWithFlash(ctx, session, "jobs", "Job " + view.job().id()), "v", view));
+        views.render(ctx, "job.jte", Map.of("chrome", chromeWithFlash(session, "jobs", "Job " + view.job().id()), "v", view));
     }
 
     private void submitJob(Context ctx, Session session) throws java.io.IOException {
@@ -604,12 +601,9 @@ public final class DashboardRoutes {
     // ---- sites, audit ------------------------------------------------------------------------------------------
 
     private void sitesPage(Context ctx, Session session) {
-        List<Site> sites = services.orgs().sites(session.orgId(), null, LIST_LIMIT);
-        List<Fleet> fleets = services.orgs().fleets(session.orgId(), null, null, LIST_LIMIT);
-        Map<String, Long> perFleet = services.robots().list(session.orgId(), null, null, null, null, 100_000).stream()
-                .collect(Collectors.groupingBy(Robot::fleetId, Collectors.counting()));
-        views.render(ctx, "sites.jte", Map.of("chrome", chromeWithFlash(ctx, session, "sites", "Sites & fleets"),
-                "v", new Views.SitesView(sites, fleets, perFleet)));
+        Setup setup = setup(session);
+        views.render(ctx, "sites.jte", Map.of("chrome", chromeWithFlash(session, "sites", "Sites & fleets"),
+                "v", new Views.SitesView(setup.sites(), setup.fleets(), reads.machinesPerFleet(session.orgId()))));
     }
 
     private void createSite(Context ctx, Session session) {
@@ -660,7 +654,7 @@ public final class DashboardRoutes {
     }
 
     private void auditPage(Context ctx, Session session) {
-        views.render(ctx, "audit.jte", Map.of("chrome", chromeWithFlash(ctx, session, "audit", "Audit log"), "v", auditView(ctx, session)));
+        views.render(ctx, "audit.jte", Map.of("chrome", chromeWithFlash(session, "audit", "Audit log"), "v", auditView(ctx, session)));
     }
 
     // ---- small helpers -----------------------------------------------------------------------------------------
