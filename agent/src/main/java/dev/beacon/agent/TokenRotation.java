@@ -1,0 +1,162 @@
+package dev.beacon.agent;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code beacon agent rotate-token}: opens a WebSocket with the saved token, sends {@code token.rotate}, saves the
+ * {@code token.rotated} token atomically, acknowledges it, and closes. Stateless entry point; each call uses its
+ * own listener, which the JDK calls one callback at a time.
+ */
+public final class TokenRotation {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenRotation.class);
+
+    private TokenRotation() {
+    }
+
+    /**
+     * Rotates the token of the enrolled config in {@code credentials}, blocking for at most {@code timeout}, and
+     * returns the saved config. Throws {@link TokenRefusedException} when the server refuses the current token and
+     * {@link AgentException} for anything else; the file is changed only once a valid new token has arrived.
+     */
+    public static AgentConfig rotate(CredentialStore credentials, HttpClient http, HostFacts host, Duration timeout)
+            throws InterruptedException {
+        AgentConfig config = credentials.current();
+        URI uri = ServerEndpoint.of(config).websocketUri(config.websocketUrl());
+        Listener listener = new Listener(credentials, host, uri);
+        CompletableFuture<WebSocket> opening = http.newWebSocketBuilder()
+                .header("Authorization", "Bearer " + config.robotToken())
+                .connectTimeout(ServerEndpoint.CONNECT_TIMEOUT)
+                .buildAsync(uri, listener);
+        opening.whenComplete((ws, failure) -> {
+            if (failure != null) {
+                listener.fail(SessionEnd.ofDialFailure(failure, uri, credentials.file().path()));
+            }
+        });
+        try {
+            return listener.done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AgentException agentFailure) {
+                throw agentFailure;
+            }
+            throw new AgentException("Token rotation failed: " + e.getCause());
+        } catch (TimeoutException e) {
+            throw new AgentException("No new token from " + uri + " within " + timeout.toSeconds() + " s; "
+                    + credentials.file().path() + " was not changed.");
+        } finally {
+            opening.thenAccept(WebSocket::abort); // after our close frame, or at once when we gave up
+        }
+    }
+
+    private static final class Listener implements WebSocket.Listener {
+        private final CredentialStore credentials;
+        private final HostFacts host;
+        private final URI uri;
+        private final CompletableFuture<AgentConfig> done = new CompletableFuture<>();
+        private final StringBuilder partial = new StringBuilder();
+        private CompletableFuture<WebSocket> sending = CompletableFuture.completedFuture(null);
+        private boolean saidHello;
+
+        Listener(CredentialStore credentials, HostFacts host, URI uri) {
+            this.credentials = credentials;
+            this.host = host;
+            this.uri = uri;
+        }
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            send(webSocket, new OutgoingFrame.TokenRotate());
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                handle(webSocket, text);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        private void handle(WebSocket webSocket, String text) {
+            JsonNode frame;
+            try {
+                frame = AgentJson.JSON.readTree(text);
+            } catch (JacksonException e) {
+                return;
+            }
+            String type = frame == null ? "" : frame.path("type").asText("");
+            switch (type) {
+                case "token.rotated" -> {
+                    try {
+                        AgentConfig saved = credentials.replaceToken(frame.path("token").asText(""));
+                        send(webSocket, new OutgoingFrame.TokenRotatedAck());
+                        sending = sending.thenCompose(ws -> webSocket.sendClose(WebSocket.NORMAL_CLOSURE, "token rotated"));
+                        sending.whenComplete((ws, failure) -> done.complete(saved));
+                    } catch (AgentException e) {
+                        done.completeExceptionally(e);
+                    }
+                }
+                case "error" -> {
+                    if (frame.path("code").asText("").equals("hello_required") && !saidHello) {
+                        // This server only talks to a greeted agent: greet it like the agent does, then ask again.
+                        // A running agent with the same token is then replaced (bye: replaced).
+                        saidHello = true;
+                        send(webSocket, OutgoingFrame.Hello.of(host, credentials.current()));
+                        send(webSocket, new OutgoingFrame.TokenRotate());
+                    } else {
+                        done.completeExceptionally(new AgentException("The server refused to rotate the token: "
+                                + frame.path("detail").asText(frame.path("code").asText("no reason given"))));
+                    }
+                }
+                case "job.assign" -> send(webSocket, new OutgoingFrame.JobResultFrame(frame.path("job_id").asText(""),
+                        JobStatus.FAILED, null, null, "this connection only rotates the token; assign the job again"));
+                case "bye" -> fail(SessionEnd.ofBye(frame.path("reason").asText(""), credentials.file().path()));
+                default -> LOG.debug("ignoring a {} frame while waiting for token.rotated", type);
+            }
+        }
+
+        private void send(WebSocket webSocket, OutgoingFrame frame) {
+            String text = OutgoingFrame.encode(frame);
+            sending = sending.thenCompose(ws -> webSocket.sendText(text, true)); // the JDK allows one send at a time
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            done.completeExceptionally(new AgentException("The server closed the connection (" + statusCode
+                    + ") before sending a new token; " + credentials.file().path() + " was not changed."));
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            done.completeExceptionally(ServerUnreachableException.of(uri, error));
+        }
+
+        void fail(SessionEnd end) {
+            // An if-chain rather than a pattern switch: this module compiles for Java 17.
+            if (end instanceof SessionEnd.Exit exit) {
+                done.completeExceptionally(exit.exitCode() == TokenRefusedException.EXIT_CODE
+                        ? new TokenRefusedException(exit.message()) : new AgentException(exit.message()));
+            } else if (end instanceof SessionEnd.Reconnect reconnect) {
+                done.completeExceptionally(new AgentException("Token rotation failed: " + reconnect.reason()
+                        + "; " + credentials.file().path() + " was not changed."));
+            }
+        }
+    }
+}

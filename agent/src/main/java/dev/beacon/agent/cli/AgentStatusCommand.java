@@ -1,0 +1,68 @@
+package dev.beacon.agent.cli;
+
+import dev.beacon.agent.AgentConfig;
+import dev.beacon.agent.AgentConfigFile;
+import dev.beacon.agent.AgentException;
+import dev.beacon.agent.ServerEndpoint;
+import dev.beacon.agent.StatusClient;
+import dev.beacon.agent.TokenCheck;
+import dev.beacon.tokens.TokenFormat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.io.PrintWriter;
+
+/** {@code beacon agent status}: shows what agent.toml holds (token masked) and whether the server accepts the token. */
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Show the saved enrollment (the token only as a prefix) and whether the server accepts it.")
+final class AgentStatusCommand extends AgentSubcommand {
+    @Mixin
+    AgentConfigOption configOption;
+
+    @Override
+    int execute() throws InterruptedException {
+        AgentConfigFile file = configOption.file();
+        AgentConfig config = file.read().orElseThrow(() -> new AgentException("Not enrolled: " + file.path()
+                + " does not exist. Run `beacon agent enroll --server URL`."));
+        if (!config.enrolled()) {
+            throw new AgentException("Not enrolled: " + file.path() + " holds no robot token. Run `beacon agent enroll --server URL`.");
+        }
+        PrintWriter out = out();
+        row(out, "Config", file.path().toString());
+        row(out, "Server", config.server());
+        row(out, "Name", config.name());
+        row(out, "Robot ID", config.robotId());
+        row(out, "Organization", config.organization());
+        row(out, "Site", config.site());
+        row(out, "Fleet", config.fleet());
+        row(out, "Token", TokenFormat.mask(config.robotToken()));
+        if (config.caCert() != null) {
+            row(out, "CA cert", config.caCert());
+        }
+        row(out, "Handlers", config.handlers().isEmpty() ? "(built-in echo, sleep only)" : String.join(", ", config.handlers().keySet()));
+        out.flush();
+        TokenCheck check;
+        try {
+            check = new StatusClient(ServerEndpoint.of(config).httpClient()).check(config);
+        } catch (AgentException e) {
+            check = new TokenCheck.Unknown(e.getMessage());
+        }
+        row(out, "Server says", describe(check, file.path().toString()));
+        return 0;
+    }
+
+    /** One line for a check; an if-chain rather than a pattern switch, since this module compiles for Java 17. */
+    private static String describe(TokenCheck check, String path) {
+        if (check instanceof TokenCheck.Accepted accepted) {
+            return "token accepted (robot " + accepted.robotId() + (accepted.status() == null ? "" : ", " + accepted.status()) + ")";
+        }
+        if (check instanceof TokenCheck.Refused refused) {
+            return "token refused (" + refused.code() + ") — delete " + path + " and enroll again";
+        }
+        return "unknown — " + ((TokenCheck.Unknown) check).line();
+    }
+
+    private static void row(PrintWriter out, String label, String value) {
+        out.printf("%-13s %s%n", label + ":", value == null ? "-" : value);
+    }
+}
