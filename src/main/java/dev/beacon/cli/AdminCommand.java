@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code beacon admin}: works straight on the database, offline or beside a running server. Each command
- * opens the database (applying migrations and the first-start bootstrap if needed) and closes it.
+ * opens the database the server created (it never creates or migrates one, and takes no lock), runs the
+ * first-start bootstrap if the server has not yet, and closes it.
  */
 @Command(name = "admin", mixinStandardHelpOptions = true, description = "Administer Beacon directly on its database.",
         subcommands = {AdminCommand.ApiKey.class, AdminCommand.User.class, AdminCommand.Org.class})
@@ -39,7 +40,7 @@ public final class AdminCommand {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Clock clock = Clock.systemUTC();
-        try (Database db = Database.open(storage.effectiveDatabaseUrl())) {
+        try (Database db = Database.openExisting(storage.effectiveDatabaseUrl())) {
             Ids ids = new Ids(clock);
             AuditLog audit = new AuditLog(db, ids, clock);
             OrgStore orgs = new OrgStore(db, ids, clock);
@@ -51,6 +52,9 @@ public final class AdminCommand {
             return action.run(new Tools(db, ids, clock, audit, orgs, users), out, err);
         } catch (CommandFailed failed) {
             err.println("✗ " + failed.getMessage());
+            return 1;
+        } catch (Database.SchemaMismatch mismatch) {
+            err.println("✗ " + storage.schemaRefusal(mismatch));
             return 1;
         } catch (RuntimeException e) {
             err.println("✗ " + ServerCommand.rootMessage(e));
