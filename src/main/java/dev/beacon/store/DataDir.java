@@ -141,7 +141,7 @@ public final class DataDir {
      * this JVM) holds it. Call {@link #prepare} first.
      */
     public static Lock lock(Path dir) {
-        Path key = dir.toAbsolutePath().normalize();
+        Path key = realPath(dir);
         Path file = key.resolve(LOCK_FILE);
         if (!LOCKED_HERE.add(key)) {
             throw locked(key, ProcessHandle.current().pid());
@@ -178,6 +178,15 @@ public final class DataDir {
                 }
             }
             throw new UncheckedIOException("cannot lock " + file, e);
+        }
+    }
+
+    /** The same key for every name of the directory (symbolic links), so the in-JVM check cannot be sidestepped. */
+    private static Path realPath(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            return dir.toAbsolutePath().normalize();
         }
     }
 

@@ -68,7 +68,7 @@ class ServerCommandTest {
             String output = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(second.exitValue()).isEqualTo(1);
             assertThat(output.strip()).isEqualTo("✗ Beacon could not start: another beacon server (pid " + first.process.pid()
-                    + ") is already using the data dir " + dataDir.toAbsolutePath()
+                    + ") is already using the data dir " + dataDir.toRealPath()
                     + "; stop it first, or give this one its own --data-dir (or BEACON_DATA_DIR).");
             // the first server kept serving, and did not see its robots marked offline by the second
             HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(first.url + "/readyz")).build(),
