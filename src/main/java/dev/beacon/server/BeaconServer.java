@@ -13,6 +13,7 @@ import dev.beacon.apikeys.ApiKeyStore;
 import dev.beacon.apikeys.UsageTracker;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.audit.AuditRoutes;
+import dev.beacon.audit.InstanceAuditRoutes;
 import dev.beacon.dashboard.DashboardAuth;
 import dev.beacon.dashboard.DashboardReads;
 import dev.beacon.dashboard.DashboardRoutes;
@@ -227,6 +228,7 @@ public final class BeaconServer implements AutoCloseable {
             new JobRoutes(jobService, auth, json).register(javalin.routes);
             channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
+            new InstanceAuditRoutes(audit, auth, users).register(javalin.routes);
             dashboard.register(javalin.routes);
         });
         app.start();
