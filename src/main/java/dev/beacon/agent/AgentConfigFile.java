@@ -34,7 +34,10 @@ public final class AgentConfigFile {
     private static final List<String> HEADER = List.of(
             "Beacon agent configuration, written by `beacon agent`.",
             "It holds this robot's token: keep it private (mode 0600). Delete it to re-enroll.");
-    /** Keys the agent owns; on write they are replaced, every other key in the file is kept as it was. */
+    /**
+     * Keys the agent owns; on write they are replaced, every other key in the file is kept as it was. Holds
+     * {@code websocket_url}, which older agents saved and is no longer written, so a rewrite drops the stale value.
+     */
     private static final Set<String> OWN_KEYS = Set.of("server", "robot_id", "robot_token", "name", "organization",
             "site", "fleet", "websocket_url", "ca_cert", "labels", "handlers");
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");

@@ -61,19 +61,12 @@ public record ServerEndpoint(URI base, Path caCert) {
     }
 
     /**
-     * The WebSocket URL: {@code announced} (the {@code websocket_url} from enrollment) when present and absolute,
-     * resolved against the server when relative, else {@code ws(s)://host/api/agent/ws} derived from the base URL.
+     * The WebSocket URL, always derived from the base URL: {@code ws(s)://host[:port][/prefix]/api/agent/ws}. Never
+     * a saved or announced URL, so pointing {@code server} elsewhere moves the socket with it.
      */
-    public URI websocketUri(String announced) {
+    public URI websocketUri() {
         String wsBase = (base.getScheme().equals("https") ? "wss" : "ws") + base.toString().substring(base.getScheme().length());
-        if (announced == null || announced.isBlank()) {
-            return URI.create(wsBase + WEBSOCKET_PATH);
-        }
-        URI uri = URI.create(announced.strip());
-        if (uri.isAbsolute()) {
-            return uri;
-        }
-        return URI.create(wsBase).resolve(uri.getPath().startsWith("/") ? uri : URI.create("/" + uri));
+        return URI.create(wsBase + WEBSOCKET_PATH);
     }
 
     /** A new HTTP/1.1 client trusting only {@link #caCert()} when set; redirects are not followed. */

@@ -41,8 +41,8 @@ final class AgentEnrollment {
         String name = options.name != null ? options.name : staged.name() != null ? staged.name() : HostFacts.localHostname();
         Map<String, String> labels = new LinkedHashMap<>(staged.labels());
         labels.putAll(options.labels);
-        AgentConfig base = new AgentConfig(endpoint.base().toString(), null, null, name, null, null, null, null,
-                caCert, labels, staged.handlers());
+        AgentConfig base = new AgentConfig(endpoint.base().toString(), null, null, name, null, null, null, caCert,
+                labels, staged.handlers());
 
         out.println("Enrolling with organization...");
         out.flush();

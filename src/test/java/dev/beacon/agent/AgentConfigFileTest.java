@@ -23,7 +23,7 @@ class AgentConfigFileTest {
         handlers.put("backup", new HandlerConfig(List.of("/usr/local/bin/backup.sh", "--fast"), 600));
         handlers.put("report", new HandlerConfig(List.of("/opt/report", "a \"quoted\" arg", "tab\there"), null));
         return new AgentConfig("http://127.0.0.1:8080", "r_1", token, "bot-1", "default", "warehouse-a", "dock-2",
-                "ws://127.0.0.1:8080/api/agent/ws", null, Map.of("zone", "a"), handlers);
+                null, Map.of("zone", "a"), handlers);
     }
 
     @Test
@@ -94,6 +94,25 @@ class AgentConfigFileTest {
         String text = Files.readString(path);
         assertThat(text).contains("log_level = \"debug\"").contains("[proxy]\nurl = \"http://proxy:3128\"");
         assertThat(text).contains("server = \"http://127.0.0.1:8080\"").doesNotContain("http://old");
+    }
+
+    @Test
+    void reads_an_older_file_with_a_websocket_url_and_drops_that_key_when_rewriting() throws Exception {
+        Path path = tmp.resolve("agent.toml");
+        Files.writeString(path, """
+                server = "https://beacon.example.com"
+                robot_id = "r_1"
+                robot_token = "%s"
+                name = "bot-1"
+                websocket_url = "wss://old-beacon.example.com/api/agent/ws"
+                """.formatted(TokenFormat.generate(TokenKind.ROBOT).value()));
+        AgentConfigFile file = AgentConfigFile.at(path);
+
+        AgentConfig config = file.read().orElseThrow();
+        file.write(config);
+
+        assertThat(ServerEndpoint.of(config).websocketUri()).hasToString("wss://beacon.example.com/api/agent/ws");
+        assertThat(Files.readString(path)).doesNotContain("websocket_url").doesNotContain("old-beacon");
     }
 
     @Test

@@ -43,7 +43,7 @@ class AgentProcessTest {
     void sigterm_closes_the_socket_with_status_1000_before_the_process_exits() throws Exception {
         Path config = tmp.resolve("agent.toml");
         AgentConfigFile.at(config).write(new AgentConfig(server.baseUrl(), server.robotId(), server.robotToken(), "bot-1",
-                "default", "a", "b", server.websocketUrl(), null, Map.of(), Map.of()));
+                "default", "a", "b", null, Map.of(), Map.of()));
         Process agent = agentProcess("run", "--config", config.toString());
         try {
             server.await("hello", Duration.ofSeconds(30));
