@@ -31,16 +31,21 @@ class AgentProcessTest {
     }
 
     static Process agentProcess(String... args) throws IOException {
+        return agentProcessBuilder(args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /** {@code beacon agent args…} in a new JVM, stderr merged into stdout; the caller may change its environment. */
+    static ProcessBuilder agentProcessBuilder(String... args) {
         String java = ProcessHandle.current().info().command().orElseThrow();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", classpath,
                 Main.class.getName(), "agent"));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return new ProcessBuilder(command).redirectErrorStream(true);
     }
 
     @Test
-    void sigterm_closes_the_socket_with_status_1000_before_the_process_exits() throws Exception {
+    void sigterm_closes_the_socket_with_status_1000_and_the_process_exits_0() throws Exception {
         Path config = tmp.resolve("agent.toml");
         AgentConfigFile.at(config).write(new AgentConfig(server.baseUrl(), server.robotId(), server.robotToken(), "bot-1",
                 "default", "a", "b", null, Map.of(), Map.of()));
@@ -52,6 +57,7 @@ class AgentProcessTest {
 
             assertThat(server.awaitClose(Duration.ofSeconds(10)).status()).isEqualTo(1000);
             assertThat(agent.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(agent.exitValue()).as("a clean stop on SIGTERM is exit 0, not 143").isZero();
         } finally {
             agent.destroyForcibly();
         }
