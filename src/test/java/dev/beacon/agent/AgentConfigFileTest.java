@@ -162,6 +162,20 @@ class AgentConfigFileTest {
     }
 
     @Test
+    void home_from_the_environment_wins_over_the_jvm_user_home() {
+        Path jvmHome = tmp.resolve("from-passwd");
+        Path home = tmp.resolve("from-env");
+
+        assertThat(new AgentConfigFile(null, Map.of("HOME", home.toString()), jvmHome).path())
+                .isEqualTo(home.resolve(".config/roboflare/agent.toml"));
+        assertThat(new AgentConfigFile(null, Map.of("HOME", home.toString(), "XDG_CONFIG_HOME", tmp.resolve("xdg").toString()),
+                jvmHome).path()).isEqualTo(tmp.resolve("xdg/roboflare/agent.toml"));
+        assertThat(new AgentConfigFile(null, Map.of("HOME", "relative"), jvmHome).path())
+                .as("a relative HOME is ignored")
+                .isEqualTo(jvmHome.resolve(".config/roboflare/agent.toml"));
+    }
+
+    @Test
     void to_string_shows_only_a_masked_prefix_of_the_token() {
         String token = TokenFormat.generate(TokenKind.ROBOT).value();
 

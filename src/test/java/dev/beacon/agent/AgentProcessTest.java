@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.beacon.Main;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -61,5 +62,27 @@ class AgentProcessTest {
         } finally {
             agent.destroyForcibly();
         }
+    }
+
+    @Test
+    void the_default_config_path_follows_home_from_the_environment() throws Exception {
+        Path home = tmp.resolve("home");
+        ProcessBuilder builder = agentProcessBuilder("status");
+        builder.environment().put("HOME", home.toString());
+        builder.environment().remove("XDG_CONFIG_HOME");
+
+        Process agent = builder.start();
+        String output = new String(agent.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(agent.exitValue()).isEqualTo(1);
+        assertThat(output).contains("Not enrolled: " + home.resolve(".config/roboflare/agent.toml") + " does not exist");
+
+        Path xdg = tmp.resolve("xdg");
+        builder.environment().put("XDG_CONFIG_HOME", xdg.toString());
+        Process withXdg = builder.start();
+        String xdgOutput = new String(withXdg.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(withXdg.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(xdgOutput).contains("Not enrolled: " + xdg.resolve("roboflare/agent.toml") + " does not exist");
     }
 }
