@@ -184,24 +184,24 @@ class AgentCommandTest {
     }
 
     @Test
-    void status_reports_a_refused_token_with_its_code() {
+    void status_reports_a_refused_token_with_its_code_and_exits_3_like_the_agent() {
         saveEnrolledConfig();
         server.refuseUpgrades(401, "robot_removed");
 
         AgentCli.Result result = AgentCli.run("status", "--config", config.toString());
 
-        assertThat(result.exitCode()).isZero();
+        assertThat(result.exitCode()).isEqualTo(3);
         assertThat(result.out()).contains("Server says:  token refused (robot_removed)");
     }
 
     @Test
-    void status_says_when_the_server_is_unreachable() {
+    void status_says_when_the_server_is_unreachable_and_exits_1() {
         saveEnrolledConfig();
         server.close();
 
         AgentCli.Result result = AgentCli.run("status", "--config", config.toString());
 
-        assertThat(result.exitCode()).isZero();
+        assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.out()).contains("Server says:  unknown — Cannot reach the server at " + server.baseUrl());
     }
 
