@@ -43,6 +43,12 @@ public record ServerEndpoint(URI base, Path caCert) {
         while (trimmed.endsWith("/")) {
             trimmed = trimmed.substring(0, trimmed.length() - 1);
         }
+        if (!trimmed.contains("://")) {
+            // Without this, "127.0.0.1:8080" fails as "Illegal character in scheme name" and "localhost:8080"
+            // parses as the scheme "localhost"; neither tells the user what to do.
+            throw new AgentException("The server URL " + trimmed + " has no scheme: add http:// or https://, e.g. https://"
+                    + trimmed + ".");
+        }
         try {
             return new ServerEndpoint(new URI(trimmed), caCert == null || caCert.isBlank() ? null : Path.of(caCert));
         } catch (URISyntaxException e) {

@@ -21,11 +21,12 @@ final class AgentEnrollment {
     private AgentEnrollment() {
     }
 
-    /** Fails before any prompt when there is no server to enroll with. */
+    /** Fails before any prompt when there is no server to enroll with, or its URL is unusable. */
     static void requireServer(AgentEnrollOptions options, AgentConfig staged) {
         if (options.server == null && staged.server() == null) {
             throw new AgentException("No server given: pass --server https://beacon.example.com.");
         }
+        ServerEndpoint.of(options.server != null ? options.server : staged.server(), null); // throws on a bad URL
     }
 
     /**
