@@ -123,6 +123,8 @@ class ReferenceFlowTest {
         TestServer.Response refused = agentMe(token);
         assertThat(refused.status()).isEqualTo(401);
         assertThat(refused.code()).isEqualTo("robot_token_revoked");
+        JsonNode revoked = server.get("/api/audit?action=enrollment_key.revoked", server.adminKey()).json().get("items").get(0);
+        assertThat(revoked.get("detail").asText()).isEqualTo("cascade: revoked 1 robot");
     }
 
     private TestServer.Response agentMe(String token) {
