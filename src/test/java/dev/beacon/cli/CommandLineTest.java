@@ -79,6 +79,14 @@ class CommandLineTest {
         assertThat(result.err()).isEqualTo("✗ --heartbeat-interval must be at least 1 (got 0).\n");
     }
 
+    @Test
+    void a_bad_loadtest_flag_is_named_alone() {
+        Result result = beacon("loadtest", "enroll", "--server", "http://127.0.0.1:1", "--api-key", "x", "--concurrency", "0");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("✗ --concurrency must be at least 1 (got 0).\n");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1:8080", "localhost:8080", "beacon.example.com"})
     void a_server_url_without_a_scheme_says_to_add_one(String server) {
