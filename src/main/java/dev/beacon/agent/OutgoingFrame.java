@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A JSON text frame the agent sends (SPEC §4); {@link #encode} adds the {@code type} field from each record's
+ * A JSON text frame the agent sends (see docs/agent-protocol.md); {@link #encode} adds the {@code type} field from each record's
  * {@link JsonTypeName}. Records, so immutable and thread-safe.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")

@@ -34,7 +34,7 @@ public final class TokenRotation {
     public static AgentConfig rotate(CredentialStore credentials, HttpClient http, HostFacts host, Duration timeout)
             throws InterruptedException {
         AgentConfig config = credentials.current();
-        URI uri = ServerEndpoint.of(config).websocketUri(config.websocketUrl());
+        URI uri = ServerEndpoint.of(config).websocketUri();
         Listener listener = new Listener(credentials, host, uri);
         CompletableFuture<WebSocket> opening = http.newWebSocketBuilder()
                 .header("Authorization", "Bearer " + config.robotToken())

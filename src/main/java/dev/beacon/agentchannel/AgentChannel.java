@@ -362,7 +362,7 @@ public final class AgentChannel implements LiveConnections {
         try {
             presence.touch(batch);
         } catch (RuntimeException e) {
-            log.warn("could not write last_seen_at for {} robots; will retry", batch.size(), e);
+            log.warn("could not write last_seen_at for {} {}; will retry", batch.size(), batch.size() == 1 ? "robot" : "robots", e);
         }
     }
 

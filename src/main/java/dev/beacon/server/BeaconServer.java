@@ -159,7 +159,8 @@ public final class BeaconServer implements AutoCloseable {
         PresenceStore presence = new PresenceStore(db, ids, json);
         int staleSessions = presence.resetAll(clock.instant());
         if (staleSessions > 0) {
-            log.info("marked {} robots offline that a previous run left online; their agents will reconnect", staleSessions);
+            log.info("marked {} {} offline that a previous run left online; their agents will reconnect", staleSessions,
+                    staleSessions == 1 ? "robot" : "robots");
         }
         PrometheusMeterRegistry metrics = Metrics.registry(db);
         JobStore jobStore = new JobStore(db, json);

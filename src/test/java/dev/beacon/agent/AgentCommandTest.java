@@ -38,11 +38,11 @@ class AgentCommandTest {
 
     void saveEnrolledConfig() {
         AgentConfigFile.at(config).write(new AgentConfig(server.baseUrl(), server.robotId(), server.robotToken(), "bot-1",
-                "default", "warehouse-a", "dock-2", server.websocketUrl(), null, Map.of(), Map.of()));
+                "default", "warehouse-a", "dock-2", null, Map.of(), Map.of()));
     }
 
     @Test
-    void enroll_reads_a_piped_key_and_prints_each_step() {
+    void enroll_reads_a_piped_key_and_prints_each_step() throws Exception {
         AgentCli.Result result = AgentCli.withStdin(key() + "\n", "enroll", "--server", server.baseUrl(), "--name", "bot-1",
                 "--config", config.toString(), "--no-start", "--label", "zone=a");
 
@@ -56,7 +56,7 @@ class AgentCommandTest {
         assertThat(saved.robotToken()).isEqualTo(server.robotToken());
         assertThat(saved.name()).isEqualTo("bot-1");
         assertThat(saved.labels()).containsEntry("zone", "a");
-        assertThat(saved.websocketUrl()).isEqualTo(server.websocketUrl());
+        assertThat(Files.readString(config)).as("the socket URL is derived from server, never saved").doesNotContain("websocket_url");
         assertThat(server.lastEnrollBody().path("labels").path("zone").asText()).isEqualTo("a");
     }
 
@@ -184,24 +184,24 @@ class AgentCommandTest {
     }
 
     @Test
-    void status_reports_a_refused_token_with_its_code() {
+    void status_reports_a_refused_token_with_its_code_and_exits_3_like_the_agent() {
         saveEnrolledConfig();
         server.refuseUpgrades(401, "robot_removed");
 
         AgentCli.Result result = AgentCli.run("status", "--config", config.toString());
 
-        assertThat(result.exitCode()).isZero();
+        assertThat(result.exitCode()).isEqualTo(3);
         assertThat(result.out()).contains("Server says:  token refused (robot_removed)");
     }
 
     @Test
-    void status_says_when_the_server_is_unreachable() {
+    void status_says_when_the_server_is_unreachable_and_exits_1() {
         saveEnrolledConfig();
         server.close();
 
         AgentCli.Result result = AgentCli.run("status", "--config", config.toString());
 
-        assertThat(result.exitCode()).isZero();
+        assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.out()).contains("Server says:  unknown — Cannot reach the server at " + server.baseUrl());
     }
 
