@@ -24,6 +24,17 @@ sealed interface OutgoingFrame {
         }
     }
 
+    /**
+     * The hello of a connection that only rotates the token ({@code beacon agent rotate-token}): the server registers
+     * no presence for it and does not replace the running agent's session.
+     */
+    @JsonTypeName("hello")
+    record RotateOnlyHello(String purpose) implements OutgoingFrame {
+        static RotateOnlyHello of() {
+            return new RotateOnlyHello("rotate-token");
+        }
+    }
+
     /** Every {@code heartbeat_interval_s} after {@code welcome}; {@code sentAt} is RFC 3339 UTC. */
     @JsonTypeName("heartbeat")
     record Heartbeat(String sentAt) implements OutgoingFrame {

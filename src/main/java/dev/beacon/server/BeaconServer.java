@@ -155,7 +155,7 @@ public final class BeaconServer implements AutoCloseable {
         DashboardAuth dashboardAuth = new DashboardAuth(sessions);
         Auth auth = new Auth(apiKeys, dashboardAuth);
         RobotStore robots = new RobotStore(db, json);
-        RobotAuth robotAuth = new RobotAuth(robots);
+        RobotAuth robotAuth = new RobotAuth(robots, clock);
         PresenceStore presence = new PresenceStore(db, ids, json);
         int staleSessions = presence.resetAll(clock.instant());
         if (staleSessions > 0) {

@@ -3,6 +3,7 @@ package dev.beacon.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
 import java.nio.file.Files;
@@ -229,7 +230,7 @@ class AgentCommandTest {
     }
 
     @Test
-    void rotate_token_says_hello_first_when_the_server_insists() throws Exception {
+    void rotate_token_says_a_rotate_only_hello_first_so_the_running_agent_keeps_its_session() throws Exception {
         saveEnrolledConfig();
         server.requireHello(true);
 
@@ -238,7 +239,9 @@ class AgentCommandTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         String saved = AgentConfigFile.at(config).read().orElseThrow().robotToken();
         await().atMost(Duration.ofSeconds(5)).until(() -> server.robotToken().equals(saved));
-        assertThat(server.awaitFrame("hello").path("capabilities").toString()).isEqualTo("[\"echo\",\"sleep\"]");
+        JsonNode hello = server.awaitFrame("hello");
+        assertThat(hello.path("purpose").asText()).isEqualTo("rotate-token");
+        assertThat(hello.has("capabilities")).isFalse();
     }
 
     @Test
