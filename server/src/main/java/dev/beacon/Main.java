@@ -5,6 +5,7 @@ import dev.beacon.agent.cli.AgentCommand;
 import dev.beacon.cli.LoadtestCommand;
 import dev.beacon.cli.ServerCommand;
 import dev.beacon.agent.cli.VersionProvider;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,11 +13,12 @@ import picocli.CommandLine.Command;
 @Command(name = "beacon", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Beacon: a self-hosted control plane for fleets of machines.",
         subcommands = {ServerCommand.class, AgentCommand.class, AdminCommand.class, LoadtestCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        ExitOnError.install();
         System.exit(commandLine().execute(args));
     }
 
@@ -25,8 +27,10 @@ public final class Main implements Runnable {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 
+    /** {@code beacon} with no command: usage on stderr and exit 2, the usual code for a command-line mistake. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
     }
 }

@@ -123,6 +123,21 @@ class ReferenceFlowTest {
         TestServer.Response refused = agentMe(token);
         assertThat(refused.status()).isEqualTo(401);
         assertThat(refused.code()).isEqualTo("robot_token_revoked");
+        JsonNode revoked = server.get("/api/audit?action=enrollment_key.revoked", server.adminKey()).json().get("items").get(0);
+        assertThat(revoked.get("detail").asText()).isEqualTo("cascade: revoked 1 robot");
+    }
+
+    @Test
+    void a_plain_get_of_the_agent_socket_gets_426_titled_upgrade_required_as_documented() {
+        JsonNode created = server.enrollmentKey(1);
+        String token = server.claim(created.get("key_value").asText(), "plain-get").json().get("robot_token").asText();
+
+        TestServer.Response response = server.send(server.request("/api/agent/ws", null)
+                .header("Authorization", "Bearer " + token).GET());
+
+        assertThat(response.status()).isEqualTo(426);
+        assertThat(response.code()).isEqualTo("upgrade_required");
+        assertThat(response.json().get("title").asText()).isEqualTo("Upgrade Required");
     }
 
     private TestServer.Response agentMe(String token) {

@@ -12,10 +12,13 @@ import java.util.Objects;
  * What agent.toml holds: where the server is, who this robot is, its token, and its job handlers.
  * Immutable and thread-safe; {@link #toString()} shows only a masked prefix of the token.
  *
+ * <p>The WebSocket URL is always derived from {@code server} ({@code ws(s)://host/api/agent/ws}), never saved: a
+ * {@code websocket_url} key that older agents wrote is read without complaint and ignored, so a changed
+ * {@code server} is never overruled by a stale socket URL.
+ *
  * @param server        base URL of the control plane, e.g. {@code https://beacon.example.com}
  * @param robotId       id the server gave this robot at enrollment; null before enrollment
  * @param robotToken    the {@code rf_robot_…} secret; null before enrollment
- * @param websocketUrl  socket URL the server announced at enrollment; null means derive it from {@code server}
  * @param caCert        PEM file of the only CA trusted for HTTPS; null means the JDK's default trust store
  * @param labels        labels advertised in {@code hello} and at enrollment
  * @param handlers      job kind → command run for it
@@ -28,7 +31,6 @@ public record AgentConfig(
         String organization,
         String site,
         String fleet,
-        String websocketUrl,
         String caCert,
         Map<String, String> labels,
         Map<String, HandlerConfig> handlers) {
@@ -41,7 +43,7 @@ public record AgentConfig(
 
     /** An empty config, the starting point when nothing is saved yet. */
     public static AgentConfig empty() {
-        return new AgentConfig(null, null, null, null, null, null, null, null, null, Map.of(), Map.of());
+        return new AgentConfig(null, null, null, null, null, null, null, null, Map.of(), Map.of());
     }
 
     /** True once a robot token is saved, i.e. this machine has enrolled. */
@@ -53,13 +55,13 @@ public record AgentConfig(
     /** This config with a new token and everything else unchanged; used when the server rotates the token. */
     public AgentConfig withRobotToken(String newToken) {
         return new AgentConfig(server, robotId, Objects.requireNonNull(newToken), name, organization, site, fleet,
-                websocketUrl, caCert, labels, handlers);
+                caCert, labels, handlers);
     }
 
     /** This config with another CA file (null to fall back to the default trust store). */
     public AgentConfig withCaCert(String newCaCert) {
-        return new AgentConfig(server, robotId, robotToken, name, organization, site, fleet, websocketUrl, newCaCert,
-                labels, handlers);
+        return new AgentConfig(server, robotId, robotToken, name, organization, site, fleet, newCaCert, labels,
+                handlers);
     }
 
     @Override
@@ -67,7 +69,7 @@ public record AgentConfig(
         return "AgentConfig[server=" + server + ", robotId=" + robotId
                 + ", robotToken=" + (robotToken == null ? null : TokenFormat.mask(robotToken))
                 + ", name=" + name + ", organization=" + organization + ", site=" + site + ", fleet=" + fleet
-                + ", websocketUrl=" + websocketUrl + ", caCert=" + caCert + ", labels=" + labels
+                + ", caCert=" + caCert + ", labels=" + labels
                 + ", handlers=" + handlers.keySet() + "]";
     }
 

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -34,7 +35,10 @@ public final class AgentConfigFile {
     private static final List<String> HEADER = List.of(
             "Beacon agent configuration, written by `beacon agent`.",
             "It holds this robot's token: keep it private (mode 0600). Delete it to re-enroll.");
-    /** Keys the agent owns; on write they are replaced, every other key in the file is kept as it was. */
+    /**
+     * Keys the agent owns; on write they are replaced, every other key in the file is kept as it was. Holds
+     * {@code websocket_url}, which older agents saved and is no longer written, so a rewrite drops the stale value.
+     */
     private static final Set<String> OWN_KEYS = Set.of("server", "robot_id", "robot_token", "name", "organization",
             "site", "fleet", "websocket_url", "ca_cert", "labels", "handlers");
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
@@ -43,10 +47,11 @@ public final class AgentConfigFile {
 
     /**
      * Resolves the file: {@code explicit} ({@code --config}) if given, else {@code $XDG_CONFIG_HOME/roboflare/agent.toml}
-     * when that variable holds an absolute path, else {@code <home>/.config/roboflare/agent.toml}.
+     * when that variable holds an absolute path, else {@code $HOME/.config/roboflare/agent.toml}, with
+     * {@code fallbackHome} standing in when {@code $HOME} is unset or not absolute.
      */
-    public AgentConfigFile(Path explicit, Map<String, String> env, Path home) {
-        this.path = resolve(explicit, env, home).toAbsolutePath().normalize();
+    public AgentConfigFile(Path explicit, Map<String, String> env, Path fallbackHome) {
+        this.path = resolve(explicit, env, fallbackHome).toAbsolutePath().normalize();
     }
 
     /** The file at exactly {@code path}. */
@@ -54,21 +59,38 @@ public final class AgentConfigFile {
         return new AgentConfigFile(path, Map.of(), Path.of(""));
     }
 
-    /** The file for this process's user, honouring {@code --config} when given. */
+    /**
+     * The file for this process's user, honouring {@code --config} when given, then {@code $XDG_CONFIG_HOME}, then
+     * {@code $HOME}. Java's {@code user.home} comes from the password database and ignores {@code $HOME}, so it is
+     * only the last resort: {@code HOME=/srv/bot beacon agent run} must use /srv/bot/.config.
+     */
     public static AgentConfigFile forCurrentUser(Path explicit) {
         return new AgentConfigFile(explicit, System.getenv(), Path.of(System.getProperty("user.home")));
     }
 
-    private static Path resolve(Path explicit, Map<String, String> env, Path home) {
+    private static Path resolve(Path explicit, Map<String, String> env, Path fallbackHome) {
         if (explicit != null) {
             return explicit;
         }
-        String xdg = env.get("XDG_CONFIG_HOME");
-        // The XDG spec says relative values are invalid and must be ignored.
-        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
-            return Path.of(xdg).resolve(RELATIVE);
+        // The XDG spec says relative values are invalid and must be ignored; a relative $HOME is as useless.
+        Path xdg = absolute(env.get("XDG_CONFIG_HOME"));
+        if (xdg != null) {
+            return xdg.resolve(RELATIVE);
         }
-        return home.resolve(".config").resolve(RELATIVE);
+        Path home = absolute(env.get("HOME"));
+        return (home != null ? home : fallbackHome).resolve(".config").resolve(RELATIVE);
+    }
+
+    private static Path absolute(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            Path path = Path.of(value);
+            return path.isAbsolute() ? path : null;
+        } catch (InvalidPathException e) {
+            return null;
+        }
     }
 
     /** The absolute path of the file. */

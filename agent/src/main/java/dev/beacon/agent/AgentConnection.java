@@ -153,7 +153,7 @@ public final class AgentConnection {
         try {
             while (!stopping()) {
                 AgentConfig config = credentials.reload(); // `beacon agent rotate-token` may have saved a new token
-                URI uri = ServerEndpoint.of(config).websocketUri(config.websocketUrl());
+                URI uri = ServerEndpoint.of(config).websocketUri();
                 AgentSession current = new AgentSession(uri, credentials, jobs, options, scheduler);
                 session = current;
                 if (stopping()) {

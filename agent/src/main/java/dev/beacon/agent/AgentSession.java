@@ -22,7 +22,7 @@ import java.util.function.Function;
 
 /**
  * One WebSocket connection to the server, from upgrade to close: sends {@code hello} and heartbeats, and handles
- * the frames of SPEC §4. Thread-safe: the JDK calls the listener methods one at a time, the heartbeat ticker runs
+ * the frames of docs/agent-protocol.md. Thread-safe: the JDK calls the listener methods one at a time, the heartbeat ticker runs
  * on the scheduler, job results arrive from the job thread, and every send goes through one ordered chain.
  */
 final class AgentSession implements WebSocket.Listener {

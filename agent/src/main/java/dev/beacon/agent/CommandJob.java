@@ -38,6 +38,11 @@ final class CommandJob {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("BEACON_JOB_ID", job.jobId());
         builder.environment().put("BEACON_JOB_KIND", job.kind());
+        // Execution is at-least-once (a job may run again after a crash or a lost connection): the attempt number
+        // lets a handler notice a repeat and stay idempotent.
+        if (job.attempt() != null) {
+            builder.environment().put("BEACON_JOB_ATTEMPT", Integer.toString(job.attempt()));
+        }
         Process process;
         try {
             process = builder.start();

@@ -17,19 +17,18 @@ public record Enrollment(
         String organizationId,
         String siteId,
         String fleetId,
-        Integer heartbeatIntervalS,
-        String websocketUrl) {
+        Integer heartbeatIntervalS) {
 
     /** {@code base} updated with this enrollment's identity and token, for saving to agent.toml. */
     public AgentConfig applyTo(AgentConfig base, String server, String name) {
-        return new AgentConfig(server, robotId, robotToken, name, organization, site, fleet, websocketUrl,
-                base.caCert(), base.labels(), base.handlers());
+        return new AgentConfig(server, robotId, robotToken, name, organization, site, fleet, base.caCert(),
+                base.labels(), base.handlers());
     }
 
     @Override
     public String toString() {
         return "Enrollment[robotId=" + robotId + ", robotToken=" + (robotToken == null ? null : TokenFormat.mask(robotToken))
                 + ", organization=" + organization + ", site=" + site + ", fleet=" + fleet
-                + ", heartbeatIntervalS=" + heartbeatIntervalS + ", websocketUrl=" + websocketUrl + "]";
+                + ", heartbeatIntervalS=" + heartbeatIntervalS + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.beacon.agent;
 
+import dev.beacon.BeaconVersion;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -12,14 +13,10 @@ import java.util.Locale;
  * thread-safe.
  */
 public record HostFacts(String hostname, String os, String arch, String agentVersion) {
-    /** Version reported when the code does not run from the packaged jar (which carries no version yet). */
-    static final String DEVELOPMENT_VERSION = "0.1.0-dev";
-
     /** Looks at this machine and JVM. */
     public static HostFacts detect() {
-        String version = HostFacts.class.getPackage().getImplementationVersion();
         return new HostFacts(localHostname(), System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT),
-                System.getProperty("os.arch", "unknown"), version == null ? DEVELOPMENT_VERSION : version);
+                System.getProperty("os.arch", "unknown"), BeaconVersion.get());
     }
 
     /** The machine's host name, the default robot name; never null. */

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A JSON text frame the agent sends (SPEC §4); {@link #encode} adds the {@code type} field from each record's
+ * A JSON text frame the agent sends (see docs/agent-protocol.md); {@link #encode} adds the {@code type} field from each record's
  * {@link JsonTypeName}. Records, so immutable and thread-safe.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
@@ -21,6 +21,17 @@ sealed interface OutgoingFrame {
         static Hello of(HostFacts host, AgentConfig config) {
             return new Hello(host.hostname(), host.os(), host.arch(), host.agentVersion(),
                     JobRunner.capabilities(config.handlers()), config.labels());
+        }
+    }
+
+    /**
+     * The hello of a connection that only rotates the token ({@code beacon agent rotate-token}): the server registers
+     * no presence for it and does not replace the running agent's session.
+     */
+    @JsonTypeName("hello")
+    record RotateOnlyHello(String purpose) implements OutgoingFrame {
+        static RotateOnlyHello of() {
+            return new RotateOnlyHello("rotate-token");
         }
     }
 

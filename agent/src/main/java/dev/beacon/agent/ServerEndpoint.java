@@ -43,6 +43,12 @@ public record ServerEndpoint(URI base, Path caCert) {
         while (trimmed.endsWith("/")) {
             trimmed = trimmed.substring(0, trimmed.length() - 1);
         }
+        if (!trimmed.contains("://")) {
+            // Without this, "127.0.0.1:8080" fails as "Illegal character in scheme name" and "localhost:8080"
+            // parses as the scheme "localhost"; neither tells the user what to do.
+            throw new AgentException("The server URL " + trimmed + " has no scheme: add http:// or https://, e.g. https://"
+                    + trimmed + ".");
+        }
         try {
             return new ServerEndpoint(new URI(trimmed), caCert == null || caCert.isBlank() ? null : Path.of(caCert));
         } catch (URISyntaxException e) {
@@ -61,19 +67,12 @@ public record ServerEndpoint(URI base, Path caCert) {
     }
 
     /**
-     * The WebSocket URL: {@code announced} (the {@code websocket_url} from enrollment) when present and absolute,
-     * resolved against the server when relative, else {@code ws(s)://host/api/agent/ws} derived from the base URL.
+     * The WebSocket URL, always derived from the base URL: {@code ws(s)://host[:port][/prefix]/api/agent/ws}. Never
+     * a saved or announced URL, so pointing {@code server} elsewhere moves the socket with it.
      */
-    public URI websocketUri(String announced) {
+    public URI websocketUri() {
         String wsBase = (base.getScheme().equals("https") ? "wss" : "ws") + base.toString().substring(base.getScheme().length());
-        if (announced == null || announced.isBlank()) {
-            return URI.create(wsBase + WEBSOCKET_PATH);
-        }
-        URI uri = URI.create(announced.strip());
-        if (uri.isAbsolute()) {
-            return uri;
-        }
-        return URI.create(wsBase).resolve(uri.getPath().startsWith("/") ? uri : URI.create("/" + uri));
+        return URI.create(wsBase + WEBSOCKET_PATH);
     }
 
     /** A new HTTP/1.1 client trusting only {@link #caCert()} when set; redirects are not followed. */

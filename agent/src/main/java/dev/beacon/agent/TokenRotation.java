@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@code beacon agent rotate-token}: opens a WebSocket with the saved token, sends {@code token.rotate}, saves the
- * {@code token.rotated} token atomically, acknowledges it, and closes. Stateless entry point; each call uses its
+ * {@code beacon agent rotate-token}: opens a WebSocket with the saved token, says a rotate-only {@code hello}
+ * (purpose {@code rotate-token}: no presence, so a running agent keeps its session), sends {@code token.rotate}, saves
+ * the {@code token.rotated} token atomically, acknowledges it, and closes. Stateless entry point; each call uses its
  * own listener, which the JDK calls one callback at a time.
  */
 public final class TokenRotation {
@@ -31,11 +32,11 @@ public final class TokenRotation {
      * returns the saved config. Throws {@link TokenRefusedException} when the server refuses the current token and
      * {@link AgentException} for anything else; the file is changed only once a valid new token has arrived.
      */
-    public static AgentConfig rotate(CredentialStore credentials, HttpClient http, HostFacts host, Duration timeout)
+    public static AgentConfig rotate(CredentialStore credentials, HttpClient http, Duration timeout)
             throws InterruptedException {
         AgentConfig config = credentials.current();
-        URI uri = ServerEndpoint.of(config).websocketUri(config.websocketUrl());
-        Listener listener = new Listener(credentials, host, uri);
+        URI uri = ServerEndpoint.of(config).websocketUri();
+        Listener listener = new Listener(credentials, uri);
         CompletableFuture<WebSocket> opening = http.newWebSocketBuilder()
                 .header("Authorization", "Bearer " + config.robotToken())
                 .connectTimeout(ServerEndpoint.CONNECT_TIMEOUT)
@@ -62,21 +63,20 @@ public final class TokenRotation {
 
     private static final class Listener implements WebSocket.Listener {
         private final CredentialStore credentials;
-        private final HostFacts host;
         private final URI uri;
         private final CompletableFuture<AgentConfig> done = new CompletableFuture<>();
         private final StringBuilder partial = new StringBuilder();
         private CompletableFuture<WebSocket> sending = CompletableFuture.completedFuture(null);
-        private boolean saidHello;
 
-        Listener(CredentialStore credentials, HostFacts host, URI uri) {
+        Listener(CredentialStore credentials, URI uri) {
             this.credentials = credentials;
-            this.host = host;
             this.uri = uri;
         }
 
         @Override
         public void onOpen(WebSocket webSocket) {
+            // The server handles frames in order, so the rotation can follow the hello without waiting for welcome.
+            send(webSocket, OutgoingFrame.RotateOnlyHello.of());
             send(webSocket, new OutgoingFrame.TokenRotate());
             webSocket.request(1);
         }
@@ -112,18 +112,9 @@ public final class TokenRotation {
                         done.completeExceptionally(e);
                     }
                 }
-                case "error" -> {
-                    if (frame.path("code").asText("").equals("hello_required") && !saidHello) {
-                        // This server only talks to a greeted agent: greet it like the agent does, then ask again.
-                        // A running agent with the same token is then replaced (bye: replaced).
-                        saidHello = true;
-                        send(webSocket, OutgoingFrame.Hello.of(host, credentials.current()));
-                        send(webSocket, new OutgoingFrame.TokenRotate());
-                    } else {
-                        done.completeExceptionally(new AgentException("The server refused to rotate the token: "
-                                + frame.path("detail").asText(frame.path("code").asText("no reason given"))));
-                    }
-                }
+                case "error" -> done.completeExceptionally(new AgentException("The server refused to rotate the token: "
+                        + frame.path("detail").asText(frame.path("code").asText("no reason given")) + " "
+                        + credentials.file().path() + " was not changed."));
                 case "job.assign" -> send(webSocket, new OutgoingFrame.JobResultFrame(frame.path("job_id").asText(""),
                         JobStatus.FAILED, null, null, "this connection only rotates the token; assign the job again"));
                 case "bye" -> fail(SessionEnd.ofBye(frame.path("reason").asText(""), credentials.file().path()));

@@ -22,7 +22,11 @@ import io.javalin.websocket.WsMessageContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -49,6 +53,20 @@ public final class AgentChannel implements LiveConnections {
     static final int MISSED_HEARTBEATS = 3;
     /** Robots whose disconnection is recorded at once during shutdown. */
     private static final int SHUTDOWN_PARALLELISM = 64;
+    /** A rotated token that its agent has not acknowledged (nor said hello with) stops working after this long. */
+    static final Duration ROTATION_TTL = Duration.ofMinutes(2);
+    /** Agent-initiated rotations ({@code token.rotate}) per robot: this many at once, then one per {@link #AGENT_ROTATION_REFILL}. */
+    static final int AGENT_ROTATION_BURST = 5;
+    static final Duration AGENT_ROTATION_REFILL = Duration.ofMinutes(2);
+    /** Heartbeats per connection: this many at once, refilled at {@link #HEARTBEATS_PER_SECOND}; more close it with 1008. */
+    static final int HEARTBEAT_BURST = 20;
+    static final int HEARTBEATS_PER_SECOND = 5;
+    /** WebSocket close status for a policy violation (a heartbeat flood). */
+    static final int POLICY_VIOLATION = 1008;
+    /** A rotate-only connection is closed this long after its upgrade; `beacon agent rotate-token` gives up after 15 s. */
+    private static final long ROTATE_ONLY_LIFETIME_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** Sweeps between two clean-ups of the per-address and per-robot limiter tables. */
+    private static final int SWEEPS_PER_CLEANUP = 30;
 
     private final RobotAuth robotAuth;
     private final RobotStore robots;
@@ -68,6 +86,10 @@ public final class AgentChannel implements LiveConnections {
     private final Dispatcher dispatcher;
     private final UpgradeLimiter upgrades;
     private final Counter throttled;
+    private final RefusedUpgrades refusedUpgrades = new RefusedUpgrades();
+    /** Agent-initiated rotations left per robot (operator rotations are not limited). */
+    private final ConcurrentHashMap<String, Bucket> agentRotations = new ConcurrentHashMap<>();
+    private int sweeps;
     /** Set once {@link #shutdown} begins: agents told {@code bye} must reconnect elsewhere or after the restart, not here. */
     private volatile boolean shuttingDown;
 
@@ -96,7 +118,28 @@ public final class AgentChannel implements LiveConnections {
                 ctx.header("Retry-After", "1");
                 refuse(ctx, new ApiError(503, "server_shutting_down", "This server is shutting down; connect again in a moment."));
             }
-            // Before the token lookup: a reconnect storm must not reach the database faster than the limit.
+            String ip = ctx.ip();
+            long nowNanos = System.nanoTime();
+            // An address whose upgrades keep being refused (a token-less flood, a token guesser) is turned away before
+            // its token is even looked up, until its budget refills; other addresses are not affected.
+            long blocked = refusedUpgrades.secondsUntilAllowed(ip);
+            if (blocked > 0) {
+                ApiError limited = ApiError.rateLimited(blocked, "Too many refused agent connections from this address (limit "
+                        + RefusedUpgrades.PER_MINUTE + " a minute); retry in " + blocked + " s with a valid robot token.");
+                countAndLogRefusal(ip, limited.code(), nowNanos);
+                refuse(ctx, limited);
+            }
+            RobotAuth.Authenticated authenticated;
+            try {
+                authenticated = robotAuth.authenticateToken(ctx.header("Authorization"));
+            } catch (ApiError refused) {
+                refusedUpgrades.recordRefusal(ip, nowNanos);
+                countAndLogRefusal(ip, refused.code(), nowNanos);
+                refuse(ctx, refused);
+                return;
+            }
+            // After the token check: the accept budget is spent on agents with a valid token only, so a flood of
+            // upgrades without one cannot starve real agents. (A flood of bad tokens is held off per address above.)
             long wait = upgrades.secondsToWait();
             if (wait > 0) {
                 throttled.increment(); // counted, not logged: a storm would flood the log
@@ -104,16 +147,9 @@ public final class AgentChannel implements LiveConnections {
                 refuse(ctx, new ApiError(503, "agent_connect_throttled", "Too many agents are connecting at once (limit "
                         + upgrades.perSecond() + "/s); retry in " + wait + " s. Agents back off and retry on their own."));
             }
-            try {
-                Robot robot = robotAuth.authenticate(ctx.header("Authorization"));
-                ctx.attribute(ROBOT_ATTRIBUTE, robot);
-                ctx.attribute(IP_ATTRIBUTE, ctx.ip());
-                forgetHttpSession(ctx.req());
-            } catch (ApiError refused) {
-                metrics.counter("beacon.agent.upgrades.refused", "code", refused.code()).increment();
-                log.info("refused agent connection from {}: {}", ctx.ip(), refused.code());
-                refuse(ctx, refused);
-            }
+            ctx.attribute(ROBOT_ATTRIBUTE, authenticated);
+            ctx.attribute(IP_ATTRIBUTE, ip);
+            forgetHttpSession(ctx.req());
         });
         // A plain GET (no upgrade) gets the same token check, then a clear 426, instead of a bare 404.
         routes.get(PATH, ctx -> {
@@ -127,6 +163,17 @@ public final class AgentChannel implements LiveConnections {
             ws.onError(ctx -> log.debug("agent socket error ({}): {}", sockets.get(ctx.sessionId()),
                     ctx.error() == null ? "unknown" : ctx.error().toString()));
         });
+    }
+
+    /** Counts a refused upgrade by code, and logs it unless a line about this address was written within the interval. */
+    private void countAndLogRefusal(String ip, String code, long nowNanos) {
+        metrics.counter("beacon.agent.upgrades.refused", "code", code).increment();
+        long unlogged = refusedUpgrades.claimLogLine(ip, nowNanos);
+        if (unlogged == 0) {
+            log.info("refused agent connection from {}: {}", ip, code);
+        } else if (unlogged > 0) {
+            log.info("refused agent connection from {}: {} ({} more refused since the last line about this address)", ip, code, unlogged);
+        }
     }
 
     /**
@@ -164,9 +211,10 @@ public final class AgentChannel implements LiveConnections {
     }
 
     private void onConnect(WsConnectContext ctx) {
-        Robot robot = ctx.attribute(ROBOT_ATTRIBUTE);
-        AgentSocket socket = new AgentSocket(ids.next("ses"), robot.id(), robot.name(), robot.orgId(), ctx.attribute(IP_ATTRIBUTE), ctx,
-                System.nanoTime(), clock.millis());
+        RobotAuth.Authenticated authenticated = ctx.attribute(ROBOT_ATTRIBUTE);
+        Robot robot = authenticated.robot();
+        AgentSocket socket = new AgentSocket(ids.next("ses"), robot.id(), robot.name(), robot.orgId(), ctx.attribute(IP_ATTRIBUTE),
+                authenticated.tokenHash(), ctx, System.nanoTime(), clock.millis());
         // The upgrade request lives as long as the connection; keep only what the socket needs (about 1 KB less each).
         ctx.attribute(ROBOT_ATTRIBUTE, null);
         ctx.attribute(IP_ATTRIBUTE, null);
@@ -191,16 +239,22 @@ public final class AgentChannel implements LiveConnections {
             send(socket, frames.error("malformed_frame", "Frames are JSON objects with a string 'type'."));
             return;
         }
-        // Token rotation may run on a connection of its own (`beacon agent rotate-token` beside a running
-        // agent); it must not say hello, or it would replace the running agent's session.
-        if (!socket.greeted && !type.equals("hello") && !type.startsWith("token.rotate")) {
-            send(socket, frames.error("hello_required", "Send 'hello' first; got '" + abbreviate(type) + "'."));
+        // Nothing but hello before hello. Token rotation on a connection of its own (`beacon agent rotate-token` beside
+        // a running agent) says a hello with purpose rotate-token, which registers no presence and replaces no session.
+        if (!socket.greeted && !socket.rotateOnly && !type.equals("hello")) {
+            send(socket, frames.error("hello_required", "Send 'hello' first; got '" + abbreviate(type) + "'."
+                    + (type.startsWith("token.") ? " To only rotate the token, send {\"type\":\"hello\",\"purpose\":\"rotate-token\"} first." : "")));
+            return;
+        }
+        if (socket.rotateOnly && !type.equals("hello") && !type.equals("token.rotate") && !type.equals("token.rotated.ack")) {
+            send(socket, frames.error("rotate_only", "This connection said hello to rotate the token only; it takes token.rotate "
+                    + "and token.rotated.ack, not '" + abbreviate(type) + "'."));
             return;
         }
         switch (type) {
             case "hello" -> onHello(socket, frame);
             case "heartbeat" -> onHeartbeat(socket, frame);
-            case "token.rotate" -> rotateToken(socket);
+            case "token.rotate" -> onTokenRotate(socket);
             case "token.rotated.ack" -> onTokenRotatedAck(socket);
             case "job.accepted", "job.progress", "job.result" -> onJobFrame(socket, type, frame);
             default -> send(socket, frames.error("unknown_frame", "Unknown frame type '" + abbreviate(type) + "'."));
@@ -208,26 +262,77 @@ public final class AgentChannel implements LiveConnections {
     }
 
     private void onHello(AgentSocket socket, JsonNode frame) {
-        if (socket.greeted) {
+        if (socket.greeted || socket.rotateOnly) {
             send(socket, frames.error("duplicate_hello", "This connection already said hello."));
             return;
         }
-        PresenceStore.Hello hello = HelloFrame.parse(frame);
+        Boolean rotateOnly = HelloFrame.rotateOnly(frame);
+        PresenceStore.Hello hello = rotateOnly == null ? null : HelloFrame.parse(frame);
         if (hello == null) {
             send(socket, frames.error("invalid_hello", HelloFrame.RULES));
             return;
         }
-        socket.greeted = true;
-        socket.lastHeardNanos = System.nanoTime();
-        AgentSocket previous = live.put(socket.robotId, socket);
+        if (rotateOnly) {
+            // Checked again like any hello (a revoke or removal since the upgrade ends it here), but no presence.
+            RobotStore.TokenCheck check = robots.checkToken(socket.robotId, socket.tokenHash, clock.instant());
+            if (check != RobotStore.TokenCheck.LIVE) {
+                refuseHello(socket, check);
+                return;
+            }
+            socket.rotateOnly = true;
+            send(socket, frames.welcomeRotateOnly(socket.robotId, socket.robotName, socket.sessionId));
+            return;
+        }
+        // Removal and revocation are checked again here, under the robot's lock that revoke-token, cascade revoke and
+        // DELETE take too, in the transaction that writes presence. The upgrade's check is not enough: a DELETE that
+        // lands between the upgrade's 101 and this socket's registration does not find the socket to close it.
+        RobotStore.TokenCheck check = presence.connected(socket.robotId, socket.sessionId, socket.ip, hello, clock.instant(),
+                connection -> robots.checkToken(connection, socket.robotId, socket.tokenHash, clock.instant()));
+        if (check != RobotStore.TokenCheck.LIVE) {
+            refuseHello(socket, check);
+            return;
+        }
+        AgentSocket previous = null;
+        boolean closedMeanwhile;
+        synchronized (socket) {
+            closedMeanwhile = socket.closeReason != null;
+            if (!closedMeanwhile) {
+                socket.greeted = true;
+                socket.lastHeardNanos = System.nanoTime();
+                socket.heartbeatBudget = Bucket.builder().addLimit(Bandwidth.builder().capacity(HEARTBEAT_BURST)
+                        .refillGreedy(HEARTBEATS_PER_SECOND, Duration.ofSeconds(1)).build()).build();
+                previous = live.put(socket.robotId, socket);
+            }
+        }
+        if (closedMeanwhile) {
+            // Closed (revoked, removed, shut down) after the presence write but before it counted as greeted: undo it.
+            presence.disconnected(socket.robotId, socket.sessionId, socket.closeReason, clock.instant());
+            return;
+        }
         if (previous != null && previous != socket) {
             close(previous, "replaced", false);
         }
-        presence.connected(socket.robotId, socket.sessionId, socket.ip, hello, clock.instant());
-        send(socket, frames.welcome(socket.robotId, socket.robotName, socket.sessionId, heartbeatIntervalSeconds));
-        log.info("agent {} connected from {} (session {}, {} {})", socket.robotName, socket.ip, socket.sessionId,
-                hello.os(), hello.agentVersion());
-        dispatcher.robotGreeted(socket.robotId, socket.orgId, socket.sessionId, text -> send(socket, text));
+        synchronized (socket) {
+            if (socket.closeReason != null) {
+                return; // closed meanwhile; ended() did the bookkeeping
+            }
+            send(socket, frames.welcome(socket.robotId, socket.robotName, socket.sessionId, heartbeatIntervalSeconds));
+            log.info("agent {} connected from {} (session {}, {} {})", socket.robotName, socket.ip, socket.sessionId,
+                    hello.os(), hello.agentVersion());
+            dispatcher.robotGreeted(socket.robotId, socket.orgId, socket.sessionId, text -> send(socket, text));
+        }
+    }
+
+    /** A hello whose robot was removed, or whose token was revoked or rotated away, since the upgrade. */
+    private void refuseHello(AgentSocket socket, RobotStore.TokenCheck check) {
+        String reason = switch (check) {
+            case REMOVED -> "removed";
+            case REVOKED -> "revoked";
+            // The agent reconnects and reads its saved token again, which a rotation has replaced.
+            case ROTATED, LIVE -> "token_rotated";
+        };
+        log.info("agent {} refused at hello: {} (session {})", socket.robotName, reason, socket.sessionId);
+        close(socket, reason, false);
     }
 
     private void onJobFrame(AgentSocket socket, String type, JsonNode frame) {
@@ -244,6 +349,12 @@ public final class AgentChannel implements LiveConnections {
     }
 
     private void onHeartbeat(AgentSocket socket, JsonNode frame) {
+        if (!socket.heartbeatBudget.tryConsume(1)) {
+            send(socket, frames.error("too_many_heartbeats", "More than " + HEARTBEATS_PER_SECOND
+                    + " heartbeats a second; an agent sends one per heartbeat_interval_s. Closing."));
+            close(socket, "too_many_heartbeats", true, POLICY_VIOLATION);
+            return;
+        }
         socket.lastHeardNanos = System.nanoTime();
         socket.lastSeenMillis = clock.millis();
         heartbeats.increment();
@@ -251,12 +362,45 @@ public final class AgentChannel implements LiveConnections {
         send(socket, frames.heartbeatAck(sentAt != null && sentAt.isTextual() && sentAt.asText().length() <= 64 ? sentAt.asText() : null));
     }
 
-    private void rotateToken(AgentSocket socket) {
-        Secret token = TokenFormat.generate(TokenKind.ROBOT);
-        robots.addToken(socket.robotId, ids.next("rtk"), token, clock.instant());
-        socket.pendingTokenHash = token.hash();
-        send(socket, frames.tokenRotated(token.value()));
-        log.info("agent {} was sent a new token ({})", socket.robotName, token.masked());
+    /** {@code token.rotate} from the agent: rate-limited per robot, then minted like any rotation. */
+    private void onTokenRotate(AgentSocket socket) {
+        Bucket budget = agentRotations.computeIfAbsent(socket.robotId, robot -> Bucket.builder().addLimit(Bandwidth.builder()
+                .capacity(AGENT_ROTATION_BURST).refillGreedy(1, AGENT_ROTATION_REFILL).build()).build());
+        ConsumptionProbe probe = budget.tryConsumeAndReturnRemaining(1);
+        if (!probe.isConsumed()) {
+            long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill()) + 1);
+            metrics.counter("beacon.agent.token.rotations", "outcome", "rate_limited").increment();
+            send(socket, frames.error("rotation_rate_limited", "At most " + AGENT_ROTATION_BURST + " token rotations at once, then one every "
+                    + AGENT_ROTATION_REFILL.toMinutes() + " minutes per robot; retry in " + seconds + " s."));
+            return;
+        }
+        if (rotate(socket, socket.tokenHash) instanceof RobotStore.Rotation.Pending pending) {
+            send(socket, frames.error("rotation_pending", "A token rotation of this robot awaits its acknowledgement (until "
+                    + pending.until() + "); acknowledge it, or retry after that."));
+        }
+    }
+
+    /**
+     * Mints a rotated token and sends it on {@code socket}. {@code presentedHash} is the asking connection's token
+     * (null for an operator's rotation). A robot revoked or removed meanwhile gets its socket closed with that reason.
+     */
+    private RobotStore.Rotation rotate(AgentSocket socket, String presentedHash) {
+        RobotStore.Rotation rotation = robots.rotate(socket.robotId, presentedHash, ids.next("rtk"), clock.instant(), ROTATION_TTL);
+        switch (rotation) {
+            case RobotStore.Rotation.Minted minted -> {
+                socket.pendingTokenHash = minted.token().hash();
+                send(socket, frames.tokenRotated(minted.token().value()));
+                metrics.counter("beacon.agent.token.rotations", "outcome", "minted").increment();
+                log.info("agent {} was sent a new token ({})", socket.robotName, minted.token().masked());
+            }
+            case RobotStore.Rotation.Pending pending ->
+                    metrics.counter("beacon.agent.token.rotations", "outcome", "pending").increment();
+            case RobotStore.Rotation.Refused refused -> {
+                metrics.counter("beacon.agent.token.rotations", "outcome", refused.reason()).increment();
+                close(socket, refused.reason(), false);
+            }
+        }
+        return rotation;
     }
 
     private void onTokenRotatedAck(AgentSocket socket) {
@@ -266,23 +410,33 @@ public final class AgentChannel implements LiveConnections {
             return;
         }
         // Only now, with the new token saved on the agent, does the old one stop working.
-        int revoked = robots.revokeTokensExcept(socket.robotId, newHash, clock.instant());
+        int revoked = robots.acknowledgeRotation(socket.robotId, newHash, clock.instant());
         socket.pendingTokenHash = null;
-        log.info("agent {} saved its new token; {} old token(s) revoked", socket.robotName, revoked);
+        if (revoked < 0) {
+            send(socket, frames.error("rotation_expired", "The new token expired (" + ROTATION_TTL.toSeconds()
+                    + " s after it was sent) or was revoked before this acknowledgement; it does not work. Rotate again."));
+            log.warn("agent {} acknowledged a token that had expired or was revoked", socket.robotName);
+            return;
+        }
+        socket.tokenHash = newHash;
+        log.info("agent {} saved its new token; {} old {} revoked", socket.robotName, revoked, revoked == 1 ? "token" : "tokens");
     }
 
     /**
-     * Asks a connected robot's agent to take a new token (the server side of {@code rotate-token}).
-     * Returns false when the robot has no live connection.
+     * Asks a connected robot's agent to take a new token (the server side of {@code rotate-token}). Operator
+     * rotations are not rate-limited, but like every rotation wait for an outstanding one to be acknowledged.
      */
     @Override
-    public boolean requestTokenRotation(String robotId) {
+    public RotationRequest requestTokenRotation(String robotId) {
         AgentSocket socket = live.get(robotId);
         if (socket == null) {
-            return false;
+            return RotationRequest.OFFLINE;
         }
-        rotateToken(socket);
-        return true;
+        return switch (rotate(socket, null)) {
+            case RobotStore.Rotation.Minted minted -> RotationRequest.SENT;
+            case RobotStore.Rotation.Pending pending -> RotationRequest.PENDING;
+            case RobotStore.Rotation.Refused refused -> RotationRequest.OFFLINE;
+        };
     }
 
     private void onClose(WsCloseContext ctx) {
@@ -290,7 +444,13 @@ public final class AgentChannel implements LiveConnections {
         if (socket == null) {
             return;
         }
-        String reason = socket.closeReason != null ? socket.closeReason : "closed (" + ctx.status() + ")";
+        String reason;
+        synchronized (socket) {
+            if (socket.closeReason == null) {
+                socket.closeReason = "closed (" + ctx.status() + ")";
+            }
+            reason = socket.closeReason;
+        }
         ended(socket, reason);
     }
 
@@ -310,14 +470,24 @@ public final class AgentChannel implements LiveConnections {
 
     /** Closes a socket from the server side with a {@code bye} and marks the robot offline now. */
     private void close(AgentSocket socket, String reason, boolean silentPeer) {
-        socket.closeReason = reason;
+        close(socket, reason, silentPeer, 1000);
+    }
+
+    /** Like {@link #close(AgentSocket, String, boolean)} with a WebSocket close status; a second close does nothing. */
+    private void close(AgentSocket socket, String reason, boolean silentPeer, int status) {
+        synchronized (socket) {
+            if (socket.closeReason != null) {
+                return;
+            }
+            socket.closeReason = reason;
+        }
         if (!silentPeer) {
             send(socket, frames.bye(reason));
         }
         sockets.remove(socket.ws.sessionId());
         ended(socket, reason);
         try {
-            socket.ws.closeSession(1000, reason);
+            socket.ws.closeSession(status, reason);
         } catch (RuntimeException e) {
             log.debug("closing {} failed: {}", socket, e.toString());
         }
@@ -342,9 +512,16 @@ public final class AgentChannel implements LiveConnections {
     public void sweep() {
         long now = System.nanoTime();
         long silenceLimit = TimeUnit.SECONDS.toNanos((long) heartbeatIntervalSeconds * MISSED_HEARTBEATS);
+        if (++sweeps % SWEEPS_PER_CLEANUP == 0) {
+            refusedUpgrades.forgetQuiet(now);
+            agentRotations.values().removeIf(budget -> budget.getAvailableTokens() >= AGENT_ROTATION_BURST);
+        }
         for (AgentSocket socket : sockets.values()) {
             long silent = now - socket.lastHeardNanos;
-            if (!socket.greeted && silent > HELLO_TIMEOUT_NANOS) {
+            if (socket.rotateOnly && silent > ROTATE_ONLY_LIFETIME_NANOS) {
+                send(socket, frames.error("rotate_only_timeout", "A rotate-only connection lasts 30 s; closing."));
+                close(socket, "rotate_only_timeout", true);
+            } else if (!socket.greeted && !socket.rotateOnly && silent > HELLO_TIMEOUT_NANOS) {
                 send(socket, frames.error("hello_timeout", "No hello within 10 s; closing."));
                 close(socket, "hello_timeout", true);
             } else if (socket.greeted && silent > silenceLimit) {
@@ -362,7 +539,7 @@ public final class AgentChannel implements LiveConnections {
         try {
             presence.touch(batch);
         } catch (RuntimeException e) {
-            log.warn("could not write last_seen_at for {} robots; will retry", batch.size(), e);
+            log.warn("could not write last_seen_at for {} {}; will retry", batch.size(), batch.size() == 1 ? "robot" : "robots", e);
         }
     }
 
@@ -376,7 +553,9 @@ public final class AgentChannel implements LiveConnections {
         shuttingDown = true;
         java.util.List<AgentSocket> all = new java.util.ArrayList<>(sockets.values());
         for (AgentSocket socket : all) {
-            socket.closeReason = "shutdown";
+            synchronized (socket) {
+                socket.closeReason = "shutdown";
+            }
             send(socket, frames.bye("shutdown"));
             sockets.remove(socket.ws.sessionId());
             try {

@@ -1,10 +1,13 @@
 package dev.beacon.agentchannel;
 
+import io.github.bucket4j.Bucket;
 import io.javalin.websocket.WsContext;
 
 /**
  * One agent connection: who it speaks for and when it was last heard. Created on upgrade; the
- * {@code volatile} fields are written by the connection's message thread and read by the sweeper.
+ * {@code volatile} fields are written by the connection's message thread and read by the sweeper and by
+ * request threads that close it. {@link #greeted} and {@link #closeReason} change under the socket's monitor,
+ * so a close that races a {@code hello} is seen by exactly one of them.
  */
 final class AgentSocket {
     final String sessionId;
@@ -13,21 +16,29 @@ final class AgentSocket {
     final String orgId;
     final String ip;
     final WsContext ws;
+    /** The hash of the token this connection authenticated with (the acknowledged rotated one after an ack). */
+    volatile String tokenHash;
+    /** Said a full hello: this connection speaks for the robot (presence, jobs). */
     volatile boolean greeted;
+    /** Said a hello with purpose {@code rotate-token}: this connection only rotates the token. */
+    volatile boolean rotateOnly;
     volatile long lastHeardNanos;
     volatile long lastSeenMillis;
+    /** Heartbeats this connection may still send at once; set at hello. */
+    volatile Bucket heartbeatBudget;
     /** The hash of a token minted by {@code token.rotate} that awaits the agent's acknowledgement. */
     volatile String pendingTokenHash;
     /** Why the server closed this socket, when it did; null while open or when the agent closed it. */
     volatile String closeReason;
 
-    AgentSocket(String sessionId, String robotId, String robotName, String orgId, String ip, WsContext ws,
+    AgentSocket(String sessionId, String robotId, String robotName, String orgId, String ip, String tokenHash, WsContext ws,
                 long nowNanos, long nowMillis) {
         this.sessionId = sessionId;
         this.robotId = robotId;
         this.robotName = robotName;
         this.orgId = orgId;
         this.ip = ip;
+        this.tokenHash = tokenHash;
         this.ws = ws;
         this.lastHeardNanos = nowNanos;
         this.lastSeenMillis = nowMillis;

@@ -20,6 +20,12 @@ final class Frames {
                 .put("heartbeat_interval_s", heartbeatIntervalSeconds).toString();
     }
 
+    /** The answer to a rotate-only hello: no heartbeat interval, as the connection takes no heartbeats. */
+    String welcomeRotateOnly(String robotId, String name, String sessionId) {
+        return frame("welcome").put("robot_id", robotId).put("name", name).put("session_id", sessionId)
+                .put("purpose", HelloFrame.ROTATE_TOKEN).toString();
+    }
+
     String heartbeatAck(String sentAt) {
         ObjectNode ack = frame("heartbeat.ack");
         if (sentAt != null) {

@@ -10,7 +10,10 @@ import java.util.Map;
 /** Reads and checks an agent's {@code hello} frame. Stateless. */
 final class HelloFrame {
     static final String RULES = "hello takes optional strings hostname, os, arch, agent_version (at most 255 characters), "
-            + "capabilities as a list of at most 100 short strings, and labels as an object of at most 50 string values.";
+            + "capabilities as a list of at most 100 short strings, labels as an object of at most 50 string values, "
+            + "and purpose, which is absent or 'rotate-token'.";
+    /** The {@code purpose} of a hello that only rotates the token: no presence, no jobs, no replacing the agent's session. */
+    static final String ROTATE_TOKEN = "rotate-token";
 
     private HelloFrame() {
     }
@@ -20,6 +23,15 @@ final class HelloFrame {
         Invalid() {
             super(null, null, false, false);
         }
+    }
+
+    /** Whether the hello asks for a rotate-only connection; null when {@code purpose} is neither absent nor {@value #ROTATE_TOKEN}. */
+    static Boolean rotateOnly(JsonNode frame) {
+        JsonNode purpose = frame.get("purpose");
+        if (purpose == null || purpose.isNull()) {
+            return false;
+        }
+        return purpose.isTextual() && purpose.asText().equals(ROTATE_TOKEN) ? Boolean.TRUE : null;
     }
 
     /** The facts of a well-formed hello, or null. */

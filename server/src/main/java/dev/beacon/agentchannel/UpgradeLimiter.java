@@ -8,9 +8,10 @@ import java.time.Duration;
 /**
  * Caps how many agent WebSocket upgrades the server starts per second, so that a whole fleet reconnecting
  * at once (after a restart) is admitted at a pace the server can take instead of all at once: each upgrade
- * authenticates against the database and holds a request's buffers until it is welcomed. Excess upgrades
- * are refused with 503, {@code agent_connect_throttled} and a Retry-After; agents back off and retry on
- * their own. The rate is {@code beacon server --agent-connects-per-second} (env
+ * holds a request's buffers until it is welcomed, and its hello writes presence. Only upgrades whose token
+ * was valid take a slot (the check comes first), so upgrades without one cannot starve real agents; those
+ * are limited per source address by {@link RefusedUpgrades}. Excess upgrades are refused with 503,
+ * {@code agent_connect_throttled} and a Retry-After; agents back off and retry on their own. The rate is {@code beacon server --agent-connects-per-second} (env
  * {@code BEACON_AGENT_CONNECTS_PER_SECOND}, default 1,000); 0 turns the limit off. Thread-safe.
  */
 final class UpgradeLimiter {

@@ -47,11 +47,31 @@ public final class AuditLog {
         });
     }
 
+    /** Appends every entry in one transaction of its own: one event seen from several organizations. */
+    public void appendAll(List<Entry> entries) {
+        db.transaction(handle -> {
+            entries.forEach(entry -> append(handle, entry));
+            return null;
+        });
+    }
+
     /** Events of one organization, newest first; {@code action} filters when not null. */
     public List<AuditEvent> list(String orgId, String action, String beforeId, int limit) {
+        return read("org_id = :org", orgId, action, beforeId, limit);
+    }
+
+    /**
+     * Events that belong to no organization (refused sign-ins of unknown users, claims with unknown or malformed
+     * keys, instance admin changes), newest first: only for instance admins.
+     */
+    public List<AuditEvent> listInstance(String action, String beforeId, int limit) {
+        return read("org_id IS NULL", null, action, beforeId, limit);
+    }
+
+    private List<AuditEvent> read(String scope, String orgId, String action, String beforeId, int limit) {
         String actionFilter = action == null ? "" : " AND action = :action";
         String cursorFilter = beforeId == null ? "" : " AND id < :before";
-        return db.read(handle -> handle.createQuery("SELECT * FROM audit_events WHERE org_id = :org" + actionFilter + cursorFilter
+        return db.read(handle -> handle.createQuery("SELECT * FROM audit_events WHERE " + scope + actionFilter + cursorFilter
                         + " ORDER BY id DESC LIMIT :limit")
                 .bind("org", orgId).bind("action", action).bind("before", beforeId).bind("limit", limit)
                 .map((rs, ctx) -> new AuditEvent(rs.getString("id"), rs.getString("org_id"), rs.getString("actor_type"),

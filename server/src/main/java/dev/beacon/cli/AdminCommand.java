@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code beacon admin}: works straight on the database, offline or beside a running server. Each command
- * opens the database (applying migrations and the first-start bootstrap if needed) and closes it.
+ * opens the database the server created (it never creates or migrates one, and takes no lock), runs the
+ * first-start bootstrap if the server has not yet, and closes it.
  */
 @Command(name = "admin", mixinStandardHelpOptions = true, description = "Administer Beacon directly on its database.",
         subcommands = {AdminCommand.ApiKey.class, AdminCommand.User.class, AdminCommand.Org.class})
@@ -39,7 +40,7 @@ public final class AdminCommand {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Clock clock = Clock.systemUTC();
-        try (Database db = Database.open(storage.effectiveDatabaseUrl())) {
+        try (Database db = Database.openExisting(storage.effectiveDatabaseUrl())) {
             Ids ids = new Ids(clock);
             AuditLog audit = new AuditLog(db, ids, clock);
             OrgStore orgs = new OrgStore(db, ids, clock);
@@ -51,6 +52,9 @@ public final class AdminCommand {
             return action.run(new Tools(db, ids, clock, audit, orgs, users), out, err);
         } catch (CommandFailed failed) {
             err.println("✗ " + failed.getMessage());
+            return 1;
+        } catch (Database.SchemaMismatch mismatch) {
+            err.println("✗ " + storage.schemaRefusal(mismatch));
             return 1;
         } catch (RuntimeException e) {
             err.println("✗ " + ServerCommand.rootMessage(e));
@@ -116,7 +120,7 @@ public final class AdminCommand {
     }
 
     @Command(name = "user", mixinStandardHelpOptions = true, description = "Manage dashboard users.",
-            subcommands = {UserCreate.class, UserResetPassword.class})
+            subcommands = {UserCreate.class, UserResetPassword.class, UserSetInstanceAdmin.class})
     static final class User {
     }
 
@@ -134,6 +138,8 @@ public final class AdminCommand {
         String org;
         @Option(names = "--password-stdin", description = "Read the password from standard input instead of generating one.")
         boolean passwordStdin;
+        @Option(names = "--instance-admin", description = "Also make the user an instance admin, who alone sees the audit events of no organization.")
+        boolean instanceAdmin;
 
         @Override
         public Integer call() {
@@ -154,15 +160,19 @@ public final class AdminCommand {
                         }
                         tools.audit().append(handle, new AuditLog.Entry(organization.id(), Actor.cli(),
                                 existing != null ? "user.joined" : "user.created", "user", userId, "role=" + role));
+                        if (instanceAdmin) {
+                            grantInstanceAdmin(tools, handle, userId, true);
+                        }
                         return userId;
                     });
                 } catch (RuntimeException e) {
                     if (Database.isUniqueViolation(e)) {
-                        throw new CommandFailed("User '" + username + "' is already a member of " + org + ".");
+                        throw new CommandFailed("User '" + username + "' is already a member of " + org + "."
+                                + (instanceAdmin ? " To make them an instance admin: beacon admin user set-instance-admin --username " + username : ""));
                     }
                     throw e;
                 }
-                out.println("User '" + username + "' is now " + role + " of " + org + ".");
+                out.println("User '" + username + "' is now " + role + " of " + org + (instanceAdmin ? ", and an instance admin." : "."));
                 if (!passwordStdin) {
                     out.println("Password (shown once): " + password);
                 }
@@ -193,6 +203,40 @@ public final class AdminCommand {
                 return 0;
             });
         }
+    }
+
+    @Command(name = "set-instance-admin", mixinStandardHelpOptions = true,
+            description = "Make an existing user an instance admin (or, with --off, an ordinary user again).")
+    static final class UserSetInstanceAdmin implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Option(names = "--username", required = true)
+        String username;
+        @Option(names = "--off", description = "Take the instance admin flag away instead.")
+        boolean off;
+
+        @Override
+        public Integer call() {
+            return withDatabase(spec, storage, (tools, out, err) -> {
+                String userId = tools.users().idByUsername(username)
+                        .orElseThrow(() -> new CommandFailed("No user named '" + username + "'."));
+                boolean changed = tools.db().transaction(handle -> grantInstanceAdmin(tools, handle, userId, !off));
+                out.println("User '" + username + "' " + (changed ? "is now " : "was already ") + (off ? "not an instance admin." : "an instance admin."));
+                return 0;
+            });
+        }
+    }
+
+    /** Sets or clears the instance admin flag and audits the change in the instance log (it belongs to no organization). */
+    static boolean grantInstanceAdmin(Tools tools, org.jdbi.v3.core.Handle handle, String userId, boolean instanceAdmin) {
+        boolean changed = tools.users().setInstanceAdmin(handle, userId, instanceAdmin);
+        if (changed) {
+            tools.audit().append(handle, new AuditLog.Entry(null, Actor.cli(),
+                    instanceAdmin ? "user.instance_admin_granted" : "user.instance_admin_revoked", "user", userId, null));
+        }
+        return changed;
     }
 
     @Command(name = "org", mixinStandardHelpOptions = true, description = "Manage organizations.", subcommands = OrgCreate.class)

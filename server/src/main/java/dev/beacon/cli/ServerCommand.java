@@ -56,9 +56,13 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("✗ --tls-cert and --tls-key go together: give both, or neither for plain HTTP.");
             return 2;
         }
-        if (port < 0 || port > 65_535 || heartbeatInterval < 1 || refusalsPerMinute < 1 || agentConnectsPerSecond < 0) {
-            err.println("✗ --port must be 0-65535, --heartbeat-interval and --enroll-refusals-per-minute at least 1, "
-                    + "--agent-connects-per-second 0 or more.");
+        String badFlag = port < 0 || port > 65_535 ? "--port must be 0-65535 (got " + port + ")."
+                : heartbeatInterval < 1 ? "--heartbeat-interval must be at least 1 (got " + heartbeatInterval + ")."
+                : refusalsPerMinute < 1 ? "--enroll-refusals-per-minute must be at least 1 (got " + refusalsPerMinute + ")."
+                : agentConnectsPerSecond < 0 ? "--agent-connects-per-second must be 0 or more (got " + agentConnectsPerSecond + ")."
+                : null;
+        if (badFlag != null) {
+            err.println("✗ " + badFlag); // name the one flag that is wrong, not every rule
             return 2;
         }
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,

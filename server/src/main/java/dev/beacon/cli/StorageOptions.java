@@ -1,5 +1,6 @@
 package dev.beacon.cli;
 
+import dev.beacon.store.Database;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -14,6 +15,24 @@ public final class StorageOptions {
     String databaseUrl;
 
     String effectiveDatabaseUrl() {
-        return databaseUrl != null && !databaseUrl.isBlank() ? databaseUrl : dev.beacon.store.Database.sqliteUrl(dataDir);
+        return postgres() ? databaseUrl : Database.sqliteUrl(dataDir);
+    }
+
+    private boolean postgres() {
+        return databaseUrl != null && !databaseUrl.isBlank();
+    }
+
+    /** The one line an admin command prints when the database it looked at is not the server's (see {@link Database#openExisting}). */
+    String schemaRefusal(Database.SchemaMismatch mismatch) {
+        String where = postgres()
+                ? "the PostgreSQL database " + databaseUrl.replaceAll("password=[^&]*", "password=***") + " (--database-url)"
+                : Database.sqliteFile(effectiveDatabaseUrl()) + " (--data-dir " + dataDir + ")";
+        String what = mismatch.found() == null
+                ? "There is no Beacon database at " + where
+                : "The Beacon database at " + where + " has schema version " + mismatch.found() + ", this beacon's is "
+                        + mismatch.expected() + (mismatch.newer() ? " (a newer Beacon migrated it: use that version's beacon admin)"
+                                : " (run this version's `beacon server` on it once to migrate it)");
+        return what + ". Point this command at the server's database with --data-dir DIR or --database-url URL, "
+                + "or the variables the server reads, BEACON_DATA_DIR and BEACON_DATABASE_URL.";
     }
 }

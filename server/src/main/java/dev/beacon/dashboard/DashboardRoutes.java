@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beacon.apikeys.ApiKeyService;
 import dev.beacon.audit.Actor;
-import dev.beacon.audit.AuditEvent;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.enrollment.EnrollmentKey;
 import dev.beacon.enrollment.EnrollmentService;
@@ -46,7 +45,6 @@ import java.util.stream.Collectors;
 public final class DashboardRoutes {
     private static final int LIST_LIMIT = 500;
     private static final int JOBS_PAGE = 50;
-    private static final int AUDIT_PAGE = 100;
     private static final Set<String> MACHINE_STATUSES = Set.of(Robot.ONLINE, Robot.BUSY, Robot.OFFLINE, "paused");
 
     /** The services the dashboard drives: the same ones behind the JSON API. */
@@ -60,6 +58,7 @@ public final class DashboardRoutes {
     private final SignIn signIn;
     private final LiveFeed live;
     private final DashboardReads reads;
+    private final AuditPages audit;
     private final Views views = new Views();
     private final Flash flash = new Flash();
     private final ObjectMapper json;
@@ -73,6 +72,7 @@ public final class DashboardRoutes {
         this.signIn = signIn;
         this.live = live;
         this.reads = reads;
+        this.audit = new AuditPages(services.audit(), reads, clock);
         this.json = json;
         this.clock = clock;
     }
@@ -94,7 +94,10 @@ public final class DashboardRoutes {
         routes.get("/jobs", page(this::jobsPage));
         routes.get("/jobs/{id}", page(this::jobPage));
         routes.get("/sites", page(this::sitesPage));
-        routes.get("/audit", page(this::auditPage));
+        routes.get("/audit", page((ctx, s) -> views.render(ctx, "audit.jte", Map.of("chrome", chromeWithFlash(s, "audit", "Audit log"),
+                "v", audit.organization(ctx, s)))));
+        routes.get("/instance/audit", page((ctx, s) -> views.render(ctx, "audit.jte", Map.of("v", audit.instance(ctx, s),
+                "chrome", chromeWithFlash(s, "instance-audit", "Instance audit log")))));
 
         routes.before("/events", ctx -> {
             if (auth.session(ctx).isEmpty()) {
@@ -119,7 +122,7 @@ public final class DashboardRoutes {
         routes.get("/fragments/jobs", fragment((ctx, s) -> views.render(ctx, "partials/jobs_table.jte", Map.of("v", jobsView(ctx, s)))));
         routes.get("/fragments/jobs/{id}", fragment((ctx, s) -> views.render(ctx, "partials/job_live.jte",
                 Map.of("v", jobView(s, ctx.pathParam("id")), "chrome", chrome(s, "jobs", "")))));
-        routes.get("/fragments/audit", fragment((ctx, s) -> views.render(ctx, "partials/audit_table.jte", Map.of("v", auditView(ctx, s)))));
+        routes.get("/fragments/audit", fragment((ctx, s) -> views.render(ctx, "partials/audit_table.jte", Map.of("v", audit.organization(ctx, s)))));
         routes.get("/ui/enrollment-tokens/{id}/value", fragment(this::tokenValue));
 
         routes.post("/ui/org", action(this::switchOrganization));
@@ -598,7 +601,7 @@ public final class DashboardRoutes {
         return job.output().isTextual() ? job.output().asText() : pretty(job.output());
     }
 
-    // ---- sites, audit ------------------------------------------------------------------------------------------
+    // ---- sites ------------------------------------------------------------------------------------------------
 
     private void sitesPage(Context ctx, Session session) {
         Setup setup = setup(session);
@@ -635,26 +638,6 @@ public final class DashboardRoutes {
         services.audit().append(new AuditLog.Entry(session.orgId(), actor(ctx, session), "fleet.created", "fleet", fleet.id(), fleet.name()));
         flash.put(session.id(), Flash.Message.notice("Fleet '" + fleet.name() + "' created. Create an enrollment token for it to add machines."));
         ctx.redirect(back(ctx, "/sites"), HttpStatus.SEE_OTHER);
-    }
-
-    private Views.AuditView auditView(Context ctx, Session session) {
-        String action = blankToNull(ctx.queryParam("action"));
-        String before = blankToNull(ctx.queryParam("before"));
-        List<AuditEvent> events = services.audit().list(session.orgId(), action, before, AUDIT_PAGE + 1);
-        String older = null;
-        if (events.size() > AUDIT_PAGE) {
-            events = events.subList(0, AUDIT_PAGE);
-            older = events.get(events.size() - 1).id();
-        }
-        Map<String, String> names = new HashMap<>(reads.usernames(events.stream().filter(e -> "user".equals(e.actorType()))
-                .map(AuditEvent::actorId).toList()));
-        names.putAll(reads.robotNames(session.orgId(), events.stream().filter(e -> "robot".equals(e.actorType())).map(AuditEvent::actorId).toList()));
-        names.putAll(reads.apiKeyNames(session.orgId(), events.stream().filter(e -> "api_key".equals(e.actorType())).map(AuditEvent::actorId).toList()));
-        return new Views.AuditView(events, names, action, older, clock.instant());
-    }
-
-    private void auditPage(Context ctx, Session session) {
-        views.render(ctx, "audit.jte", Map.of("chrome", chromeWithFlash(session, "audit", "Audit log"), "v", auditView(ctx, session)));
     }
 
     // ---- small helpers -----------------------------------------------------------------------------------------

@@ -61,7 +61,8 @@ public final class SessionStore {
         }
         long now = clock.millis();
         Optional<Session> found = db.read(handle -> handle.createQuery("""
-                        SELECT s.id, s.user_id, u.username, s.org_id, o.name, m.role, s.csrf_token, s.expires_at, s.last_seen_at
+                        SELECT s.id, s.user_id, u.username, s.org_id, o.name, m.role, s.csrf_token, s.expires_at, s.last_seen_at,
+                               u.instance_admin_at
                         FROM user_sessions s
                         JOIN users u ON u.id = s.user_id
                         JOIN organizations o ON o.id = s.org_id
@@ -69,7 +70,8 @@ public final class SessionStore {
                         WHERE s.token_hash = :hash AND s.expires_at > :now AND s.last_seen_at > :idle""")
                 .bind("hash", TokenFormat.sha256Hex(token)).bind("now", now).bind("idle", now - IDLE.toMillis())
                 .map((rs, ctx) -> new Session(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                        Role.of(rs.getString(6)), rs.getString(7), Instant.ofEpochMilli(rs.getLong(8)), Instant.ofEpochMilli(rs.getLong(9))))
+                        Role.of(rs.getString(6)), rs.getString(7), Instant.ofEpochMilli(rs.getLong(8)), Instant.ofEpochMilli(rs.getLong(9)),
+                        rs.getObject(10) != null))
                 .findOne());
         found.filter(session -> now - session.lastSeenAt().toEpochMilli() > TOUCH_EVERY.toMillis())
                 .ifPresent(session -> db.transaction(handle -> handle.createUpdate("UPDATE user_sessions SET last_seen_at = :now WHERE id = :id")

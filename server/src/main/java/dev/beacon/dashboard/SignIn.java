@@ -49,11 +49,10 @@ public final class SignIn {
         Optional<UserStore.Credentials> credentials = name.isEmpty() ? Optional.empty() : users.credentials(name);
         boolean valid = hasher.verify(password == null ? "" : password, credentials.map(UserStore.Credentials::passwordHash).orElseGet(this::decoyHash))
                 && credentials.isPresent();
-        List<UserStore.Membership> memberships = valid ? users.memberships(credentials.get().userId()) : List.of();
+        List<UserStore.Membership> memberships = credentials.map(known -> users.memberships(known.userId())).orElse(List.of());
         if (!valid || memberships.isEmpty()) {
             recordFailure(ip);
-            audit.append(new AuditLog.Entry(null, new Actor("anonymous", null, ip), "user.sign_in_refused", "user",
-                    credentials.map(UserStore.Credentials::userId).orElse(null), "username=" + abbreviate(name)));
+            auditRefusal(name, credentials, memberships, ip);
             throw new ApiError(401, "invalid_credentials", valid
                     ? "This user belongs to no organization yet; ask an admin to add you (beacon admin user create --org …)."
                     : "Wrong username or password.");
@@ -90,6 +89,19 @@ public final class SignIn {
                         .addLimit(Bandwidth.builder().capacity(FAILURES_ALLOWED).refillGreedy(FAILURES_ALLOWED, FAILURE_WINDOW).build())
                         .build())
                 .tryConsume(1);
+    }
+
+    /**
+     * A known user's refused sign-in goes to the audit log of each of the user's organizations, where their admins see
+     * it; one that belongs to no organization (an unknown username, a user with no membership) goes to the instance
+     * log, which only instance admins see.
+     */
+    private void auditRefusal(String name, Optional<UserStore.Credentials> credentials, List<UserStore.Membership> memberships, String ip) {
+        String userId = credentials.map(UserStore.Credentials::userId).orElse(null);
+        List<String> orgIds = memberships.isEmpty() ? java.util.Collections.singletonList(null)
+                : memberships.stream().map(UserStore.Membership::orgId).toList();
+        audit.appendAll(orgIds.stream().map(orgId -> new AuditLog.Entry(orgId, new Actor("anonymous", null, ip), "user.sign_in_refused",
+                "user", userId, "username=" + abbreviate(name))).toList());
     }
 
     private static String abbreviate(String value) {

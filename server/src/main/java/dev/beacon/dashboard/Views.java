@@ -113,7 +113,17 @@ public final class Views {
         }
     }
 
-    public record AuditView(List<AuditEvent> events, Map<String, String> actorNames, String action, String olderCursor, Instant now) {
+    /**
+     * One page of an audit log, newest first: the organization's ({@code instance} false) or the events that belong to
+     * no organization ({@code instance} true, for instance admins).
+     */
+    public record AuditView(List<AuditEvent> events, Map<String, String> actorNames, String action, String olderCursor, Instant now,
+                            boolean instance) {
+        /** The page's own path, for its filter form and its "older" link. */
+        public String path() {
+            return instance ? "/instance/audit" : "/audit";
+        }
+
         public String actor(AuditEvent event) {
             String name = event.actorId() == null ? null : actorNames.get(event.actorId());
             String type = event.actorType().replace('_', ' ');

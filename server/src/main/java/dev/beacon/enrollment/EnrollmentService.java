@@ -121,7 +121,7 @@ public final class EnrollmentService {
             }
             if (revokedNow || !robotIds.isEmpty()) {
                 audit.append(handle, new AuditLog.Entry(orgId, actor, "enrollment_key.revoked", "enrollment_key", id,
-                        cascade ? "cascade: revoked " + robotIds.size() + " robots" : null));
+                        cascade ? "cascade: revoked " + robotIds.size() + (robotIds.size() == 1 ? " robot" : " robots") : null));
             }
             return robotIds;
         });

@@ -633,10 +633,11 @@ public final class Dispatcher implements AutoCloseable {
         return assigned(job, slot, job.createdAt());
     }
 
+    /** {@code job.assign} for a job as assigned: {@code attempt} counts from 1 and grows each time the job is assigned again. */
     private String assignFrame(Job job) {
         ObjectNode frame = json.createObjectNode().put("type", "job.assign").put("job_id", job.id()).put("kind", job.kind());
         frame.set("payload", job.payload());
-        return frame.put("timeout_s", job.timeoutS()).toString();
+        return frame.put("timeout_s", job.timeoutS()).put("attempt", job.attempts()).toString();
     }
 
     private String cancelFrame(String jobId) {

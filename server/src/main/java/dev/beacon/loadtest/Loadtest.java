@@ -30,8 +30,7 @@ public final class Loadtest {
         if (!targetAllowed(server, apiKey, allowRemote)) {
             return 2;
         }
-        if (count < 1 || concurrency < 1 || durationSeconds < 1) {
-            err.println("✗ --count, --concurrency and --duration must be at least 1");
+        if (refused(atLeast1("--count", count), atLeast1("--concurrency", concurrency), atLeast1("--duration", durationSeconds))) {
             return 2;
         }
         return guarded(server, client -> {
@@ -63,8 +62,10 @@ public final class Loadtest {
         if (!targetAllowed(server, apiKey, allowRemote)) {
             return 2;
         }
-        if (run.count() < 1 || run.heartbeatSeconds() < 1 || run.durationSeconds() < run.heartbeatSeconds() || run.workers() < 0) {
-            err.println("✗ --count and --heartbeat-s must be at least 1, --duration at least one heartbeat interval, --workers at least 0");
+        if (refused(atLeast1("--count", run.count()), atLeast1("--heartbeat-s", run.heartbeatSeconds()),
+                run.durationSeconds() >= run.heartbeatSeconds() ? null : "--duration must be at least one heartbeat interval, "
+                        + run.heartbeatSeconds() + " (got " + run.durationSeconds() + ").",
+                run.workers() >= 0 ? null : "--workers must be 0 or more (got " + run.workers() + ").")) {
             return 2;
         }
         if (run.workers() > 0 && (run.count() + run.workers() - 1) / run.workers() > AgentsScenario.MAX_AGENTS_PER_WORKER) {
@@ -192,8 +193,9 @@ public final class Loadtest {
         if (!targetAllowed(server, apiKey, allowRemote)) {
             return 2;
         }
-        if (agents < 1 || count < 1 || rate < 0 || concurrency < 1 || durationSeconds < 1) {
-            err.println("✗ --agents, --count, --concurrency and --duration must be at least 1, --rate at least 0");
+        if (refused(atLeast1("--agents", agents), atLeast1("--count", count),
+                rate >= 0 ? null : "--rate must be 0 or more (got " + rate + ").",
+                atLeast1("--concurrency", concurrency), atLeast1("--duration", durationSeconds))) {
             return 2;
         }
         return guarded(server, client -> {
@@ -231,9 +233,10 @@ public final class Loadtest {
         if (!targetAllowed(server, apiKey, allowRemote)) {
             return 2;
         }
-        if (run.agents() < 1 || run.heartbeatSeconds() < 1 || run.enrollCount() < 1 || run.enrollRate() < 1 || run.jobCount() < 1
-                || run.jobRate() < 1 || run.concurrency() < 1 || run.durationSeconds() < 1) {
-            err.println("✗ --agents, --heartbeat-s, --enroll-count, --enroll-rate, --job-count, --job-rate, --concurrency and --duration must be at least 1");
+        if (refused(atLeast1("--agents", run.agents()), atLeast1("--heartbeat-s", run.heartbeatSeconds()),
+                atLeast1("--enroll-count", run.enrollCount()), atLeast1("--enroll-rate", run.enrollRate()),
+                atLeast1("--job-count", run.jobCount()), atLeast1("--job-rate", run.jobRate()),
+                atLeast1("--concurrency", run.concurrency()), atLeast1("--duration", run.durationSeconds()))) {
             return 2;
         }
         return guarded(server, client -> {
@@ -268,6 +271,23 @@ public final class Loadtest {
         Map<String, Long> errors = new java.util.TreeMap<>(a.errorsByCode());
         b.errorsByCode().forEach((code, n) -> errors.merge(code, n, Long::sum));
         return errors;
+    }
+
+    /** The complaint about {@code flag} when it is below 1, else null. */
+    private static String atLeast1(String flag, long value) {
+        return value >= 1 ? null : flag + " must be at least 1 (got " + value + ").";
+    }
+
+    /** Prints one line per broken flag, naming only those (null entries are flags that are fine); true if any. */
+    private boolean refused(String... complaints) {
+        boolean any = false;
+        for (String complaint : complaints) {
+            if (complaint != null) {
+                err.println("✗ " + complaint);
+                any = true;
+            }
+        }
+        return any;
     }
 
     /** A scenario's body, given the HTTP client it should use; returns the exit code. */

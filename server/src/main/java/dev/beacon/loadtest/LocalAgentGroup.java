@@ -28,7 +28,7 @@ final class LocalAgentGroup implements AgentGroup {
                 long enrollStart = System.nanoTime();
                 List<String> tokens = new ServerApi(client, json, server, apiKey).enrollRobots("agents", count, out);
                 enrollSeconds = (System.nanoTime() - enrollStart) / 1e9;
-                out.printf("enrolled %d robots in %.1f s%n", tokens.size(), enrollSeconds);
+                out.printf("enrolled %d %s in %.1f s%n", tokens.size(), tokens.size() == 1 ? "robot" : "robots", enrollSeconds);
                 out.flush();
                 int beats = (int) Math.min(5_000_000L, (long) count * (durationSeconds / Math.max(1, heartbeatSeconds) + 2));
                 AgentFleet agents = new AgentFleet(client, json, server, tokens, beats, 0);

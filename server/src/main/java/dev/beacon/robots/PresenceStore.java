@@ -29,9 +29,19 @@ public final class PresenceStore {
                         Map<String, String> labels) {
     }
 
-    /** Marks the robot online under {@code sessionId} and opens a connection-history row. */
-    public void connected(String robotId, String sessionId, String ip, Hello hello, Instant now) {
-        db.transaction(handle -> {
+    /**
+     * Marks the robot online under {@code sessionId} and opens a connection-history row, in one transaction that
+     * first runs {@code guard} (which takes the robot's lock and checks the connection's token again, see
+     * {@link RobotStore#checkToken}). When the guard answers anything but {@code LIVE}, nothing is written and
+     * that answer is returned: a robot removed or revoked since the upgrade never comes online.
+     */
+    public RobotStore.TokenCheck connected(String robotId, String sessionId, String ip, Hello hello, Instant now,
+                                           java.util.function.Function<java.sql.Connection, RobotStore.TokenCheck> guard) {
+        return db.transaction(handle -> {
+            RobotStore.TokenCheck check = guard.apply(handle.getConnection());
+            if (check != RobotStore.TokenCheck.LIVE) {
+                return check;
+            }
             handle.createUpdate("""
                             UPDATE robots SET status = 'online', session_id = :session, last_seen_at = :now, ip = :ip,
                                    hostname = COALESCE(:hostname, hostname), os = COALESCE(:os, os), arch = COALESCE(:arch, arch),
@@ -48,7 +58,7 @@ public final class PresenceStore {
                     .bind("id", ids.next("con")).bind("robot", robotId).bind("session", sessionId).bind("ip", ip)
                     .bind("version", hello.agentVersion()).bind("now", now.toEpochMilli())
                     .execute();
-            return null;
+            return check;
         });
     }
 

@@ -65,8 +65,14 @@ public final class RobotService {
     /** Sends the connected agent a new token; 409 when the robot is not connected (the agent must save it). */
     public void rotateToken(String orgId, String robotId, Actor actor) {
         get(orgId, robotId);
-        if (!connections.requestTokenRotation(robotId)) {
-            throw new ApiError(409, "robot_offline", "The robot is not connected; token rotation needs its agent online to save the new token.");
+        switch (connections.requestTokenRotation(robotId)) {
+            case SENT -> {
+            }
+            case OFFLINE -> throw new ApiError(409, "robot_offline",
+                    "The robot is not connected; token rotation needs its agent online to save the new token.");
+            case PENDING -> throw new ApiError(409, "token_rotation_pending",
+                    "A token rotation of this robot awaits its agent's acknowledgement; try again once the agent has "
+                            + "acknowledged it, or after it expires (at most 2 minutes).");
         }
         audit.append(new AuditLog.Entry(orgId, actor, "robot.token_rotation_requested", "robot", robotId, null));
     }

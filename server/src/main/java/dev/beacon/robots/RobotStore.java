@@ -4,10 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.store.Database;
+import dev.beacon.store.Dialect;
 import dev.beacon.store.Rows;
 import dev.beacon.store.Sql;
 import java.sql.Connection;
 import dev.beacon.tokens.Secret;
+import dev.beacon.tokens.TokenFormat;
+import dev.beacon.tokens.TokenKind;
+import java.time.Duration;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -104,26 +108,170 @@ public final class RobotStore {
                 tokenId, robotId, token.hash(), token.masked(), now.toEpochMilli());
     }
 
-    /** Revokes every live token of a robot; returns how many were live. */
+    /** Revokes every live token of a robot, under its {@link #lock}; returns how many were live. */
     public int revokeTokens(Connection connection, String robotId, Instant now) {
+        lock(connection, robotId);
         return Sql.update(connection, "UPDATE robot_tokens SET revoked_at = ? WHERE robot_id = ? AND revoked_at IS NULL",
                 now.toEpochMilli(), robotId);
     }
 
-    /** Adds a token to a robot in a transaction of its own (token rotation: the old one stays valid until acknowledged). */
-    public void addToken(String robotId, String tokenId, Secret token, Instant now) {
-        db.transaction(handle -> {
-            insertToken(handle.getConnection(), tokenId, robotId, token, now);
-            return null;
+    /**
+     * Takes the robot's row lock for the rest of the transaction. Every transaction that mints, revokes or
+     * checks (at {@code hello}) a robot's tokens takes it before it reads or writes them, so they run one after
+     * another per robot. That matters on PostgreSQL under READ COMMITTED: each statement after the lock sees
+     * everything committed before the lock was granted, so a revocation cannot miss a token that a rotation
+     * inserted while the revocation was running, nor a rotation or a hello miss a revocation. On SQLite every
+     * write transaction already runs alone (through the one writer), so nothing needs locking.
+     */
+    void lock(Connection connection, String robotId) {
+        if (db.dialect() == Dialect.POSTGRESQL) {
+            Sql.first(connection, "SELECT id FROM robots WHERE id = ? FOR UPDATE", rs -> rs.getString(1), robotId);
+        }
+    }
+
+    /** What became of a request to rotate a robot's token. */
+    public sealed interface Rotation {
+        /** A new token was stored; it expires at {@code expiresAt} unless acknowledged first. */
+        record Minted(Secret token, Instant expiresAt) implements Rotation {
+        }
+
+        /** Another rotation of this robot awaits its acknowledgement until {@code until}. */
+        record Pending(Instant until) implements Rotation {
+        }
+
+        /** The robot was removed ({@code removed}) or the token that asked was revoked ({@code revoked}). */
+        record Refused(String reason) implements Rotation {
+        }
+    }
+
+    /**
+     * Mints a rotated token for the robot: valid at once, expiring after {@code ttl} unless acknowledged.
+     * {@code presentedHash} is the token of the connection that asked ({@code token.rotate}); null for an operator's
+     * rotation, which needs the robot to hold some acknowledged, live token instead.
+     */
+    public Rotation rotate(String robotId, String presentedHash, String tokenId, Instant now, Duration ttl) {
+        Secret token = TokenFormat.generate(TokenKind.ROBOT);
+        Instant expiresAt = Instant.ofEpochMilli(now.plus(ttl).toEpochMilli());
+        return db.transactionJdbc(connection -> {
+            lock(connection, robotId);
+            // Expired rotations are dead already; marking them revoked keeps "revoked_at IS NULL" meaning live for readers.
+            Sql.update(connection, "UPDATE robot_tokens SET revoked_at = ? WHERE robot_id = ? AND revoked_at IS NULL AND expires_at <= ?",
+                    now.toEpochMilli(), robotId, now.toEpochMilli());
+            // The race this settles: revoke-token marks the token rows first and closes the sockets afterwards, and a
+            // token.rotate handled in between used to insert a fresh token that nobody revoked. The INSERT itself
+            // now requires, in the same statement, that the robot is not removed, that the token which asked is
+            // still live (for an operator's rotation: that the robot holds a live, acknowledged token), and that no
+            // other rotation is outstanding. It runs under the robot's lock, which revocation and removal take as
+            // well, so it sees every revocation that committed before it, and a later revocation sees its row.
+            String asker = presentedHash == null ? "" : " AND v.token_hash = ?";
+            Object[] params = presentedHash == null
+                    ? new Object[] {tokenId, token.hash(), token.masked(), now.toEpochMilli(), expiresAt.toEpochMilli(), robotId,
+                            now.toEpochMilli()}
+                    : new Object[] {tokenId, token.hash(), token.masked(), now.toEpochMilli(), expiresAt.toEpochMilli(), robotId,
+                            presentedHash, now.toEpochMilli()};
+            int inserted = Sql.update(connection, """
+                    INSERT INTO robot_tokens (id, robot_id, token_hash, prefix, created_at, expires_at)
+                    SELECT ?, r.id, ?, ?, ?, ? FROM robots r
+                    WHERE r.id = ? AND r.removed_at IS NULL
+                      AND EXISTS (SELECT 1 FROM robot_tokens v
+                                  WHERE v.robot_id = r.id AND v.revoked_at IS NULL AND v.expires_at IS NULL""" + asker + """
+                    )
+                      AND NOT EXISTS (SELECT 1 FROM robot_tokens p
+                                      WHERE p.robot_id = r.id AND p.revoked_at IS NULL AND p.expires_at > ?)""", params);
+            if (inserted == 1) {
+                return new Rotation.Minted(token, expiresAt);
+            }
+            Boolean removed = Sql.first(connection, "SELECT removed_at IS NOT NULL FROM robots WHERE id = ?", rs -> rs.getBoolean(1), robotId);
+            if (removed == null || removed) {
+                return new Rotation.Refused("removed");
+            }
+            Long pendingUntil = Sql.first(connection, """
+                            SELECT MAX(expires_at) FROM robot_tokens WHERE robot_id = ? AND revoked_at IS NULL AND expires_at > ?""",
+                    rs -> {
+                        long at = rs.getLong(1);
+                        return rs.wasNull() ? null : at;
+                    }, robotId, now.toEpochMilli());
+            return pendingUntil != null ? new Rotation.Pending(Instant.ofEpochMilli(pendingUntil)) : new Rotation.Refused("revoked");
         });
     }
 
-    /** Revokes every live token of a robot but the one with {@code keepHash}; returns how many were revoked. */
-    public int revokeTokensExcept(String robotId, String keepHash, Instant now) {
-        return db.transaction(handle -> handle.createUpdate("""
-                        UPDATE robot_tokens SET revoked_at = :now
-                        WHERE robot_id = :robot AND revoked_at IS NULL AND token_hash <> :keep""")
-                .bind("now", now.toEpochMilli()).bind("robot", robotId).bind("keep", keepHash).execute());
+    /**
+     * The agent saved the rotated token {@code newHash}: it stops expiring and every other token of the robot is
+     * revoked, in one transaction under the robot's lock. Returns how many were revoked, or -1 when the new token had
+     * expired or was revoked first (then nothing changes).
+     */
+    public int acknowledgeRotation(String robotId, String newHash, Instant now) {
+        return db.transactionJdbc(connection -> {
+            lock(connection, robotId);
+            return promote(connection, robotId, newHash, now);
+        });
+    }
+
+    private static int promote(Connection connection, String robotId, String newHash, Instant now) {
+        int kept = Sql.update(connection, """
+                        UPDATE robot_tokens SET expires_at = NULL
+                        WHERE robot_id = ? AND token_hash = ? AND revoked_at IS NULL AND expires_at > ?""",
+                robotId, newHash, now.toEpochMilli());
+        if (kept == 0) {
+            return -1;
+        }
+        return Sql.update(connection, "UPDATE robot_tokens SET revoked_at = ? WHERE robot_id = ? AND revoked_at IS NULL AND token_hash <> ?",
+                now.toEpochMilli(), robotId, newHash);
+    }
+
+    /** Whether a connection's token may still speak for its robot, as checked at {@code hello}. */
+    public enum TokenCheck {
+        LIVE,
+        /** The robot was removed. */
+        REMOVED,
+        /** The token was revoked (or its rotation expired) and the robot holds no live token. */
+        REVOKED,
+        /** The token was replaced by a rotation: the robot holds another live token. */
+        ROTATED
+    }
+
+    /** {@link #checkToken(Connection, String, String, Instant)} in a transaction of its own. */
+    public TokenCheck checkToken(String robotId, String tokenHash, Instant now) {
+        return db.transactionJdbc(connection -> checkToken(connection, robotId, tokenHash, now));
+    }
+
+    /**
+     * Checks again, under the robot's {@link #lock}, what was checked at the upgrade: the robot is not removed and
+     * the connection's token is live. A revocation or removal that committed between the upgrade and now is seen
+     * here. A rotated token not yet acknowledged becomes the robot's token now: its agent holds it.
+     */
+    public TokenCheck checkToken(Connection connection, String robotId, String tokenHash, Instant now) {
+        lock(connection, robotId);
+        record Row(boolean removed, boolean known, boolean revoked, Long expiresAt) {
+        }
+        Row row = Sql.first(connection, """
+                        SELECT r.removed_at, t.id, t.revoked_at, t.expires_at
+                        FROM robots r LEFT JOIN robot_tokens t ON t.robot_id = r.id AND t.token_hash = ?
+                        WHERE r.id = ?""",
+                rs -> {
+                    rs.getLong(1);
+                    boolean removed = !rs.wasNull();
+                    boolean known = rs.getString(2) != null;
+                    rs.getLong(3);
+                    boolean revoked = !rs.wasNull();
+                    long expires = rs.getLong(4);
+                    return new Row(removed, known, revoked, rs.wasNull() ? null : expires);
+                }, tokenHash, robotId);
+        if (row == null || row.removed()) {
+            return TokenCheck.REMOVED;
+        }
+        boolean expired = row.expiresAt() != null && row.expiresAt() <= now.toEpochMilli();
+        if (!row.known() || row.revoked() || expired) {
+            Integer others = Sql.first(connection, """
+                            SELECT COUNT(*) FROM robot_tokens
+                            WHERE robot_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)""",
+                    rs -> rs.getInt(1), robotId, now.toEpochMilli());
+            return others != null && others > 0 ? TokenCheck.ROTATED : TokenCheck.REVOKED;
+        }
+        if (row.expiresAt() != null) {
+            promote(connection, robotId, tokenHash, now);
+        }
+        return TokenCheck.LIVE;
     }
 
     /** Marks a robot removed (its name becomes free) and revokes its tokens; false when already removed or unknown. */
@@ -147,14 +295,15 @@ public final class RobotStore {
     }
 
     /** The robot a live token belongs to, when the token is valid and the robot not removed. */
-    public Optional<Robot> byLiveToken(String tokenHash) {
+    public Optional<Robot> byLiveToken(String tokenHash, Instant now) {
         return db.read(handle -> handle.createQuery("""
                         SELECT r.* FROM robot_tokens t JOIN robots r ON r.id = t.robot_id
-                        WHERE t.token_hash = :hash AND t.revoked_at IS NULL AND r.removed_at IS NULL""")
-                .bind("hash", tokenHash).map((rs, ctx) -> robot(rs)).findOne());
+                        WHERE t.token_hash = :hash AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now)
+                          AND r.removed_at IS NULL""")
+                .bind("hash", tokenHash).bind("now", now.toEpochMilli()).map((rs, ctx) -> robot(rs)).findOne());
     }
 
-    /** Why a token is not live, for a clear refusal: {@code revoked}, {@code removed}, or empty when unknown. */
+    /** Why a token is not live, for a clear refusal: {@code revoked} (also: expired), {@code removed}, or empty when unknown. */
     public Optional<String> deadTokenReason(String tokenHash) {
         return db.read(handle -> handle.createQuery("""
                         SELECT CASE WHEN r.removed_at IS NOT NULL THEN 'removed' ELSE 'revoked' END

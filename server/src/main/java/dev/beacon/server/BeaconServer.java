@@ -13,6 +13,7 @@ import dev.beacon.apikeys.ApiKeyStore;
 import dev.beacon.apikeys.UsageTracker;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.audit.AuditRoutes;
+import dev.beacon.audit.InstanceAuditRoutes;
 import dev.beacon.dashboard.DashboardAuth;
 import dev.beacon.dashboard.DashboardReads;
 import dev.beacon.dashboard.DashboardRoutes;
@@ -34,6 +35,7 @@ import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.RobotRoutes;
 import dev.beacon.robots.RobotService;
 import dev.beacon.robots.RobotStore;
+import dev.beacon.store.DataDir;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
 import dev.beacon.tokens.SecretBox;
@@ -81,9 +83,13 @@ public final class BeaconServer implements AutoCloseable {
     private final int port;
     private final String baseUrl;
     private final Optional<String> generatedAdminPassword;
+    /** The SQLite data dir's lock, held until {@link #close}; null on PostgreSQL. */
+    private final DataDir.Lock lock;
 
     private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher, LiveFeed live,
-                         ScheduledExecutorService scheduler, int port, String baseUrl, Optional<String> generatedAdminPassword) {
+                         ScheduledExecutorService scheduler, int port, String baseUrl, Optional<String> generatedAdminPassword,
+                         DataDir.Lock lock) {
+        this.lock = lock;
         this.dispatcher = dispatcher;
         this.live = live;
         this.app = app;
@@ -107,27 +113,40 @@ public final class BeaconServer implements AutoCloseable {
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
     }
 
-    /** Opens the database (migrating it), bootstraps a first start, and starts serving. */
+    /**
+     * Prepares and (on SQLite) locks the data dir, opens the database (migrating it), starts serving, and
+     * bootstraps a first start once the listener is bound.
+     */
     public static BeaconServer start(ServerConfig config) {
         long startedAt = System.nanoTime();
         ObjectMapper json = objectMapper();
-        Database db = Database.open(config.effectiveDatabaseUrl());
+        // The lock comes before anything reads or writes the database: a second server on the same SQLite file
+        // would mark the first one's live robots offline (PresenceStore.resetAll).
+        DataDir.Lock lock = ServerStorage.prepare(config);
         try {
-            return wire(config, json, db, startedAt);
+            Database db = Database.open(config.effectiveDatabaseUrl());
+            try {
+                ServerStorage.tighten(config);
+                return wire(config, json, db, startedAt, lock);
+            } catch (RuntimeException e) {
+                db.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
-            db.close();
+            if (lock != null) {
+                lock.close();
+            }
             throw e;
         }
     }
 
-    private static BeaconServer wire(ServerConfig config, ObjectMapper json, Database db, long startedAt) {
+    private static BeaconServer wire(ServerConfig config, ObjectMapper json, Database db, long startedAt, DataDir.Lock lock) {
         var clock = config.clock();
         Ids ids = new Ids(clock);
         SecretBox secretBox = SecretBox.load(config.secretKeyHex(), config.dataDir());
         AuditLog audit = new AuditLog(db, ids, clock);
         OrgStore orgs = new OrgStore(db, ids, clock);
         UserStore users = new UserStore(db, ids, clock);
-        Optional<String> generatedPassword = Bootstrap.run(db, orgs, users, audit, config.adminPassword());
 
         ApiKeyStore apiKeyStore = new ApiKeyStore(db);
         UsageTracker usage = new UsageTracker(apiKeyStore, clock);
@@ -136,11 +155,12 @@ public final class BeaconServer implements AutoCloseable {
         DashboardAuth dashboardAuth = new DashboardAuth(sessions);
         Auth auth = new Auth(apiKeys, dashboardAuth);
         RobotStore robots = new RobotStore(db, json);
-        RobotAuth robotAuth = new RobotAuth(robots);
+        RobotAuth robotAuth = new RobotAuth(robots, clock);
         PresenceStore presence = new PresenceStore(db, ids, json);
         int staleSessions = presence.resetAll(clock.instant());
         if (staleSessions > 0) {
-            log.info("marked {} robots offline that a previous run left online; their agents will reconnect", staleSessions);
+            log.info("marked {} {} offline that a previous run left online; their agents will reconnect", staleSessions,
+                    staleSessions == 1 ? "robot" : "robots");
         }
         PrometheusMeterRegistry metrics = Metrics.registry(db);
         JobStore jobStore = new JobStore(db, json);
@@ -209,9 +229,19 @@ public final class BeaconServer implements AutoCloseable {
             new JobRoutes(jobService, auth, json).register(javalin.routes);
             channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
+            new InstanceAuditRoutes(audit, auth, users).register(javalin.routes);
             dashboard.register(javalin.routes);
         });
         app.start();
+        // Only now that the port is bound: a start that fails before this (port taken) creates no admin whose
+        // generated password nobody saw.
+        Optional<String> generatedPassword;
+        try {
+            generatedPassword = Bootstrap.run(db, orgs, users, audit, config.adminPassword());
+        } catch (RuntimeException e) {
+            app.stop();
+            throw e;
+        }
 
         int port = actualPort(app);
         String scheme = config.tlsCert() != null ? "https" : "http";
@@ -233,7 +263,7 @@ public final class BeaconServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
         log.info("Beacon listening on {} ({} database, ready in {} ms)", baseUrl, db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
-        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, generatedPassword);
+        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, generatedPassword, lock);
     }
 
     private static void configureTls(io.javalin.config.JavalinConfig javalin, ServerConfig config) {
@@ -287,6 +317,9 @@ public final class BeaconServer implements AutoCloseable {
         app.stop();
         usage.flush();
         db.close();
+        if (lock != null) {
+            lock.close();
+        }
         log.info("Beacon stopped");
     }
 }

@@ -12,7 +12,8 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * First start on an empty database: creates the organization {@code default} and the user {@code admin}.
+ * First start on an empty database: creates the organization {@code default} and the user {@code admin}, its admin
+ * and an instance admin.
  * Runs once while the server starts, before it serves requests.
  */
 public final class Bootstrap {
@@ -34,6 +35,7 @@ public final class Bootstrap {
             db.transaction(handle -> {
                 Organization org = orgs.createOrganization(handle, DEFAULT_ORG);
                 String userId = users.create(handle, ADMIN_USER, hash, org.id(), "admin");
+                users.setInstanceAdmin(handle, userId, true); // whoever installed the server also sees what belongs to no organization
                 audit.append(handle, new AuditLog.Entry(org.id(), Actor.SYSTEM, "bootstrap", "user", userId, "first start"));
                 return null;
             });

@@ -7,8 +7,13 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.DriverManager;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Properties;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationVersion;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.SqlStatements;
@@ -47,8 +52,59 @@ public final class Database implements AutoCloseable {
         return jdbi;
     }
 
-    /** Opens the database at {@code jdbcUrl} and applies any pending migrations. */
+    /** Opens the database at {@code jdbcUrl} and applies any pending migrations: what the server does at start. */
     public static Database open(String jdbcUrl) {
+        return open(jdbcUrl, true);
+    }
+
+    /**
+     * Opens a database the server has already created and migrated to exactly this version's schema, for
+     * {@code beacon admin}: it never creates a database file or a schema and never migrates. Throws
+     * {@link SchemaMismatch} when there is no Beacon schema there, or one of another version.
+     */
+    public static Database openExisting(String jdbcUrl) {
+        if (Dialect.of(jdbcUrl) == Dialect.SQLITE) {
+            Path file = sqliteFile(jdbcUrl);
+            if (!Files.isRegularFile(file)) {
+                throw new SchemaMismatch(null, null, false); // connecting would create the file
+            }
+        }
+        return open(jdbcUrl, false);
+    }
+
+    /**
+     * The database has no Beacon schema ({@code found} null), or one of another version than this build's
+     * {@code expected}.
+     */
+    public static final class SchemaMismatch extends RuntimeException {
+        private final String found;
+        private final String expected;
+        private final boolean newer;
+
+        SchemaMismatch(String found, String expected, boolean newer) {
+            super(found == null ? "no Beacon schema" : "schema version " + found + ", expected " + expected, null, false, false);
+            this.found = found;
+            this.expected = expected;
+            this.newer = newer;
+        }
+
+        /** Whether the schema found is newer than this build's (a newer Beacon migrated it). */
+        public boolean newer() {
+            return newer;
+        }
+
+        /** The schema version found, or null when there is no Beacon schema at all. */
+        public String found() {
+            return found;
+        }
+
+        /** The schema version this build has (null when there was no database to look at). */
+        public String expected() {
+            return expected;
+        }
+    }
+
+    private static Database open(String jdbcUrl, boolean migrate) {
         Dialect dialect = Dialect.of(jdbcUrl);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
@@ -66,11 +122,15 @@ public final class Database implements AutoCloseable {
         }
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
-            Flyway.configure()
+            Flyway flyway = Flyway.configure()
                     .dataSource(dataSource)
                     .locations("classpath:db/migration")
-                    .load()
-                    .migrate();
+                    .load();
+            if (migrate) {
+                flyway.migrate();
+            } else {
+                checkSchema(flyway);
+            }
             SqliteWriter writer = dialect == Dialect.SQLITE ? new SqliteWriter(DriverManager.getConnection(jdbcUrl, sqlite)) : null;
             return new Database(dialect, dataSource, writer);
         } catch (RuntimeException | SQLException e) {
@@ -96,14 +156,38 @@ public final class Database implements AutoCloseable {
         return properties;
     }
 
-    /** The JDBC URL of the embedded SQLite database under {@code dataDir}. */
-    public static String sqliteUrl(Path dataDir) {
-        try {
-            Files.createDirectories(dataDir);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot create data directory " + dataDir, e);
+    /** Refuses a database without this build's schema version: no history table, or another latest migration. */
+    private static void checkSchema(Flyway flyway) {
+        MigrationInfoService info = flyway.info();
+        MigrationInfo current = info.current();
+        MigrationVersion expected = Arrays.stream(info.all())
+                .filter(migration -> migration.getVersion() != null && !migration.getState().name().startsWith("FUTURE"))
+                .map(MigrationInfo::getVersion)
+                .max(Comparator.naturalOrder())
+                .orElse(null);
+        String expectedText = expected == null ? null : expected.toString();
+        if (current == null || current.getVersion() == null) {
+            throw new SchemaMismatch(null, expectedText, false);
         }
+        if (!current.getVersion().equals(expected)) {
+            throw new SchemaMismatch(current.getVersion().toString(), expectedText,
+                    expected == null || current.getVersion().compareTo(expected) > 0);
+        }
+    }
+
+    /**
+     * The JDBC URL of the embedded SQLite database under {@code dataDir}. Creates nothing: the server prepares the
+     * directory (see {@link DataDir}), and admin commands must not create one.
+     */
+    public static String sqliteUrl(Path dataDir) {
         return "jdbc:sqlite:" + dataDir.resolve("beacon.db").toAbsolutePath();
+    }
+
+    /** The file of a {@code jdbc:sqlite:} URL. */
+    public static Path sqliteFile(String jdbcUrl) {
+        String rest = jdbcUrl.substring("jdbc:sqlite:".length());
+        int query = rest.indexOf('?');
+        return Path.of(query < 0 ? rest : rest.substring(0, query));
     }
 
     public Dialect dialect() {

@@ -34,6 +34,22 @@ public final class UserStore {
                 .bind("user", userId).bind("org", orgId).bind("role", role).execute();
     }
 
+    /**
+     * Makes a user an instance admin, or ordinary again; false when nothing changed (no such user, or already so).
+     * Instance admins alone see the audit events that belong to no organization.
+     */
+    public boolean setInstanceAdmin(Handle handle, String userId, boolean instanceAdmin) {
+        String change = instanceAdmin ? "instance_admin_at = :now WHERE id = :id AND instance_admin_at IS NULL"
+                : "instance_admin_at = NULL WHERE id = :id AND instance_admin_at IS NOT NULL";
+        return handle.createUpdate("UPDATE users SET " + change).bind("now", clock.millis()).bind("id", userId).execute() == 1;
+    }
+
+    /** Whether the user is an instance admin, read fresh so that taking the flag away takes effect at once. */
+    public boolean isInstanceAdmin(String userId) {
+        return db.read(handle -> handle.createQuery("SELECT 1 FROM users WHERE id = :id AND instance_admin_at IS NOT NULL")
+                .bind("id", userId).mapTo(Integer.class).findOne().isPresent());
+    }
+
     public Optional<String> idByUsername(String username) {
         return db.read(handle -> handle.createQuery("SELECT id FROM users WHERE username = :name")
                 .bind("name", username).mapTo(String.class).findOne());

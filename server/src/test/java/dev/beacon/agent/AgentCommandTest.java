@@ -3,6 +3,7 @@ package dev.beacon.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
 import java.nio.file.Files;
@@ -38,11 +39,11 @@ class AgentCommandTest {
 
     void saveEnrolledConfig() {
         AgentConfigFile.at(config).write(new AgentConfig(server.baseUrl(), server.robotId(), server.robotToken(), "bot-1",
-                "default", "warehouse-a", "dock-2", server.websocketUrl(), null, Map.of(), Map.of()));
+                "default", "warehouse-a", "dock-2", null, Map.of(), Map.of()));
     }
 
     @Test
-    void enroll_reads_a_piped_key_and_prints_each_step() {
+    void enroll_reads_a_piped_key_and_prints_each_step() throws Exception {
         AgentCli.Result result = AgentCli.withStdin(key() + "\n", "enroll", "--server", server.baseUrl(), "--name", "bot-1",
                 "--config", config.toString(), "--no-start", "--label", "zone=a");
 
@@ -56,7 +57,7 @@ class AgentCommandTest {
         assertThat(saved.robotToken()).isEqualTo(server.robotToken());
         assertThat(saved.name()).isEqualTo("bot-1");
         assertThat(saved.labels()).containsEntry("zone", "a");
-        assertThat(saved.websocketUrl()).isEqualTo(server.websocketUrl());
+        assertThat(Files.readString(config)).as("the socket URL is derived from server, never saved").doesNotContain("websocket_url");
         assertThat(server.lastEnrollBody().path("labels").path("zone").asText()).isEqualTo("a");
     }
 
@@ -184,24 +185,24 @@ class AgentCommandTest {
     }
 
     @Test
-    void status_reports_a_refused_token_with_its_code() {
+    void status_reports_a_refused_token_with_its_code_and_exits_3_like_the_agent() {
         saveEnrolledConfig();
         server.refuseUpgrades(401, "robot_removed");
 
         AgentCli.Result result = AgentCli.run("status", "--config", config.toString());
 
-        assertThat(result.exitCode()).isZero();
+        assertThat(result.exitCode()).isEqualTo(3);
         assertThat(result.out()).contains("Server says:  token refused (robot_removed)");
     }
 
     @Test
-    void status_says_when_the_server_is_unreachable() {
+    void status_says_when_the_server_is_unreachable_and_exits_1() {
         saveEnrolledConfig();
         server.close();
 
         AgentCli.Result result = AgentCli.run("status", "--config", config.toString());
 
-        assertThat(result.exitCode()).isZero();
+        assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.out()).contains("Server says:  unknown — Cannot reach the server at " + server.baseUrl());
     }
 
@@ -229,7 +230,7 @@ class AgentCommandTest {
     }
 
     @Test
-    void rotate_token_says_hello_first_when_the_server_insists() throws Exception {
+    void rotate_token_says_a_rotate_only_hello_first_so_the_running_agent_keeps_its_session() throws Exception {
         saveEnrolledConfig();
         server.requireHello(true);
 
@@ -238,7 +239,9 @@ class AgentCommandTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         String saved = AgentConfigFile.at(config).read().orElseThrow().robotToken();
         await().atMost(Duration.ofSeconds(5)).until(() -> server.robotToken().equals(saved));
-        assertThat(server.awaitFrame("hello").path("capabilities").toString()).isEqualTo("[\"echo\",\"sleep\"]");
+        JsonNode hello = server.awaitFrame("hello");
+        assertThat(hello.path("purpose").asText()).isEqualTo("rotate-token");
+        assertThat(hello.has("capabilities")).isFalse();
     }
 
     @Test

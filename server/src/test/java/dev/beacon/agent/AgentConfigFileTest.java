@@ -23,7 +23,7 @@ class AgentConfigFileTest {
         handlers.put("backup", new HandlerConfig(List.of("/usr/local/bin/backup.sh", "--fast"), 600));
         handlers.put("report", new HandlerConfig(List.of("/opt/report", "a \"quoted\" arg", "tab\there"), null));
         return new AgentConfig("http://127.0.0.1:8080", "r_1", token, "bot-1", "default", "warehouse-a", "dock-2",
-                "ws://127.0.0.1:8080/api/agent/ws", null, Map.of("zone", "a"), handlers);
+                null, Map.of("zone", "a"), handlers);
     }
 
     @Test
@@ -97,6 +97,25 @@ class AgentConfigFileTest {
     }
 
     @Test
+    void reads_an_older_file_with_a_websocket_url_and_drops_that_key_when_rewriting() throws Exception {
+        Path path = tmp.resolve("agent.toml");
+        Files.writeString(path, """
+                server = "https://beacon.example.com"
+                robot_id = "r_1"
+                robot_token = "%s"
+                name = "bot-1"
+                websocket_url = "wss://old-beacon.example.com/api/agent/ws"
+                """.formatted(TokenFormat.generate(TokenKind.ROBOT).value()));
+        AgentConfigFile file = AgentConfigFile.at(path);
+
+        AgentConfig config = file.read().orElseThrow();
+        file.write(config);
+
+        assertThat(ServerEndpoint.of(config).websocketUri()).hasToString("wss://beacon.example.com/api/agent/ws");
+        assertThat(Files.readString(path)).doesNotContain("websocket_url").doesNotContain("old-beacon");
+    }
+
+    @Test
     void replaces_the_file_by_renaming_a_new_one_over_it_and_leaves_no_temp_file() throws Exception {
         AgentConfigFile file = AgentConfigFile.at(tmp.resolve("agent.toml"));
         file.write(enrolled(TokenFormat.generate(TokenKind.ROBOT).value()));
@@ -140,6 +159,20 @@ class AgentConfigFileTest {
         assertThat(new AgentConfigFile(null, Map.of("XDG_CONFIG_HOME", "relative/dir"), home).path())
                 .as("a relative XDG_CONFIG_HOME is invalid and ignored")
                 .isEqualTo(home.resolve(".config/roboflare/agent.toml"));
+    }
+
+    @Test
+    void home_from_the_environment_wins_over_the_jvm_user_home() {
+        Path jvmHome = tmp.resolve("from-passwd");
+        Path home = tmp.resolve("from-env");
+
+        assertThat(new AgentConfigFile(null, Map.of("HOME", home.toString()), jvmHome).path())
+                .isEqualTo(home.resolve(".config/roboflare/agent.toml"));
+        assertThat(new AgentConfigFile(null, Map.of("HOME", home.toString(), "XDG_CONFIG_HOME", tmp.resolve("xdg").toString()),
+                jvmHome).path()).isEqualTo(tmp.resolve("xdg/roboflare/agent.toml"));
+        assertThat(new AgentConfigFile(null, Map.of("HOME", "relative"), jvmHome).path())
+                .as("a relative HOME is ignored")
+                .isEqualTo(jvmHome.resolve(".config/roboflare/agent.toml"));
     }
 
     @Test

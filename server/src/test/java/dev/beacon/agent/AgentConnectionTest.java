@@ -46,7 +46,7 @@ class AgentConnectionTest {
 
     AgentConnection startAgent(Map<String, HandlerConfig> handlers) {
         AgentConfig config = new AgentConfig(server.baseUrl(), server.robotId(), server.robotToken(), "bot-1", "default",
-                "warehouse-a", "dock-2", server.websocketUrl(), null, Map.of("zone", "a"), handlers);
+                "warehouse-a", "dock-2", null, Map.of("zone", "a"), handlers);
         file.write(config);
         agent = AgentConnection.start(config, file, FAST);
         return agent;
@@ -73,6 +73,22 @@ class AgentConnectionTest {
         assertThat(hello.path("labels").path("zone").asText()).isEqualTo("a");
         assertThat(agent.awaitConnected(WAIT)).isTrue();
         assertThat(agent.sessionId()).contains("s-1");
+    }
+
+    @Test
+    void connects_to_the_socket_derived_from_server_even_when_an_older_file_saved_another_url() throws Exception {
+        // Older agents saved the websocket_url announced at enrollment; after the server moved, that stale URL
+        // (here a closed port) must not win over the server the file names now.
+        java.nio.file.Files.writeString(file.path(), "server = \"" + server.baseUrl() + "\"\n"
+                + "robot_id = \"" + server.robotId() + "\"\n"
+                + "robot_token = \"" + server.robotToken() + "\"\n"
+                + "name = \"bot-1\"\n"
+                + "websocket_url = \"ws://127.0.0.1:9/api/agent/ws\"\n");
+
+        agent = AgentConnection.start(file.read().orElseThrow(), file, FAST);
+
+        assertThat(agent.awaitConnected(WAIT)).isTrue();
+        assertThat(server.connections()).isEqualTo(1);
     }
 
     @Test

@@ -47,7 +47,7 @@ class JobRunnerTest {
 
     @Test
     void echo_returns_the_payload_itself() throws Exception {
-        JobResult result = run(Map.of(), new JobAssignment("j1", "echo", json("{\"a\":[1,\"two\"]}"), null));
+        JobResult result = run(Map.of(), new JobAssignment("j1", "echo", json("{\"a\":[1,\"two\"]}"), null, null));
 
         assertThat(result.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(result.output()).isEqualTo(json("{\"a\":[1,\"two\"]}"));
@@ -57,7 +57,7 @@ class JobRunnerTest {
     void sleep_succeeds_after_the_seconds_it_was_given() throws Exception {
         long start = System.nanoTime();
 
-        JobResult result = run(Map.of(), new JobAssignment("j1", "sleep", json("{\"seconds\":0.3}"), null));
+        JobResult result = run(Map.of(), new JobAssignment("j1", "sleep", json("{\"seconds\":0.3}"), null, null));
 
         assertThat(result.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
@@ -65,7 +65,7 @@ class JobRunnerTest {
 
     @Test
     void sleep_longer_than_the_timeout_times_out() throws Exception {
-        JobResult result = run(Map.of(), new JobAssignment("j1", "sleep", json("{\"seconds\":30}"), 1));
+        JobResult result = run(Map.of(), new JobAssignment("j1", "sleep", json("{\"seconds\":30}"), 1, null));
 
         assertThat(result.status()).isEqualTo(JobStatus.TIMED_OUT);
         assertThat(result.error()).contains("timed out after 1 s");
@@ -73,7 +73,7 @@ class JobRunnerTest {
 
     @Test
     void sleep_without_seconds_fails_saying_what_it_needs() throws Exception {
-        JobResult result = run(Map.of(), new JobAssignment("j1", "sleep", json("{\"minutes\":1}"), null));
+        JobResult result = run(Map.of(), new JobAssignment("j1", "sleep", json("{\"minutes\":1}"), null, null));
 
         assertThat(result.status()).isEqualTo(JobStatus.FAILED);
         assertThat(result.error()).contains("{\"seconds\": 5}");
@@ -85,7 +85,7 @@ class JobRunnerTest {
         String payload = "{\"name\":\"$(touch " + marker + ")\",\"semi\":\"; rm -rf /\",\"q\":\"'\\\"`\"}";
 
         JobResult result = run(Map.of("cat", new HandlerConfig(List.of("cat"), null)),
-                new JobAssignment("j1", "cat", json(payload), null));
+                new JobAssignment("j1", "cat", json(payload), null, null));
 
         assertThat(result.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(result.exitCode()).isZero();
@@ -96,7 +96,7 @@ class JobRunnerTest {
     @Test
     void a_command_exiting_non_zero_fails_with_its_exit_code_and_stderr() throws Exception {
         JobResult result = run(Map.of("fail", new HandlerConfig(List.of("sh", "-c", "echo partial; echo broken >&2; exit 7"), null)),
-                new JobAssignment("j1", "fail", NullNode.getInstance(), null));
+                new JobAssignment("j1", "fail", NullNode.getInstance(), null, null));
 
         assertThat(result.status()).isEqualTo(JobStatus.FAILED);
         assertThat(result.exitCode()).isEqualTo(7);
@@ -107,7 +107,7 @@ class JobRunnerTest {
     @Test
     void a_command_that_cannot_start_fails_saying_so() throws Exception {
         JobResult result = run(Map.of("gone", new HandlerConfig(List.of(tmp.resolve("missing").toString()), null)),
-                new JobAssignment("j1", "gone", NullNode.getInstance(), null));
+                new JobAssignment("j1", "gone", NullNode.getInstance(), null, null));
 
         assertThat(result.status()).isEqualTo(JobStatus.FAILED);
         assertThat(result.error()).startsWith("could not start " + tmp.resolve("missing"));
@@ -116,7 +116,7 @@ class JobRunnerTest {
     @Test
     void output_is_capped_at_64_kib() throws Exception {
         JobResult result = run(Map.of("seq", new HandlerConfig(List.of("seq", "1", "200000"), null)),
-                new JobAssignment("j1", "seq", NullNode.getInstance(), null));
+                new JobAssignment("j1", "seq", NullNode.getInstance(), null, null));
 
         assertThat(result.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(result.output().asText()).hasSize(64 * 1024).startsWith("1\n2\n3\n");
@@ -128,7 +128,7 @@ class JobRunnerTest {
         // The handler starts a grandchild and waits: both must die when the handler's timeout fires.
         HandlerConfig handler = new HandlerConfig(List.of("sh", "-c", "sleep 300 & echo $! > " + pidFile + "; wait"), 1);
 
-        JobResult result = run(Map.of("tree", handler), new JobAssignment("j1", "tree", NullNode.getInstance(), 60));
+        JobResult result = run(Map.of("tree", handler), new JobAssignment("j1", "tree", NullNode.getInstance(), 60, null));
 
         assertThat(result.status()).isEqualTo(JobStatus.TIMED_OUT);
         long grandchild = Long.parseLong(Files.readString(pidFile).strip());
@@ -139,7 +139,7 @@ class JobRunnerTest {
     void cancel_kills_the_command_and_reports_cancelled() throws Exception {
         runner = new JobRunner(Map.of("long", new HandlerConfig(List.of("sleep", "300"), null)));
         CompletableFuture<JobResult> result = new CompletableFuture<>();
-        runner.submit(new JobAssignment("j9", "long", NullNode.getInstance(), null), () -> { }, result::complete);
+        runner.submit(new JobAssignment("j9", "long", NullNode.getInstance(), null, null), () -> { }, result::complete);
         await().atMost(Duration.ofSeconds(5)).until(() -> runner.currentJobId().isPresent());
         Thread.sleep(200); // let the process start
 

@@ -103,4 +103,18 @@ class HandlerJobTest {
         assertThat(canary).exists();
         assertThat(tmp.resolve("pwned")).doesNotExist();
     }
+
+    @Test
+    void a_handler_is_told_its_job_id_and_which_attempt_it_runs() throws Exception {
+        // The first attempt hangs past its timeout; the second one, told it is attempt 2, answers at once.
+        fleet.start(server.enrollmentKey(5).get("key_value").asText(), "attempt-bot", java.util.Map.of(),
+                RealAgents.handler("whoami", null, "sh", "-c",
+                        "if [ \"$BEACON_JOB_ATTEMPT\" = 1 ]; then exec sleep 30; fi; printf '%s %s' \"$BEACON_JOB_ID\" \"$BEACON_JOB_ATTEMPT\""));
+
+        String jobId = fleet.submitId("{\"kind\":\"whoami\",\"timeout_s\":1,\"max_attempts\":2}");
+
+        JsonNode job = fleet.awaitStatus(jobId, "succeeded");
+        assertThat(job.get("attempts").asInt()).isEqualTo(2);
+        assertThat(job.get("output").asText()).isEqualTo(jobId + " 2");
+    }
 }

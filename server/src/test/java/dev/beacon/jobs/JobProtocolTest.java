@@ -65,8 +65,11 @@ class JobProtocolTest {
             JsonNode first = socket.next("job.assign");
             assertThat(first.get("job_id").asText()).isEqualTo(jobId);
             assertThat(first.get("timeout_s").asInt()).isEqualTo(30);
+            assertThat(first.get("attempt").asInt()).isEqualTo(1);
             socket.send("{\"type\":\"job.result\",\"job_id\":\"" + jobId + "\",\"status\":\"failed\",\"error\":\"busy\"}");
-            assertThat(socket.next("job.assign").get("job_id").asText()).isEqualTo(jobId);
+            JsonNode second = socket.next("job.assign");
+            assertThat(second.get("job_id").asText()).isEqualTo(jobId);
+            assertThat(second.get("attempt").asInt()).isEqualTo(2);
             socket.send("{\"type\":\"job.accepted\",\"job_id\":\"" + jobId + "\"}");
             socket.send("{\"type\":\"job.result\",\"job_id\":\"" + jobId + "\",\"status\":\"succeeded\",\"output\":[1],\"exit_code\":null}");
 

@@ -46,7 +46,7 @@ final class RealAgents implements AutoCloseable {
         }
         JsonNode enrolled = claimed.json();
         AgentConfig config = new AgentConfig(server.baseUrl(), enrolled.get("robot_id").asText(), enrolled.get("robot_token").asText(),
-                name, null, null, null, null, null, labels, handlers);
+                name, null, null, null, null, labels, handlers);
         AgentConfigFile file = AgentConfigFile.at(dir.resolve(name + ".toml"));
         file.write(config);
         AgentConnection agent = AgentConnection.start(config, file, FAST);

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -54,12 +58,102 @@ class ServerCommandTest {
         assertThat(output.strip()).isEqualTo("✗ --tls-cert and --tls-key go together: give both, or neither for plain HTTP.");
     }
 
+    @Test
+    void a_second_server_on_the_same_data_dir_refuses_to_start_with_one_line_naming_the_dir_and_the_first() throws Exception {
+        Started first = start();
+        try {
+            Process second = new ProcessBuilder(command("server", "--port", "0", "--data-dir", dataDir.toString()))
+                    .redirectErrorStream(true).start();
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String output = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(second.exitValue()).isEqualTo(1);
+            assertThat(output.strip()).isEqualTo("✗ Beacon could not start: another beacon server (pid " + first.process.pid()
+                    + ") is already using the data dir " + dataDir.toRealPath()
+                    + "; stop it first, or give this one its own --data-dir (or BEACON_DATA_DIR).");
+            // the first server kept serving, and did not see its robots marked offline by the second
+            HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(first.url + "/readyz")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).isEqualTo(200);
+        } finally {
+            first.process.destroy();
+            assertThat(first.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        }
+        Started again = start(); // the lock went with the first server
+        again.process.destroy();
+        assertThat(again.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void a_first_start_that_fails_on_a_taken_port_leaves_the_admin_password_to_the_next_start() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            Process failed = new ProcessBuilder(command("server", "--port", Integer.toString(taken.getLocalPort()), "--data-dir", dataDir.toString()))
+                    .redirectErrorStream(true).start();
+            String output = new String(failed.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(failed.waitFor()).isEqualTo(1);
+            assertThat(output).contains("Beacon could not start").doesNotContain("Admin password");
+        }
+        Started next = start();
+        assertThat(next.output).anyMatch(line -> line.startsWith("Admin password (shown once"));
+        next.process.destroy();
+        assertThat(next.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void the_data_dir_is_0700_and_its_files_0600_even_under_umask_000() throws Exception {
+        Path dir = dataDir.resolve("fresh");
+        Started started = start(dir, "000");
+        try {
+            assertThat(mode(dir)).isEqualTo("rwx------");
+            for (String file : List.of("beacon.db", "beacon.db-wal", "beacon.db-shm", "secret.key", "beacon.lock")) {
+                assertThat(mode(dir.resolve(file))).as(file).isEqualTo("rw-------");
+            }
+        } finally {
+            started.process.destroy();
+            assertThat(started.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void a_data_dir_left_open_by_an_earlier_version_is_tightened_at_start() throws Exception {
+        Started first = start();
+        first.process.destroy();
+        assertThat(first.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String file : List.of("beacon.db", "secret.key")) {
+            Files.setPosixFilePermissions(dataDir.resolve(file), PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        Started second = start(dataDir, "022");
+        try {
+            assertThat(mode(dataDir)).isEqualTo("rwx------");
+            for (String file : List.of("beacon.db", "beacon.db-wal", "beacon.db-shm", "secret.key")) {
+                assertThat(mode(dataDir.resolve(file))).as(file).isEqualTo("rw-------");
+            }
+        } finally {
+            second.process.destroy();
+            assertThat(second.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    private static String mode(Path path) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
     private record Started(Process process, String url, List<String> output) {
     }
 
     private Started start() throws Exception {
-        Process process = new ProcessBuilder(command("server", "--port", "0", "--data-dir", dataDir.toString()))
-                .redirectErrorStream(true).start();
+        return start(dataDir, null);
+    }
+
+    /** Starts {@code beacon server} on {@code dir}, under {@code umask} when given (via sh). */
+    private Started start(Path dir, String umask) throws Exception {
+        List<String> command = command("server", "--port", "0", "--data-dir", dir.toString());
+        if (umask != null) {
+            List<String> shell = new ArrayList<>(List.of("sh", "-c", "umask " + umask + " && exec \"$@\"", "sh"));
+            shell.addAll(command);
+            command = shell;
+        }
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         List<String> lines = new ArrayList<>();
         String line;

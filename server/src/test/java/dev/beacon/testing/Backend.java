@@ -21,7 +21,7 @@ public enum Backend {
             "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres");
 
     /** A fresh, empty database for one test server: its JDBC URL (null means SQLite under the data dir). */
-    String createDatabase(Path dataDir) {
+    public String createDatabase(Path dataDir) {
         if (this == SQLITE) {
             return null;
         }
@@ -40,7 +40,7 @@ public enum Backend {
     }
 
     /** Drops a database made by {@link #createDatabase}. */
-    static void dropDatabase(String url) {
+    public static void dropDatabase(String url) {
         if (url == null) {
             return;
         }

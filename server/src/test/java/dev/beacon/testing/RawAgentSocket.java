@@ -87,6 +87,11 @@ public final class RawAgentSocket implements AutoCloseable {
                 + "\"capabilities\":[\"echo\"],\"labels\":{}}");
     }
 
+    /** The hello of a connection that only rotates the token (as {@code beacon agent rotate-token} says it). */
+    public RawAgentSocket rotateOnlyHello() {
+        return send("{\"type\":\"hello\",\"purpose\":\"rotate-token\"}");
+    }
+
     /** The next frame, parsed; fails after 5 s. */
     public JsonNode next() throws InterruptedException {
         String text = received.poll(5, TimeUnit.SECONDS);
@@ -114,6 +119,20 @@ public final class RawAgentSocket implements AutoCloseable {
     /** The close status once the server closed the socket, or -1 on an abrupt end. */
     public int awaitClosed() {
         return closed.orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    /** The close status once the server closed the socket (-1 on an abrupt end), or Integer.MIN_VALUE if still open after {@code wait}. */
+    public int awaitClosedWithin(Duration wait) {
+        try {
+            return closed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return Integer.MIN_VALUE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Integer.MIN_VALUE;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return -1;
+        }
     }
 
     public boolean isClosed() {

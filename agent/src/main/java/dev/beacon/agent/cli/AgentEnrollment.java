@@ -21,11 +21,12 @@ final class AgentEnrollment {
     private AgentEnrollment() {
     }
 
-    /** Fails before any prompt when there is no server to enroll with. */
+    /** Fails before any prompt when there is no server to enroll with, or its URL is unusable. */
     static void requireServer(AgentEnrollOptions options, AgentConfig staged) {
         if (options.server == null && staged.server() == null) {
             throw new AgentException("No server given: pass --server https://beacon.example.com.");
         }
+        ServerEndpoint.of(options.server != null ? options.server : staged.server(), null); // throws on a bad URL
     }
 
     /**
@@ -41,8 +42,8 @@ final class AgentEnrollment {
         String name = options.name != null ? options.name : staged.name() != null ? staged.name() : HostFacts.localHostname();
         Map<String, String> labels = new LinkedHashMap<>(staged.labels());
         labels.putAll(options.labels);
-        AgentConfig base = new AgentConfig(endpoint.base().toString(), null, null, name, null, null, null, null,
-                caCert, labels, staged.handlers());
+        AgentConfig base = new AgentConfig(endpoint.base().toString(), null, null, name, null, null, null, caCert,
+                labels, staged.handlers());
 
         out.println("Enrolling with organization...");
         out.flush();

@@ -4,7 +4,6 @@ import dev.beacon.agent.AgentConfig;
 import dev.beacon.agent.AgentConfigFile;
 import dev.beacon.agent.AgentException;
 import dev.beacon.agent.CredentialStore;
-import dev.beacon.agent.HostFacts;
 import dev.beacon.agent.ServerEndpoint;
 import dev.beacon.agent.TokenRotation;
 import dev.beacon.tokens.TokenFormat;
@@ -28,7 +27,7 @@ final class AgentRotateTokenCommand extends AgentSubcommand {
         AgentConfig config = file.read().filter(AgentConfig::enrolled).orElseThrow(() -> new AgentException(
                 "Not enrolled: " + file.path() + " holds no robot token, so there is nothing to rotate."));
         AgentConfig rotated = TokenRotation.rotate(new CredentialStore(file, config), ServerEndpoint.of(config).httpClient(),
-                HostFacts.detect(), TIMEOUT);
+                TIMEOUT);
         out().println("✓ Robot token rotated (now " + TokenFormat.mask(rotated.robotToken()) + "); saved to " + file.path());
         return 0;
     }

@@ -70,7 +70,7 @@ final class AgentRunCommand extends AgentSubcommand {
             Map<String, String> labels = new LinkedHashMap<>(config.labels());
             labels.putAll(enrollOptions.labels);
             config = new AgentConfig(config.server(), config.robotId(), config.robotToken(), config.name(),
-                    config.organization(), config.site(), config.fleet(), config.websocketUrl(), config.caCert(), labels,
+                    config.organization(), config.site(), config.fleet(), config.caCert(), labels,
                     config.handlers());
         }
         if (!config.equals(saved)) {

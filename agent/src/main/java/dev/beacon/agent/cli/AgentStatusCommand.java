@@ -6,13 +6,17 @@ import dev.beacon.agent.AgentException;
 import dev.beacon.agent.ServerEndpoint;
 import dev.beacon.agent.StatusClient;
 import dev.beacon.agent.TokenCheck;
+import dev.beacon.agent.TokenRefusedException;
 import dev.beacon.tokens.TokenFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
 
-/** {@code beacon agent status}: shows what agent.toml holds (token masked) and whether the server accepts the token. */
+/**
+ * {@code beacon agent status}: shows what agent.toml holds (token masked) and whether the server accepts the token;
+ * exits 0 when it does, 3 when it refuses the token, 1 when there is no answer or nothing saved.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Show the saved enrollment (the token only as a prefix) and whether the server accepts it.")
 final class AgentStatusCommand extends AgentSubcommand {
@@ -48,7 +52,11 @@ final class AgentStatusCommand extends AgentSubcommand {
             check = new TokenCheck.Unknown(e.getMessage());
         }
         row(out, "Server says", describe(check, file.path().toString()));
-        return 0;
+        // The same codes as `agent run`, so a script can tell "fix the network" from "enroll again".
+        if (check instanceof TokenCheck.Accepted) {
+            return 0;
+        }
+        return check instanceof TokenCheck.Refused ? TokenRefusedException.EXIT_CODE : 1;
     }
 
     /** One line for a check; an if-chain rather than a pattern switch, since this module compiles for Java 17. */

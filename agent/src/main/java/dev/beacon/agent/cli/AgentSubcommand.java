@@ -40,6 +40,17 @@ abstract class AgentSubcommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs on SIGTERM or SIGINT: stops the agent cleanly (close 1000), then exits with its code, 0 after a clean
+     * stop, where the JVM's own handling would exit 128 + signal (143 for SIGTERM).
+     */
+    private void stopOnSignal(AgentConnection connection) {
+        connection.stop();
+        out().flush();
+        err().flush();
+        System.exit(connection.exitCode().orElse(0));
+    }
+
     PrintWriter out() {
         return spec.commandLine().getOut();
     }
@@ -49,14 +60,16 @@ abstract class AgentSubcommand implements Callable<Integer> {
     }
 
     /**
-     * Runs the agent until it stops and returns its exit code. SIGTERM (a JVM shutdown) closes the socket with
-     * status 1000 first. With {@code exitOnceConnected}, returns 0 as soon as the server has welcomed the agent.
+     * Runs the agent until it stops and returns its exit code. SIGTERM or SIGINT closes the socket with status 1000
+     * first and then ends the process with the agent's code, 0 after a clean stop; any other JVM shutdown closes it
+     * too, from a shutdown hook. With {@code exitOnceConnected}, returns 0 as soon as the server has welcomed the agent.
      */
     int runAgent(AgentConfig config, AgentConfigFile file, boolean exitOnceConnected) throws InterruptedException {
         out().flush();
         AgentConnection connection = AgentConnection.start(config, file, ConnectionOptions.defaults());
         Thread hook = new Thread(connection::stop, "beacon-agent-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        StopSignals signals = StopSignals.install(() -> stopOnSignal(connection));
         try {
             if (exitOnceConnected) {
                 while (!connection.awaitConnected(Duration.ofMinutes(1))) {
@@ -77,6 +90,7 @@ abstract class AgentSubcommand implements Callable<Integer> {
             return code;
         } finally {
             connection.stop(); // no-op when already stopped; stops it when this thread was interrupted
+            signals.restore();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {

@@ -1,17 +1,12 @@
 package dev.beacon.agent.cli;
 
+import dev.beacon.BeaconVersion;
 import picocli.CommandLine;
 
-/** Reads Beacon's version from the jar manifest ({@code dev} when run from classes). */
+/** What {@code --version} prints: {@link BeaconVersion}, the same string the agent reports; picocli calls it. */
 public final class VersionProvider implements CommandLine.IVersionProvider {
-    /** The running Beacon version. */
-    public static String version() {
-        String version = VersionProvider.class.getPackage().getImplementationVersion();
-        return version == null ? "dev" : version;
-    }
-
     @Override
     public String[] getVersion() {
-        return new String[] {"beacon " + version() + " (Java " + Runtime.version() + ")"};
+        return new String[] {"beacon " + BeaconVersion.get() + " (Java " + Runtime.version() + ")"};
     }
 }

@@ -1,0 +1,71 @@
+package dev.beacon.dashboard;
+
+import dev.beacon.audit.AuditEvent;
+import dev.beacon.audit.AuditLog;
+import dev.beacon.web.ApiError;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dashboard's two audit pages: an organization's log ({@code /audit}), which every member of the organization
+ * sees, and the instance log ({@code /instance/audit}), the events that belong to no organization, which only
+ * instance admins see. {@link DashboardRoutes} calls it from request threads once a session is checked. Thread-safe.
+ */
+final class AuditPages {
+    static final int PAGE = 100;
+
+    private final AuditLog audit;
+    private final DashboardReads reads;
+    private final Clock clock;
+
+    AuditPages(AuditLog audit, DashboardReads reads, Clock clock) {
+        this.audit = audit;
+        this.reads = reads;
+        this.clock = clock;
+    }
+
+    /** The session's organization's events, newest first, filtered by {@code ?action=} and paged by {@code ?before=}. */
+    Views.AuditView organization(Context ctx, Session session) {
+        List<AuditEvent> fetched = audit.list(session.orgId(), action(ctx), before(ctx), PAGE + 1);
+        List<AuditEvent> events = fetched.size() > PAGE ? fetched.subList(0, PAGE) : fetched;
+        Map<String, String> names = new HashMap<>(reads.usernames(idsOf(events, "user")));
+        names.putAll(reads.robotNames(session.orgId(), idsOf(events, "robot")));
+        names.putAll(reads.apiKeyNames(session.orgId(), idsOf(events, "api_key")));
+        return new Views.AuditView(events, names, action(ctx), older(fetched, events), clock.instant(), false);
+    }
+
+    /** The events of no organization, for an instance admin; anyone else gets 403, as on {@code GET /api/instance/audit}. */
+    Views.AuditView instance(Context ctx, Session session) {
+        if (!session.instanceAdmin()) {
+            throw ApiError.forbidden("Only instance admins see the instance audit log; an operator of the server can make you one "
+                    + "with `beacon admin user set-instance-admin --username " + session.username() + "`.");
+        }
+        List<AuditEvent> fetched = audit.listInstance(action(ctx), before(ctx), PAGE + 1);
+        List<AuditEvent> events = fetched.size() > PAGE ? fetched.subList(0, PAGE) : fetched;
+        // Robot and API key names are per organization, and none of these events has one; users are instance-wide.
+        return new Views.AuditView(events, reads.usernames(idsOf(events, "user")), action(ctx), older(fetched, events), clock.instant(), true);
+    }
+
+    private static String older(List<AuditEvent> fetched, List<AuditEvent> shown) {
+        return fetched.size() > shown.size() ? shown.get(shown.size() - 1).id() : null;
+    }
+
+    private static List<String> idsOf(List<AuditEvent> events, String actorType) {
+        return events.stream().filter(e -> actorType.equals(e.actorType())).map(AuditEvent::actorId).toList();
+    }
+
+    private static String action(Context ctx) {
+        return blankToNull(ctx.queryParam("action"));
+    }
+
+    private static String before(Context ctx) {
+        return blankToNull(ctx.queryParam("before"));
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+}
