@@ -1,6 +1,8 @@
 package dev.beacon.server;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -40,6 +42,7 @@ import dev.beacon.tokens.SecretBox;
 import dev.beacon.users.UserStore;
 import dev.beacon.web.Auth;
 import dev.beacon.web.BodyLimit;
+import dev.beacon.web.JsonInput;
 import dev.beacon.web.Problems;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -96,11 +99,20 @@ public final class BeaconServer implements AutoCloseable {
         this.generatedAdminPassword = generatedAdminPassword;
     }
 
-    /** The JSON conventions of the API: snake_case fields, RFC 3339 UTC timestamps. */
+    /**
+     * The JSON conventions of the API: snake_case fields, RFC 3339 UTC timestamps. This mapper reads what Beacon
+     * stored and writes answers, with no nesting limit: a row stored deep (before input was limited) must stay
+     * readable. Input from clients and agents goes through {@link JsonInput}, which limits nesting.
+     */
     public static ObjectMapper objectMapper() {
         // Request handlers run on virtual threads, where Jackson's default thread-local buffer recycling
         // never reuses anything; a shared pool does.
-        JsonFactory factory = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedLockFreePool()).build();
+        JsonFactory factory = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedLockFreePool())
+                // Jackson's default of 1000 levels made a job with a 998-level payload unreadable for ever once wrapped
+                // in a page of jobs. Reading a tree is iterative in Jackson, so no depth costs stack here.
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Integer.MAX_VALUE).build())
+                .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(Integer.MAX_VALUE).build())
+                .build();
         return new ObjectMapper(factory)
                 .registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -149,7 +161,8 @@ public final class BeaconServer implements AutoCloseable {
         if (reconciled > 0) {
             log.info("requeued (or ended) {} jobs that agents held when the previous run stopped", reconciled);
         }
-        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, json, config.heartbeatIntervalSeconds(),
+        // Agent frames are input: parsed under the nesting limit (an over-deep frame is answered with an error frame).
+        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, JsonInput.limited(json), config.heartbeatIntervalSeconds(),
                 config.agentConnectsPerSecond(), metrics,
                 dispatcher);
         JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics);
