@@ -43,6 +43,7 @@ import dev.beacon.users.UserStore;
 import dev.beacon.web.Auth;
 import dev.beacon.web.BodyLimit;
 import dev.beacon.web.JsonInput;
+import dev.beacon.web.ProblemErrorHandler;
 import dev.beacon.web.Problems;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -57,8 +58,10 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -73,6 +76,8 @@ public final class BeaconServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BeaconServer.class);
     /** The largest frame an agent may send; larger ones close its connection with status 1009. */
     static final int MAX_AGENT_FRAME_BYTES = 1024 * 1024;
+    /** How long a request's headers may take to arrive: far beyond any real client, short enough to cut slowloris. */
+    static final Duration HEADER_TIMEOUT = Duration.ofSeconds(15);
 
     private final Javalin app;
     private final Database db;
@@ -121,18 +126,23 @@ public final class BeaconServer implements AutoCloseable {
 
     /** Opens the database (migrating it), bootstraps a first start, and starts serving. */
     public static BeaconServer start(ServerConfig config) {
+        return start(config, HEADER_TIMEOUT);
+    }
+
+    /** {@link #start(ServerConfig)} with another bound on how long request headers may take; for tests. */
+    static BeaconServer start(ServerConfig config, Duration headerTimeout) {
         long startedAt = System.nanoTime();
         ObjectMapper json = objectMapper();
         Database db = Database.open(config.effectiveDatabaseUrl());
         try {
-            return wire(config, json, db, startedAt);
+            return wire(config, json, db, startedAt, headerTimeout);
         } catch (RuntimeException e) {
             db.close();
             throw e;
         }
     }
 
-    private static BeaconServer wire(ServerConfig config, ObjectMapper json, Database db, long startedAt) {
+    private static BeaconServer wire(ServerConfig config, ObjectMapper json, Database db, long startedAt, Duration headerTimeout) {
         var clock = config.clock();
         Ids ids = new Ids(clock);
         SecretBox secretBox = SecretBox.load(config.secretKeyHex(), config.dataDir());
@@ -194,9 +204,10 @@ public final class BeaconServer implements AutoCloseable {
                 // The sweeper ends silent agents after 3 missed heartbeats; the idle timeout is only a backstop.
                 factory.setIdleTimeout(Duration.ofSeconds((long) config.heartbeatIntervalSeconds() * 4 + 10));
             });
-            if (config.tlsCert() != null) {
-                configureTls(javalin, config);
-            }
+            // Requests Jetty refuses itself (bad path bytes, header errors) answer problem JSON, not Jetty's HTML page.
+            javalin.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler(json)));
+            javalin.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new ProblemErrorHandler(json)));
+            javalin.jetty.addConnector((server, http) -> connector(server, http, config, headerTimeout));
             Problems.install(javalin, json, dashboard::renderError);
             javalin.staticFiles.add(files -> {
                 files.hostedPath = "/assets";
@@ -249,21 +260,32 @@ public final class BeaconServer implements AutoCloseable {
         return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, generatedPassword);
     }
 
-    private static void configureTls(io.javalin.config.JavalinConfig javalin, ServerConfig config) {
-        char[] password = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
-        KeyStore keyStore = PemKeyStore.load(config.tlsCert(), config.tlsKey(), password);
-        javalin.jetty.modifyServer(server -> {
+    /**
+     * The one listening connector, plain or TLS, on Javalin's HTTP configuration (which sends no Server header);
+     * request headers must arrive within {@code headerTimeout}. Over TLS, answers carry HSTS.
+     */
+    private static ServerConnector connector(Server server, HttpConfiguration http, ServerConfig config, Duration headerTimeout) {
+        ServerConnector connector;
+        if (config.tlsCert() == null) {
+            connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        } else {
+            char[] password = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
+            KeyStore keyStore = PemKeyStore.load(config.tlsCert(), config.tlsKey(), password);
             SslContextFactory.Server ssl = new SslContextFactory.Server();
             ssl.setKeyStore(keyStore);
             ssl.setKeyStorePassword(new String(password));
-            var httpsConfig = new org.eclipse.jetty.server.HttpConfiguration();
-            httpsConfig.addCustomizer(new SecureRequestCustomizer(false));
-            ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
-                    new HttpConnectionFactory(httpsConfig));
-            connector.setHost(config.host());
-            connector.setPort(config.port());
-            server.setConnectors(new org.eclipse.jetty.server.Connector[] {connector});
-        });
+            HttpConfiguration https = new HttpConfiguration(http);
+            SecureRequestCustomizer secure = new SecureRequestCustomizer(false);
+            // One year: browsers that reached Beacon over TLS once keep to TLS. No includeSubDomains: Beacon
+            // speaks for its own host only.
+            secure.setStsMaxAge(Duration.ofDays(365).toSeconds());
+            https.addCustomizer(secure);
+            connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+        }
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.addBean(new HeaderDeadline(headerTimeout));
+        return connector;
     }
 
     private static int actualPort(Javalin app) {
