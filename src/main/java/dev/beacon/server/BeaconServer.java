@@ -187,6 +187,9 @@ public final class BeaconServer implements AutoCloseable {
                 new DashboardRoutes.Services(users, apiKeys, enrollment, orgs, robots, robotService, presence, jobService, audit),
                 dashboardAuth, sessions, new SignIn(users, sessions, audit), live, new DashboardReads(db), json, clock);
 
+        // Read the TLS files now, so that a bad certificate or key stops the start before anything listens.
+        char[] keyStorePassword = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
+        KeyStore keyStore = config.tlsCert() == null ? null : PemKeyStore.load(config.tlsCert(), config.tlsKey(), keyStorePassword);
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -207,7 +210,7 @@ public final class BeaconServer implements AutoCloseable {
             // Requests Jetty refuses itself (bad path bytes, header errors) answer problem JSON, not Jetty's HTML page.
             javalin.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler(json)));
             javalin.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new ProblemErrorHandler(json)));
-            javalin.jetty.addConnector((server, http) -> connector(server, http, config, headerTimeout));
+            javalin.jetty.addConnector((server, http) -> connector(server, http, config, keyStore, keyStorePassword, headerTimeout));
             Problems.install(javalin, json, dashboard::renderError);
             javalin.staticFiles.add(files -> {
                 files.hostedPath = "/assets";
@@ -264,13 +267,12 @@ public final class BeaconServer implements AutoCloseable {
      * The one listening connector, plain or TLS, on Javalin's HTTP configuration (which sends no Server header);
      * request headers must arrive within {@code headerTimeout}. Over TLS, answers carry HSTS.
      */
-    private static ServerConnector connector(Server server, HttpConfiguration http, ServerConfig config, Duration headerTimeout) {
+    private static ServerConnector connector(Server server, HttpConfiguration http, ServerConfig config, KeyStore keyStore,
+                                             char[] password, Duration headerTimeout) {
         ServerConnector connector;
         if (config.tlsCert() == null) {
             connector = new ServerConnector(server, new HttpConnectionFactory(http));
         } else {
-            char[] password = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
-            KeyStore keyStore = PemKeyStore.load(config.tlsCert(), config.tlsKey(), password);
             SslContextFactory.Server ssl = new SslContextFactory.Server();
             ssl.setKeyStore(keyStore);
             ssl.setKeyStorePassword(new String(password));
