@@ -82,6 +82,16 @@ public final class DashboardRoutes {
     }
 
     public void register(RoutesConfig routes) {
+        // Every dashboard answer (pages, fragments, redirects, error and 404 pages) gets the security headers and
+        // no-store: pages show new secrets (API keys, enrollment tokens) that no cache may keep. Runs before any route,
+        // matched or not; the API, the agent socket and the assets keep headers of their own.
+        routes.before(ctx -> {
+            String path = ctx.path();
+            if (!path.startsWith("/api/") && !path.startsWith("/assets/") && !path.equals("/api")) {
+                securityHeaders(ctx);
+                ctx.header("Cache-Control", "no-store");
+            }
+        });
         routes.get("/login", this::loginPage);
         routes.post("/login", this::login);
         routes.post("/logout", action((ctx, s) -> {

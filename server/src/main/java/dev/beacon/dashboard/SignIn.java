@@ -7,6 +7,7 @@ import dev.beacon.users.UserStore;
 import dev.beacon.web.ApiError;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -14,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Checks a username and password and opens a session. Failed attempts are limited per source address
- * ({@link #FAILURES_ALLOWED} per {@link #FAILURE_WINDOW}); the answer never says whether the user exists, and
+ * ({@link #FAILURES_ALLOWED} per {@link #FAILURE_WINDOW}, counted in this node's memory: per node, and reset by a
+ * restart); the answer never says whether the user exists, and
  * an unknown user costs the same hashing work as a wrong password. Thread-safe.
  */
 public final class SignIn {
@@ -41,8 +43,12 @@ public final class SignIn {
      * user's first organization by name; the dashboard's switcher moves it.
      */
     public SessionStore.Opened signIn(String username, String password, String ip, String userAgent) {
-        long wait = secondsUntilAllowed(ip);
-        if (wait > 0) {
+        // Check and count in one step: each attempt takes a token before its password is checked and gets it back
+        // only when it succeeds. Checking first and counting the failure afterwards let 60 parallel guesses through.
+        Bucket bucket = bucket(ip);
+        ConsumptionProbe attempt = bucket.tryConsumeAndReturnRemaining(1);
+        if (!attempt.isConsumed()) {
+            long wait = Math.max(1, Duration.ofNanos(attempt.getNanosToWaitForRefill()).toSeconds() + 1);
             throw ApiError.rateLimited(wait, "Too many failed sign-ins from your address. Try again in " + wait + " seconds.");
         }
         String name = username == null ? "" : username.strip();
@@ -51,12 +57,12 @@ public final class SignIn {
                 && credentials.isPresent();
         List<UserStore.Membership> memberships = credentials.map(known -> users.memberships(known.userId())).orElse(List.of());
         if (!valid || memberships.isEmpty()) {
-            recordFailure(ip);
             auditRefusal(name, credentials, memberships, ip);
             throw new ApiError(401, "invalid_credentials", valid
                     ? "This user belongs to no organization yet; ask an admin to add you (beacon admin user create --org …)."
                     : "Wrong username or password.");
         }
+        bucket.addTokens(1); // a success does not count against the address
         UserStore.Membership first = memberships.get(0);
         SessionStore.Opened opened = sessions.open(credentials.get().userId(), first.orgId(), ip, userAgent);
         audit.append(new AuditLog.Entry(first.orgId(), new Actor("user", credentials.get().userId(), ip), "user.signed_in", "user",
@@ -73,22 +79,13 @@ public final class SignIn {
         return decoy;
     }
 
-    private long secondsUntilAllowed(String ip) {
-        Bucket bucket = failures.get(ip);
-        if (bucket == null || bucket.getAvailableTokens() > 0) {
-            return 0;
-        }
-        return Math.max(1, Duration.ofNanos(bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill()).toSeconds() + 1);
-    }
-
-    private void recordFailure(String ip) {
+    private Bucket bucket(String ip) {
         if (failures.size() > MAX_TRACKED) {
             failures.values().removeIf(bucket -> bucket.getAvailableTokens() >= FAILURES_ALLOWED);
         }
-        failures.computeIfAbsent(ip, key -> Bucket.builder()
-                        .addLimit(Bandwidth.builder().capacity(FAILURES_ALLOWED).refillGreedy(FAILURES_ALLOWED, FAILURE_WINDOW).build())
-                        .build())
-                .tryConsume(1);
+        return failures.computeIfAbsent(ip, key -> Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(FAILURES_ALLOWED).refillGreedy(FAILURES_ALLOWED, FAILURE_WINDOW).build())
+                .build());
     }
 
     /**

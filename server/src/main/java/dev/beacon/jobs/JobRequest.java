@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.web.ApiError;
 import dev.beacon.web.BodyLimit;
+import dev.beacon.web.JsonInput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ public record JobRequest(String kind, JsonNode payload, Target target, int prior
     /** Kinds name agent handlers (TOML keys): short, no spaces or punctuation that needs quoting. */
     private static final Pattern KIND = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    /** Reads and validates the request body. */
+    /** Reads and validates the request body; one nested over {@link JsonInput#MAX_DEPTH} levels is a 400 {@code json_too_deep}. */
     public static JobRequest parse(InputStream body, ObjectMapper json) {
         JsonNode root;
         try (InputStream in = body) {
@@ -33,7 +34,7 @@ public record JobRequest(String kind, JsonNode payload, Target target, int prior
             if (bytes.length > BodyLimit.MAX_BODY_BYTES) {
                 throw new ApiError(413, "payload_too_large", "The request body is over the limit of " + BodyLimit.MAX_BODY_BYTES + " bytes.");
             }
-            root = bytes.length == 0 ? json.createObjectNode() : json.readTree(bytes);
+            root = bytes.length == 0 ? json.createObjectNode() : JsonInput.readTree(json, bytes);
         } catch (JacksonException e) {
             throw ApiError.validation(null, "The request body is not valid JSON. Send a JSON object.");
         } catch (IOException e) {

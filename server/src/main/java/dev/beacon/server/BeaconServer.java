@@ -1,6 +1,8 @@
 package dev.beacon.server;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -42,6 +44,8 @@ import dev.beacon.tokens.SecretBox;
 import dev.beacon.users.UserStore;
 import dev.beacon.web.Auth;
 import dev.beacon.web.BodyLimit;
+import dev.beacon.web.JsonInput;
+import dev.beacon.web.ProblemErrorHandler;
 import dev.beacon.web.Problems;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -56,8 +60,10 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -72,6 +78,8 @@ public final class BeaconServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BeaconServer.class);
     /** The largest frame an agent may send; larger ones close its connection with status 1009. */
     static final int MAX_AGENT_FRAME_BYTES = 1024 * 1024;
+    /** How long a request's headers may take to arrive: far beyond any real client, short enough to cut slowloris. */
+    static final Duration HEADER_TIMEOUT = Duration.ofSeconds(15);
 
     private final Javalin app;
     private final Database db;
@@ -102,11 +110,20 @@ public final class BeaconServer implements AutoCloseable {
         this.generatedAdminPassword = generatedAdminPassword;
     }
 
-    /** The JSON conventions of the API: snake_case fields, RFC 3339 UTC timestamps. */
+    /**
+     * The JSON conventions of the API: snake_case fields, RFC 3339 UTC timestamps. This mapper reads what Beacon
+     * stored and writes answers, with no nesting limit: a row stored deep (before input was limited) must stay
+     * readable. Input from clients and agents goes through {@link JsonInput}, which limits nesting.
+     */
     public static ObjectMapper objectMapper() {
         // Request handlers run on virtual threads, where Jackson's default thread-local buffer recycling
         // never reuses anything; a shared pool does.
-        JsonFactory factory = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedLockFreePool()).build();
+        JsonFactory factory = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedLockFreePool())
+                // Jackson's default of 1000 levels made a job with a 998-level payload unreadable for ever once wrapped
+                // in a page of jobs. Reading a tree is iterative in Jackson, so no depth costs stack here.
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Integer.MAX_VALUE).build())
+                .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(Integer.MAX_VALUE).build())
+                .build();
         return new ObjectMapper(factory)
                 .registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -118,6 +135,11 @@ public final class BeaconServer implements AutoCloseable {
      * bootstraps a first start once the listener is bound.
      */
     public static BeaconServer start(ServerConfig config) {
+        return start(config, HEADER_TIMEOUT);
+    }
+
+    /** {@link #start(ServerConfig)} with another bound on how long request headers may take; for tests. */
+    static BeaconServer start(ServerConfig config, Duration headerTimeout) {
         long startedAt = System.nanoTime();
         ObjectMapper json = objectMapper();
         // The lock comes before anything reads or writes the database: a second server on the same SQLite file
@@ -127,7 +149,7 @@ public final class BeaconServer implements AutoCloseable {
             Database db = Database.open(config.effectiveDatabaseUrl());
             try {
                 ServerStorage.tighten(config);
-                return wire(config, json, db, startedAt, lock);
+                return wire(config, json, db, startedAt, lock, headerTimeout);
             } catch (RuntimeException e) {
                 db.close();
                 throw e;
@@ -140,7 +162,8 @@ public final class BeaconServer implements AutoCloseable {
         }
     }
 
-    private static BeaconServer wire(ServerConfig config, ObjectMapper json, Database db, long startedAt, DataDir.Lock lock) {
+    private static BeaconServer wire(ServerConfig config, ObjectMapper json, Database db, long startedAt, DataDir.Lock lock,
+                                     Duration headerTimeout) {
         var clock = config.clock();
         Ids ids = new Ids(clock);
         SecretBox secretBox = SecretBox.load(config.secretKeyHex(), config.dataDir());
@@ -169,7 +192,8 @@ public final class BeaconServer implements AutoCloseable {
         if (reconciled > 0) {
             log.info("requeued (or ended) {} jobs that agents held when the previous run stopped", reconciled);
         }
-        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, json, config.heartbeatIntervalSeconds(),
+        // Agent frames are input: parsed under the nesting limit (an over-deep frame is answered with an error frame).
+        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, JsonInput.limited(json), config.heartbeatIntervalSeconds(),
                 config.agentConnectsPerSecond(), metrics,
                 dispatcher);
         JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics);
@@ -184,6 +208,9 @@ public final class BeaconServer implements AutoCloseable {
                 new DashboardRoutes.Services(users, apiKeys, enrollment, orgs, robots, robotService, presence, jobService, audit),
                 dashboardAuth, sessions, new SignIn(users, sessions, audit), live, new DashboardReads(db), json, clock);
 
+        // Read the TLS files now, so that a bad certificate or key stops the start before anything listens.
+        char[] keyStorePassword = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
+        KeyStore keyStore = config.tlsCert() == null ? null : PemKeyStore.load(config.tlsCert(), config.tlsKey(), keyStorePassword);
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -201,9 +228,10 @@ public final class BeaconServer implements AutoCloseable {
                 // The sweeper ends silent agents after 3 missed heartbeats; the idle timeout is only a backstop.
                 factory.setIdleTimeout(Duration.ofSeconds((long) config.heartbeatIntervalSeconds() * 4 + 10));
             });
-            if (config.tlsCert() != null) {
-                configureTls(javalin, config);
-            }
+            // Requests Jetty refuses itself (bad path bytes, header errors) answer problem JSON, not Jetty's HTML page.
+            javalin.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler(json)));
+            javalin.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new ProblemErrorHandler(json)));
+            javalin.jetty.addConnector((server, http) -> connector(server, http, config, keyStore, keyStorePassword, headerTimeout));
             Problems.install(javalin, json, dashboard::renderError);
             javalin.staticFiles.add(files -> {
                 files.hostedPath = "/assets";
@@ -266,21 +294,31 @@ public final class BeaconServer implements AutoCloseable {
         return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, generatedPassword, lock);
     }
 
-    private static void configureTls(io.javalin.config.JavalinConfig javalin, ServerConfig config) {
-        char[] password = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
-        KeyStore keyStore = PemKeyStore.load(config.tlsCert(), config.tlsKey(), password);
-        javalin.jetty.modifyServer(server -> {
+    /**
+     * The one listening connector, plain or TLS, on Javalin's HTTP configuration (which sends no Server header);
+     * request headers must arrive within {@code headerTimeout}. Over TLS, answers carry HSTS.
+     */
+    private static ServerConnector connector(Server server, HttpConfiguration http, ServerConfig config, KeyStore keyStore,
+                                             char[] password, Duration headerTimeout) {
+        ServerConnector connector;
+        if (config.tlsCert() == null) {
+            connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        } else {
             SslContextFactory.Server ssl = new SslContextFactory.Server();
             ssl.setKeyStore(keyStore);
             ssl.setKeyStorePassword(new String(password));
-            var httpsConfig = new org.eclipse.jetty.server.HttpConfiguration();
-            httpsConfig.addCustomizer(new SecureRequestCustomizer(false));
-            ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
-                    new HttpConnectionFactory(httpsConfig));
-            connector.setHost(config.host());
-            connector.setPort(config.port());
-            server.setConnectors(new org.eclipse.jetty.server.Connector[] {connector});
-        });
+            HttpConfiguration https = new HttpConfiguration(http);
+            SecureRequestCustomizer secure = new SecureRequestCustomizer(false);
+            // One year: browsers that reached Beacon over TLS once keep to TLS. No includeSubDomains: Beacon
+            // speaks for its own host only.
+            secure.setStsMaxAge(Duration.ofDays(365).toSeconds());
+            https.addCustomizer(secure);
+            connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+        }
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.addBean(new HeaderDeadline(headerTimeout));
+        return connector;
     }
 
     private static int actualPort(Javalin app) {

@@ -23,7 +23,10 @@ public final class JsonBody {
         this.node = node;
     }
 
-    /** Reads the request body (at most {@link BodyLimit#MAX_BODY_BYTES}) as a JSON object; an empty body is {@code {}}. */
+    /**
+     * Reads the request body (at most {@link BodyLimit#MAX_BODY_BYTES}, nested at most {@link JsonInput#MAX_DEPTH} levels)
+     * as a JSON object; an empty body is {@code {}}.
+     */
     public static JsonBody of(Context ctx, ObjectMapper json) {
         byte[] bytes = readCapped(ctx);
         if (bytes.length == 0 || new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
@@ -31,7 +34,7 @@ public final class JsonBody {
         }
         JsonNode parsed;
         try {
-            parsed = json.readTree(bytes);
+            parsed = JsonInput.readTree(json, bytes);
         } catch (JacksonException e) {
             throw ApiError.validation(null, "The request body is not valid JSON"
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")" : "")

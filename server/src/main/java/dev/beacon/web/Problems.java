@@ -88,6 +88,16 @@ public final class Problems {
 
     /** Writes {@code error} as the response. */
     public static void write(Context ctx, ObjectMapper json, ApiError error) {
+        if (error.retryAfterSeconds() != null) {
+            ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
+        }
+        ctx.status(error.status());
+        ctx.contentType("application/problem+json; charset=utf-8");
+        ctx.result(body(json, error));
+    }
+
+    /** The problem JSON document for {@code error}. */
+    static String body(ObjectMapper json, ApiError error) {
         ObjectNode body = json.createObjectNode();
         body.put("type", "https://beacon.dev/problems/" + error.code().replace('_', '-'));
         body.put("title", title(error.status()));
@@ -97,12 +107,7 @@ public final class Problems {
         if (error.field() != null) {
             body.put("field", error.field());
         }
-        if (error.retryAfterSeconds() != null) {
-            ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
-        }
-        ctx.status(error.status());
-        ctx.contentType("application/problem+json; charset=utf-8");
-        ctx.result(body.toString());
+        return body.toString();
     }
 
     private static String title(int status) {
@@ -114,10 +119,12 @@ public final class Problems {
             case 405 -> "Method Not Allowed";
             case 409 -> "Conflict";
             case 413 -> "Content Too Large";
+            case 414 -> "URI Too Long";
             case 415 -> "Unsupported Media Type";
             case 422 -> "Unprocessable Content";
             case 426 -> "Upgrade Required";
             case 429 -> "Too Many Requests";
+            case 431 -> "Request Header Fields Too Large";
             case 503 -> "Service Unavailable";
             default -> status >= 500 ? "Internal Server Error" : "Error";
         };

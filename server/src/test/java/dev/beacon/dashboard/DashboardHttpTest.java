@@ -76,6 +76,30 @@ class DashboardHttpTest {
     }
 
     @Test
+    void every_dashboard_page_even_the_404_page_is_no_store_and_carries_the_security_headers() throws Exception {
+        String cookie = signIn("admin", "test-password");
+        // The page after creating a key shows its secret once: no cache may keep it.
+        assertThat(form("/ui/api-keys", cookie, Map.of("_csrf", csrf(cookie), "name", "ci", "scopes", "jobs")).statusCode()).isEqualTo(303);
+
+        for (String path : new String[] {"/", "/jobs", "/sites", "/audit", "/machines/no-such-machine", "/no-such-page",
+                "/fragments/apikeys"}) {
+            HttpResponse<String> page = send(HttpRequest.newBuilder(uri(path)).header("Cookie", cookie).header("Accept", "text/html").GET());
+
+            assertThat(page.headers().firstValue("Content-Type").orElse("")).as(path).startsWith("text/html");
+            assertThat(page.headers().firstValue("Cache-Control")).as(path).hasValue("no-store");
+            assertThat(page.headers().firstValue("Content-Security-Policy").orElse("")).as(path).contains("frame-ancestors 'none'");
+            assertThat(page.headers().firstValue("X-Content-Type-Options")).as(path).hasValue("nosniff");
+            assertThat(page.headers().firstValue("X-Frame-Options")).as(path).hasValue("DENY");
+            assertThat(page.headers().firstValue("Referrer-Policy")).as(path).hasValue("same-origin");
+        }
+        for (String path : new String[] {"/no-such-page", "/login"}) {
+            HttpResponse<String> signedOut = send(HttpRequest.newBuilder(uri(path)).header("Accept", "text/html").GET());
+            assertThat(signedOut.headers().firstValue("Cache-Control")).as(path).hasValue("no-store");
+            assertThat(signedOut.headers().firstValue("Content-Security-Policy")).as(path).isPresent();
+        }
+    }
+
+    @Test
     void wrong_passwords_are_refused_alike_and_then_rate_limited() throws Exception {
         HttpResponse<String> wrong = form("/login", null, Map.of("username", "admin", "password", "nope"));
         HttpResponse<String> unknown = form("/login", null, Map.of("username", "nobody", "password", "nope"));

@@ -55,6 +55,16 @@ class TlsTest {
         assertThat(result.err().strip()).startsWith("✗").contains("--ca-cert").doesNotContain("\n");
     }
 
+    @Test
+    void answers_over_tls_carry_hsts_and_do_not_name_the_server_software() {
+        for (String path : new String[] {"/healthz", "/api/jobs", "/login", "/no-such-page"}) {
+            TestServer.Response response = server.get(path, null);
+
+            assertThat(response.raw().headers().firstValue("Strict-Transport-Security")).as(path).hasValue("max-age=31536000");
+            assertThat(response.raw().headers().firstValue("Server")).as(path).isEmpty();
+        }
+    }
+
     private static void openssl(String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));
