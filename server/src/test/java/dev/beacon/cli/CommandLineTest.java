@@ -51,8 +51,8 @@ class CommandLineTest {
 
     @Test
     void version_is_the_project_version_and_the_one_the_agent_reports() throws Exception {
-        Matcher pom = Pattern.compile("<artifactId>beacon</artifactId>\\s*<version>([^<]+)</version>")
-                .matcher(Files.readString(Path.of("pom.xml")));
+        Matcher pom = Pattern.compile("<artifactId>beacon-parent</artifactId>\\s*<version>([^<]+)</version>")
+                .matcher(Files.readString(Path.of("..", "pom.xml")));
         assertThat(pom.find()).isTrue();
 
         Result result = beacon("--version");

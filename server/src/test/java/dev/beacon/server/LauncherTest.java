@@ -30,11 +30,15 @@ class LauncherTest {
 
     @Test
     void a_rebuild_never_touches_the_jar_a_running_process_uses_and_unused_copies_are_cleaned() throws Exception {
-        Files.copy(Path.of("beacon"), checkout.resolve("beacon"));
-        Files.createDirectories(checkout.resolve("src/main"));
-        Files.writeString(checkout.resolve("pom.xml"), "<project/>");
+        Files.copy(Path.of("..", "beacon"), checkout.resolve("beacon")); // the repository root, beside this module
         FileTime old = FileTime.from(Instant.now().minusSeconds(3_600));
-        Files.setLastModifiedTime(checkout.resolve("src/main"), old);
+        for (String module : new String[] {"protocol", "agent", "server"}) {
+            Files.createDirectories(checkout.resolve(module + "/src/main"));
+            Files.writeString(checkout.resolve(module + "/pom.xml"), "<project/>");
+            Files.setLastModifiedTime(checkout.resolve(module + "/src/main"), old);
+            Files.setLastModifiedTime(checkout.resolve(module + "/pom.xml"), old);
+        }
+        Files.writeString(checkout.resolve("pom.xml"), "<project/>");
         Files.setLastModifiedTime(checkout.resolve("pom.xml"), old);
         Path jar = checkout.resolve("target/beacon.jar");
         byte[] first = build(jar, "build 1");
@@ -63,7 +67,7 @@ class LauncherTest {
 
     @Test
     void print_java_still_prints_the_java_it_would_run_and_builds_nothing() throws Exception {
-        Files.copy(Path.of("beacon"), checkout.resolve("beacon"));
+        Files.copy(Path.of("..", "beacon"), checkout.resolve("beacon")); // the repository root, beside this module
         ProcessBuilder builder = new ProcessBuilder("bash", checkout.resolve("beacon").toString()).redirectErrorStream(true);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("BEACON_PRINT_JAVA", "1");
