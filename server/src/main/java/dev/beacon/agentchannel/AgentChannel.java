@@ -49,7 +49,7 @@ public final class AgentChannel implements LiveConnections {
     private static final String IP_ATTRIBUTE = "beacon.ip";
     /** An agent must say hello this soon after connecting, or it is closed. */
     private static final long HELLO_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** Presence declares an agent gone after this many heartbeat intervals of silence (SPEC §5). */
+    /** Presence declares an agent gone after this many heartbeat intervals of silence. */
     static final int MISSED_HEARTBEATS = 3;
     /** Robots whose disconnection is recorded at once during shutdown. */
     private static final int SHUTDOWN_PARALLELISM = 64;

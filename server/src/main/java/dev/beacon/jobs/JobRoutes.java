@@ -10,7 +10,7 @@ import io.javalin.http.Context;
 import java.util.List;
 import java.util.Map;
 
-/** HTTP for the job queue: {@code /api/jobs} and {@code /api/queue} (SPEC §6). */
+/** HTTP for the job queue: {@code /api/jobs} and {@code /api/queue}. */
 public final class JobRoutes {
     static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
 

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A stand-in for the Beacon server, speaking SPEC §2 and §4 over real HTTP and WebSocket on a free port, so the
+ * A stand-in for the Beacon server, speaking enrollment and the agent protocol over real HTTP and WebSocket on a free port, so the
  * agent is tested against the wire and not against mocks. Records what the agent sent; tests script the answers.
  */
 final class FakeBeaconServer implements AutoCloseable {

@@ -138,7 +138,7 @@ class DashboardHttpTest {
         assertThat(ok.statusCode()).isEqualTo(303);
         assertThat(server.body(server.get("/api/sites", server.adminKey()))).contains("dock-site");
 
-        // The JSON API accepts the session too (SPEC §0), with the token in a header for anything that changes state.
+        // The JSON API accepts the session too as documented, with the token in a header for anything that changes state.
         assertThat(send(HttpRequest.newBuilder(uri("/api/sites")).header("Cookie", cookie).GET()).statusCode()).isEqualTo(200);
         HttpResponse<String> apiNoToken = send(HttpRequest.newBuilder(uri("/api/sites")).header("Cookie", cookie)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"api-site\"}")));
