@@ -12,7 +12,7 @@ import dev.beacon.jobs.Job;
 import dev.beacon.jobs.JobRequest;
 import dev.beacon.jobs.JobService;
 import dev.beacon.orgs.Fleet;
-import dev.beacon.orgs.OrgStore;
+import dev.beacon.orgs.OrgService;
 import dev.beacon.orgs.Site;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.Robot;
@@ -48,7 +48,7 @@ public final class DashboardRoutes {
     private static final Set<String> MACHINE_STATUSES = Set.of(Robot.ONLINE, Robot.BUSY, Robot.OFFLINE, "paused");
 
     /** The services the dashboard drives: the same ones behind the JSON API. */
-    public record Services(UserStore users, ApiKeyService apiKeys, EnrollmentService enrollment, OrgStore orgs, RobotStore robots,
+    public record Services(UserStore users, ApiKeyService apiKeys, EnrollmentService enrollment, OrgService orgs, RobotStore robots,
                            RobotService robotService, PresenceStore presence, JobService jobs, AuditLog audit) {
     }
 
@@ -622,13 +622,7 @@ public final class DashboardRoutes {
     private void createSite(Context ctx, Session session) {
         requireAdmin(session);
         String name = limited(required(ctx, "name", "Give the site a name, e.g. warehouse-a."), "name", 100);
-        Site site;
-        try {
-            site = services.orgs().createSite(session.orgId(), name);
-        } catch (RuntimeException e) {
-            throw conflictOr(e, "A site named " + name + " already exists.");
-        }
-        services.audit().append(new AuditLog.Entry(session.orgId(), actor(ctx, session), "site.created", "site", site.id(), site.name()));
+        Site site = services.orgs().createSite(session.orgId(), name, actor(ctx, session));
         flash.put(session.id(), Flash.Message.notice("Site '" + site.name() + "' created. Add a fleet to it next."));
         ctx.redirect("/sites", HttpStatus.SEE_OTHER);
     }
@@ -637,15 +631,7 @@ public final class DashboardRoutes {
         requireAdmin(session);
         String siteId = required(ctx, "site_id", "Choose the fleet's site.");
         String name = limited(required(ctx, "name", "Give the fleet a name, e.g. dock-2."), "name", 100);
-        Site site = services.orgs().site(session.orgId(), siteId)
-                .orElseThrow(() -> ApiError.unprocessable("site_id", "That site does not exist (any more)."));
-        Fleet fleet;
-        try {
-            fleet = services.orgs().createFleet(session.orgId(), site.id(), name);
-        } catch (RuntimeException e) {
-            throw conflictOr(e, "A fleet named " + name + " already exists in site " + site.name() + ".");
-        }
-        services.audit().append(new AuditLog.Entry(session.orgId(), actor(ctx, session), "fleet.created", "fleet", fleet.id(), fleet.name()));
+        Fleet fleet = services.orgs().createFleet(session.orgId(), siteId, name, actor(ctx, session));
         flash.put(session.id(), Flash.Message.notice("Fleet '" + fleet.name() + "' created. Create an enrollment token for it to add machines."));
         ctx.redirect(back(ctx, "/sites"), HttpStatus.SEE_OTHER);
     }
@@ -721,9 +707,5 @@ public final class DashboardRoutes {
             throw ApiError.validation(field, Fmt.title(field) + " must be at most " + max + " characters.");
         }
         return value;
-    }
-
-    private static RuntimeException conflictOr(RuntimeException e, String detail) {
-        return dev.beacon.store.Database.isUniqueViolation(e) ? new ApiError(409, "conflict", detail) : e;
     }
 }
