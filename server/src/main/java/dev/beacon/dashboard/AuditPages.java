@@ -3,8 +3,8 @@ package dev.beacon.dashboard;
 import dev.beacon.audit.AuditEvent;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.web.ApiError;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,19 +12,29 @@ import java.util.Map;
 /**
  * The dashboard's two audit pages: an organization's log ({@code /audit}), which every member of the organization
  * sees, and the instance log ({@code /instance/audit}), the events that belong to no organization, which only
- * instance admins see. {@link DashboardRoutes} calls it from request threads once a session is checked. Thread-safe.
+ * instance admins see. Its handlers run on Javalin's request threads. Thread-safe.
  */
 final class AuditPages {
     static final int PAGE = 100;
 
     private final AuditLog audit;
     private final DashboardReads reads;
-    private final Clock clock;
+    private final PageKit kit;
 
-    AuditPages(AuditLog audit, DashboardReads reads, Clock clock) {
+    AuditPages(AuditLog audit, DashboardReads reads, PageKit kit) {
         this.audit = audit;
         this.reads = reads;
-        this.clock = clock;
+        this.kit = kit;
+    }
+
+    void register(RoutesConfig routes) {
+        Guards guards = kit.guards();
+        routes.get("/audit", guards.page((ctx, s) -> kit.views().render(ctx, "audit.jte",
+                Map.of("chrome", kit.chromeWithFlash(s, "audit", "Audit log"), "v", organization(ctx, s)))));
+        routes.get("/instance/audit", guards.page((ctx, s) -> kit.views().render(ctx, "audit.jte",
+                Map.of("v", instance(ctx, s), "chrome", kit.chromeWithFlash(s, "instance-audit", "Instance audit log")))));
+        routes.get("/fragments/audit", guards.fragment((ctx, s) -> kit.views().render(ctx, "partials/audit_table.jte",
+                Map.of("v", organization(ctx, s)))));
     }
 
     /** The session's organization's events, newest first, filtered by {@code ?action=} and paged by {@code ?before=}. */
@@ -34,7 +44,7 @@ final class AuditPages {
         Map<String, String> names = new HashMap<>(reads.usernames(idsOf(events, "user")));
         names.putAll(reads.robotNames(session.orgId(), idsOf(events, "robot")));
         names.putAll(reads.apiKeyNames(session.orgId(), idsOf(events, "api_key")));
-        return new Views.AuditView(events, names, action(ctx), older(fetched, events), clock.instant(), false);
+        return new Views.AuditView(events, names, action(ctx), older(fetched, events), kit.clock().instant(), false);
     }
 
     /** The events of no organization, for an instance admin; anyone else gets 403, as on {@code GET /api/instance/audit}. */
@@ -46,7 +56,7 @@ final class AuditPages {
         List<AuditEvent> fetched = audit.listInstance(action(ctx), before(ctx), PAGE + 1);
         List<AuditEvent> events = fetched.size() > PAGE ? fetched.subList(0, PAGE) : fetched;
         // Robot and API key names are per organization, and none of these events has one; users are instance-wide.
-        return new Views.AuditView(events, reads.usernames(idsOf(events, "user")), action(ctx), older(fetched, events), clock.instant(), true);
+        return new Views.AuditView(events, reads.usernames(idsOf(events, "user")), action(ctx), older(fetched, events), kit.clock().instant(), true);
     }
 
     private static String older(List<AuditEvent> fetched, List<AuditEvent> shown) {
@@ -58,14 +68,10 @@ final class AuditPages {
     }
 
     private static String action(Context ctx) {
-        return blankToNull(ctx.queryParam("action"));
+        return Form.blankToNull(ctx.queryParam("action"));
     }
 
     private static String before(Context ctx) {
-        return blankToNull(ctx.queryParam("before"));
-    }
-
-    private static String blankToNull(String value) {
-        return value == null || value.isBlank() ? null : value.strip();
+        return Form.blankToNull(ctx.queryParam("before"));
     }
 }

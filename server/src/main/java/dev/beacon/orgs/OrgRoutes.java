@@ -1,7 +1,6 @@
 package dev.beacon.orgs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.beacon.store.Database;
 import dev.beacon.web.ApiError;
 import dev.beacon.web.Auth;
 import dev.beacon.web.JsonBody;
@@ -10,14 +9,17 @@ import dev.beacon.web.Principal;
 import io.javalin.config.RoutesConfig;
 import java.time.Instant;
 
-/** HTTP for {@code /api/sites} and {@code /api/fleets}. */
+/**
+ * HTTP for {@code /api/sites} and {@code /api/fleets}: reads the JSON, checks the key's scope and leaves the rules
+ * to {@link OrgService}, as the dashboard does. Its handlers run on Javalin's request threads. Thread-safe.
+ */
 public final class OrgRoutes {
-    private final OrgStore store;
+    private final OrgService service;
     private final Auth auth;
     private final ObjectMapper json;
 
-    public OrgRoutes(OrgStore store, Auth auth, ObjectMapper json) {
-        this.store = store;
+    public OrgRoutes(OrgService service, Auth auth, ObjectMapper json) {
+        this.service = service;
         this.auth = auth;
         this.json = json;
     }
@@ -38,51 +40,34 @@ public final class OrgRoutes {
         routes.post("/api/sites", ctx -> {
             Principal principal = auth.admin(ctx);
             String name = JsonBody.of(ctx, json).requiredString("name", 100);
-            try {
-                ctx.status(201).json(SiteView.of(store.createSite(principal.orgId(), name)));
-            } catch (RuntimeException e) {
-                throw conflictOr(e, "A site named " + name + " already exists in this organization.");
-            }
+            ctx.status(201).json(SiteView.of(service.createSite(principal.orgId(), name, principal.actor())));
         });
         routes.get("/api/sites", ctx -> {
             Principal principal = auth.reader(ctx);
             int limit = Page.limit(ctx);
-            ctx.json(Page.of(store.sites(principal.orgId(), Page.cursor(ctx), limit + 1), limit, Site::id).map(SiteView::of));
+            ctx.json(Page.of(service.sites(principal.orgId(), Page.cursor(ctx), limit + 1), limit, Site::id).map(SiteView::of));
         });
         routes.get("/api/sites/{id}", ctx -> {
             Principal principal = auth.reader(ctx);
-            ctx.json(SiteView.of(store.site(principal.orgId(), ctx.pathParam("id")).orElseThrow(() -> ApiError.notFound("site"))));
+            ctx.json(SiteView.of(service.site(principal.orgId(), ctx.pathParam("id")).orElseThrow(() -> ApiError.notFound("site"))));
         });
         routes.post("/api/fleets", ctx -> {
             Principal principal = auth.admin(ctx);
             JsonBody body = JsonBody.of(ctx, json);
             String siteId = body.requiredString("site_id", 100);
             String name = body.requiredString("name", 100);
-            Site site = store.site(principal.orgId(), siteId)
-                    .orElseThrow(() -> ApiError.unprocessable("site_id", "No site " + siteId + " in this organization."));
-            try {
-                ctx.status(201).json(FleetView.of(store.createFleet(principal.orgId(), site.id(), name)));
-            } catch (RuntimeException e) {
-                throw conflictOr(e, "A fleet named " + name + " already exists in site " + site.name() + ".");
-            }
+            ctx.status(201).json(FleetView.of(service.createFleet(principal.orgId(), siteId, name, principal.actor())));
         });
         routes.get("/api/fleets", ctx -> {
             Principal principal = auth.reader(ctx);
             int limit = Page.limit(ctx);
             String siteId = ctx.queryParam("site_id");
-            ctx.json(Page.of(store.fleets(principal.orgId(), siteId == null || siteId.isBlank() ? null : siteId, Page.cursor(ctx), limit + 1),
+            ctx.json(Page.of(service.fleets(principal.orgId(), siteId == null || siteId.isBlank() ? null : siteId, Page.cursor(ctx), limit + 1),
                     limit, Fleet::id).map(FleetView::of));
         });
         routes.get("/api/fleets/{id}", ctx -> {
             Principal principal = auth.reader(ctx);
-            ctx.json(FleetView.of(store.fleet(principal.orgId(), ctx.pathParam("id")).orElseThrow(() -> ApiError.notFound("fleet"))));
+            ctx.json(FleetView.of(service.fleet(principal.orgId(), ctx.pathParam("id")).orElseThrow(() -> ApiError.notFound("fleet"))));
         });
-    }
-
-    private static RuntimeException conflictOr(RuntimeException e, String detail) {
-        if (Database.isUniqueViolation(e)) {
-            return new ApiError(409, "conflict", detail);
-        }
-        return e;
     }
 }

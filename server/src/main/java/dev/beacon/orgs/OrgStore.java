@@ -46,11 +46,12 @@ public final class OrgStore {
         return db.read(handle -> handle.createQuery("SELECT COUNT(*) FROM organizations").mapTo(Long.class).one());
     }
 
-    public Site createSite(String orgId, String name) {
+    /** Inserts a new site in the caller's transaction; a duplicate name fails with a unique violation. */
+    public Site createSite(Handle handle, String orgId, String name) {
         Site site = new Site(ids.next("site"), orgId, name, Instant.ofEpochMilli(clock.millis()));
-        db.transaction(handle -> handle.createUpdate("INSERT INTO sites (id, org_id, name, created_at) VALUES (:id, :org, :name, :created)")
+        handle.createUpdate("INSERT INTO sites (id, org_id, name, created_at) VALUES (:id, :org, :name, :created)")
                 .bind("id", site.id()).bind("org", orgId).bind("name", name).bind("created", site.createdAt().toEpochMilli())
-                .execute());
+                .execute();
         return site;
     }
 
@@ -70,13 +71,14 @@ public final class OrgStore {
                 .findOne());
     }
 
-    public Fleet createFleet(String orgId, String siteId, String name) {
+    /** Inserts a new fleet in the caller's transaction; a duplicate name in the site fails with a unique violation. */
+    public Fleet createFleet(Handle handle, String orgId, String siteId, String name) {
         Fleet fleet = new Fleet(ids.next("flt"), orgId, siteId, name, Instant.ofEpochMilli(clock.millis()));
-        db.transaction(handle -> handle.createUpdate("""
+        handle.createUpdate("""
                         INSERT INTO fleets (id, org_id, site_id, name, created_at) VALUES (:id, :org, :site, :name, :created)""")
                 .bind("id", fleet.id()).bind("org", orgId).bind("site", siteId).bind("name", name)
                 .bind("created", fleet.createdAt().toEpochMilli())
-                .execute());
+                .execute();
         return fleet;
     }
 

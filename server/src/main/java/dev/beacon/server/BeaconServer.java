@@ -31,6 +31,7 @@ import dev.beacon.jobs.JobStore;
 import dev.beacon.jobs.JobView;
 import dev.beacon.jobs.QueueGauges;
 import dev.beacon.orgs.OrgRoutes;
+import dev.beacon.orgs.OrgService;
 import dev.beacon.orgs.OrgStore;
 import dev.beacon.robots.RobotAuth;
 import dev.beacon.robots.PresenceStore;
@@ -202,10 +203,12 @@ public final class BeaconServer implements AutoCloseable {
         EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
                 revokedRobotIds -> channel.disconnect(revokedRobotIds, "revoked"));
 
+        OrgService orgService = new OrgService(db, orgs, audit);
+
         LiveFeed live = new LiveFeed(db).start();
         metrics.gauge("beacon.dashboard.streams", live, LiveFeed::watching);
         DashboardRoutes dashboard = new DashboardRoutes(
-                new DashboardRoutes.Services(users, apiKeys, enrollment, orgs, robots, robotService, presence, jobService, audit),
+                new DashboardRoutes.Services(users, apiKeys, enrollment, orgService, robots, robotService, presence, jobService, audit),
                 dashboardAuth, sessions, new SignIn(users, sessions, audit), live, new DashboardReads(db), json, clock);
 
         // Read the TLS files now, so that a bad certificate or key stops the start before anything listens.
@@ -248,7 +251,7 @@ public final class BeaconServer implements AutoCloseable {
             });
             javalin.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             new ApiKeyRoutes(apiKeys, auth, json).register(javalin.routes);
-            new OrgRoutes(orgs, auth, json).register(javalin.routes);
+            new OrgRoutes(orgService, auth, json).register(javalin.routes);
             new EnrollmentRoutes(enrollment, auth, json, clock, config::heartbeatIntervalSeconds, config.publicUrl(), metrics)
                     .register(javalin.routes);
             new RobotRoutes(robots, robotService, presence, robotAuth, auth,
