@@ -1,5 +1,6 @@
 package dev.beacon.agent.cli;
 
+import dev.beacon.ExitOnError;
 import picocli.CommandLine;
 
 /**
@@ -12,6 +13,7 @@ public final class AgentMain {
     }
 
     public static void main(String[] args) {
+        ExitOnError.install();
         System.exit(commandLine().execute(args));
     }
 

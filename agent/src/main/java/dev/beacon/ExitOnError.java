@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
  * jar changed underneath, an out-of-memory, a stack overflow) that ends any thread is logged and ends the process
  * with exit code 70, so a supervisor such as systemd restarts it, instead of leaving a process that looks alive and
  * does nothing. An uncaught exception (not an Error) is only logged, as the JVM would. The handler runs on the
- * dying thread.
+ * dying thread. It lives in the agent module (package {@code dev.beacon}) because both executables install it:
+ * {@code beacon} (all commands) and {@code beacon-agent.jar} (the agent alone).
  */
 public final class ExitOnError implements Thread.UncaughtExceptionHandler {
     /** The exit code after an uncaught Error (EX_SOFTWARE). */
@@ -19,7 +20,7 @@ public final class ExitOnError implements Thread.UncaughtExceptionHandler {
     private ExitOnError() {
     }
 
-    /** Installs the policy for every thread of this process; {@code Main} calls it first thing. */
+    /** Installs the policy for every thread of this process; both entry points call it first thing. */
     public static void install() {
         Thread.setDefaultUncaughtExceptionHandler(new ExitOnError());
     }
@@ -47,7 +48,7 @@ public final class ExitOnError implements Thread.UncaughtExceptionHandler {
         // Shutdown hooks close the server cleanly; if they hang (or this thread is one of them), halt anyway.
         Thread halt = new Thread(() -> {
             try {
-                Thread.sleep(HALT_AFTER);
+                Thread.sleep(HALT_AFTER.toMillis());
             } catch (InterruptedException ignored) {
                 // halt now
             }
