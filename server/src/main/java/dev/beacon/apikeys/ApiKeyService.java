@@ -2,12 +2,14 @@ package dev.beacon.apikeys;
 
 import dev.beacon.audit.Actor;
 import dev.beacon.audit.AuditLog;
+import dev.beacon.errors.Invalid;
+import dev.beacon.errors.NotFound;
+import dev.beacon.errors.Refused;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
 import dev.beacon.tokens.Secret;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
-import dev.beacon.web.ApiError;
 import dev.beacon.web.Principal;
 import java.time.Clock;
 import java.time.Instant;
@@ -45,12 +47,12 @@ public final class ApiKeyService {
         Set<String> checked = new LinkedHashSet<>();
         for (String scope : scopes) {
             if (!SCOPES.contains(scope)) {
-                throw ApiError.validation("scopes", "Unknown scope '" + scope + "'; use admin, jobs or read.");
+                throw Invalid.field("scopes", "Unknown scope '" + scope + "'; use admin, jobs or read.");
             }
             checked.add(scope);
         }
         if (checked.isEmpty()) {
-            throw ApiError.validation("scopes", "Give at least one scope: admin, jobs or read.");
+            throw Invalid.field("scopes", "Give at least one scope: admin, jobs or read.");
         }
         Secret secret = TokenFormat.generate(TokenKind.API_KEY);
         ApiKey key = new ApiKey(ids.next("key"), orgId, name, secret.masked(), checked,
@@ -65,23 +67,23 @@ public final class ApiKeyService {
     }
 
     /**
-     * The principal for an {@code X-Beacon-API-Key} header value; refuses with 401 when the key is
+     * The principal for an {@code X-Beacon-API-Key} header value; refuses when the key is
      * malformed, unknown or revoked. Counts the use without writing to the database.
      */
     public Principal authenticate(String headerValue, String ip) {
         if (TokenFormat.parse(TokenKind.API_KEY, headerValue) instanceof TokenFormat.Parsed.Malformed malformed) {
-            throw ApiError.unauthorized("The X-Beacon-API-Key header does not hold a valid API key: " + malformed.reason() + ".");
+            throw Refused.credentials("The X-Beacon-API-Key header does not hold a valid API key: " + malformed.reason() + ".");
         }
         String hash = TokenFormat.sha256Hex(headerValue.strip());
         ApiKey key = recentlyAuthenticated(hash);
         if (key == null) {
-            key = store.byHash(hash).orElseThrow(() -> ApiError.unauthorized("This API key is not known. Create one in API Management."));
+            key = store.byHash(hash).orElseThrow(() -> Refused.credentials("This API key is not known. Create one in API Management."));
             if (!key.isRevoked()) {
                 remember(hash, key);
             }
         }
         if (key.isRevoked()) {
-            throw ApiError.unauthorized("This API key was revoked at " + key.revokedAt() + ". Create a new one in API Management.");
+            throw Refused.credentials("This API key was revoked at " + key.revokedAt() + ". Create a new one in API Management.");
         }
         usage.record(key.id());
         return new Principal(key.orgId(), new Actor("api_key", key.id(), ip), key.scopes());
@@ -93,7 +95,7 @@ public final class ApiKeyService {
     }
 
     public ApiKey get(String orgId, String id) {
-        return store.byId(orgId, id).map(this::withPendingUse).orElseThrow(() -> ApiError.notFound("API key"));
+        return store.byId(orgId, id).map(this::withPendingUse).orElseThrow(() -> new NotFound("API key"));
     }
 
     /** Requests per day, stored plus not yet flushed. */

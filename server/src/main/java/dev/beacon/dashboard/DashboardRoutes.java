@@ -206,6 +206,9 @@ public final class DashboardRoutes {
             auth.requireCsrf(ctx, session.get());
             try {
                 action.handle(ctx, session.get());
+            } catch (dev.beacon.errors.DomainException refused) {
+                flash.put(session.get().id(), Flash.Message.error(refused.detail()));
+                ctx.redirect(back(ctx, "/"), HttpStatus.SEE_OTHER);
             } catch (ApiError error) {
                 if (error.status() == 403 && "csrf_failed".equals(error.code())) {
                     throw error;

@@ -113,7 +113,7 @@ public final class EnrollmentRoutes {
             case Claim.Enrolled enrolled -> ctx.status(201).json(new Enrolled(enrolled.robotId(), enrolled.token().value(),
                     enrolled.orgName(), enrolled.siteName(), enrolled.fleetName(), enrolled.orgId(), enrolled.siteId(), enrolled.fleetId(),
                     heartbeatIntervalSeconds.getAsInt(), websocketUrl(ctx), enrolled.replaced()));
-            case Claim.Refused refused -> throw new ApiError(refused.reason().status(), refused.reason().code(), refused.detail());
+            case Claim.Refused refused -> throw refused.reason().error(refused.detail());
         }
     }
 
