@@ -10,6 +10,7 @@ import dev.beacon.store.Ids;
 import dev.beacon.tokens.Secret;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
+import dev.beacon.web.Auth;
 import dev.beacon.web.Principal;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,7 +19,7 @@ import java.util.List;
 import java.util.Set;
 
 /** Mints, authenticates and revokes API keys. Thread-safe. */
-public final class ApiKeyService {
+public final class ApiKeyService implements Auth.KeyPrincipals {
     /** The scopes a key may carry. */
     public static final Set<String> SCOPES = Set.of(Principal.ADMIN, Principal.JOBS, Principal.READ);
 
@@ -70,6 +71,7 @@ public final class ApiKeyService {
      * The principal for an {@code X-Beacon-API-Key} header value; refuses when the key is
      * malformed, unknown or revoked. Counts the use without writing to the database.
      */
+    @Override
     public Principal authenticate(String headerValue, String ip) {
         if (TokenFormat.parse(TokenKind.API_KEY, headerValue) instanceof TokenFormat.Parsed.Malformed malformed) {
             throw Refused.credentials("The X-Beacon-API-Key header does not hold a valid API key: " + malformed.reason() + ".");
@@ -86,7 +88,7 @@ public final class ApiKeyService {
             throw Refused.credentials("This API key was revoked at " + key.revokedAt() + ". Create a new one in API Management.");
         }
         usage.record(key.id());
-        return new Principal(key.orgId(), new Actor("api_key", key.id(), ip), key.scopes());
+        return new Principal(key.orgId(), Principal.API_KEY_KIND, key.id(), ip, key.scopes());
     }
 
     /** The organization's keys with the freshest known {@code last_used_at}. */
