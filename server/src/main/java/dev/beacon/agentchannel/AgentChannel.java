@@ -3,6 +3,7 @@ package dev.beacon.agentchannel;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.errors.DomainException;
 import dev.beacon.jobs.Dispatcher;
 import dev.beacon.robots.LiveConnections;
 import dev.beacon.robots.PresenceStore;
@@ -14,6 +15,7 @@ import dev.beacon.tokens.Secret;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
 import dev.beacon.web.ApiError;
+import dev.beacon.web.Problems;
 import io.javalin.config.RoutesConfig;
 import io.javalin.websocket.WsCloseContext;
 import io.javalin.websocket.WsConnectContext;
@@ -132,10 +134,10 @@ public final class AgentChannel implements LiveConnections {
             RobotAuth.Authenticated authenticated;
             try {
                 authenticated = robotAuth.authenticateToken(ctx.header("Authorization"));
-            } catch (ApiError refused) {
+            } catch (DomainException refused) {
                 refusedUpgrades.recordRefusal(ip, nowNanos);
                 countAndLogRefusal(ip, refused.code(), nowNanos);
-                refuse(ctx, refused);
+                refuse(ctx, Problems.problem(refused));
                 return;
             }
             // After the token check: the accept budget is spent on agents with a valid token only, so a flood of
@@ -182,7 +184,7 @@ public final class AgentChannel implements LiveConnections {
      */
     private void refuse(io.javalin.http.Context ctx, ApiError error) {
         forgetHttpSession(ctx.req());
-        dev.beacon.web.Problems.write(ctx, json, error);
+        Problems.write(ctx, json, error);
         try {
             byte[] body = ctx.result() == null ? new byte[0] : ctx.result().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ctx.res().setContentLength(body.length);

@@ -2,6 +2,7 @@ package dev.beacon.apikeys;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.audit.Actor;
 import dev.beacon.web.Auth;
 import dev.beacon.web.JsonBody;
 import dev.beacon.web.Page;
@@ -45,7 +46,7 @@ public final class ApiKeyRoutes {
         });
         routes.delete("/api/api-keys/{id}", ctx -> {
             Principal principal = auth.admin(ctx);
-            ctx.json(KeyView.of(service.revoke(principal.orgId(), ctx.pathParam("id"), principal.actor()), null));
+            ctx.json(KeyView.of(service.revoke(principal.orgId(), ctx.pathParam("id"), Actor.of(principal)), null));
         });
         routes.get("/api/api-keys/{id}/usage", ctx -> {
             Principal principal = auth.admin(ctx);
@@ -59,7 +60,7 @@ public final class ApiKeyRoutes {
         String name = body.requiredString("name", 200);
         List<String> scopes = body.optionalStringList("scopes", 3, 20);
         ApiKeyService.Created created = service.create(principal.orgId(), name, scopes.isEmpty() ? List.of(Principal.JOBS) : scopes,
-                principal.actor());
+                Actor.of(principal));
         ctx.status(201).json(KeyView.of(created.key(), created.secret().value()));
     }
 

@@ -2,12 +2,15 @@ package dev.beacon.apikeys;
 
 import dev.beacon.audit.Actor;
 import dev.beacon.audit.AuditLog;
+import dev.beacon.errors.Invalid;
+import dev.beacon.errors.NotFound;
+import dev.beacon.errors.Refused;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
 import dev.beacon.tokens.Secret;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
-import dev.beacon.web.ApiError;
+import dev.beacon.web.Auth;
 import dev.beacon.web.Principal;
 import java.time.Clock;
 import java.time.Instant;
@@ -16,7 +19,7 @@ import java.util.List;
 import java.util.Set;
 
 /** Mints, authenticates and revokes API keys. Thread-safe. */
-public final class ApiKeyService {
+public final class ApiKeyService implements Auth.KeyPrincipals {
     /** The scopes a key may carry. */
     public static final Set<String> SCOPES = Set.of(Principal.ADMIN, Principal.JOBS, Principal.READ);
 
@@ -45,12 +48,12 @@ public final class ApiKeyService {
         Set<String> checked = new LinkedHashSet<>();
         for (String scope : scopes) {
             if (!SCOPES.contains(scope)) {
-                throw ApiError.validation("scopes", "Unknown scope '" + scope + "'; use admin, jobs or read.");
+                throw Invalid.field("scopes", "Unknown scope '" + scope + "'; use admin, jobs or read.");
             }
             checked.add(scope);
         }
         if (checked.isEmpty()) {
-            throw ApiError.validation("scopes", "Give at least one scope: admin, jobs or read.");
+            throw Invalid.field("scopes", "Give at least one scope: admin, jobs or read.");
         }
         Secret secret = TokenFormat.generate(TokenKind.API_KEY);
         ApiKey key = new ApiKey(ids.next("key"), orgId, name, secret.masked(), checked,
@@ -65,26 +68,27 @@ public final class ApiKeyService {
     }
 
     /**
-     * The principal for an {@code X-Beacon-API-Key} header value; refuses with 401 when the key is
+     * The principal for an {@code X-Beacon-API-Key} header value; refuses when the key is
      * malformed, unknown or revoked. Counts the use without writing to the database.
      */
+    @Override
     public Principal authenticate(String headerValue, String ip) {
         if (TokenFormat.parse(TokenKind.API_KEY, headerValue) instanceof TokenFormat.Parsed.Malformed malformed) {
-            throw ApiError.unauthorized("The X-Beacon-API-Key header does not hold a valid API key: " + malformed.reason() + ".");
+            throw Refused.credentials("The X-Beacon-API-Key header does not hold a valid API key: " + malformed.reason() + ".");
         }
         String hash = TokenFormat.sha256Hex(headerValue.strip());
         ApiKey key = recentlyAuthenticated(hash);
         if (key == null) {
-            key = store.byHash(hash).orElseThrow(() -> ApiError.unauthorized("This API key is not known. Create one in API Management."));
+            key = store.byHash(hash).orElseThrow(() -> Refused.credentials("This API key is not known. Create one in API Management."));
             if (!key.isRevoked()) {
                 remember(hash, key);
             }
         }
         if (key.isRevoked()) {
-            throw ApiError.unauthorized("This API key was revoked at " + key.revokedAt() + ". Create a new one in API Management.");
+            throw Refused.credentials("This API key was revoked at " + key.revokedAt() + ". Create a new one in API Management.");
         }
         usage.record(key.id());
-        return new Principal(key.orgId(), new Actor("api_key", key.id(), ip), key.scopes());
+        return new Principal(key.orgId(), Principal.API_KEY_KIND, key.id(), ip, key.scopes());
     }
 
     /** The organization's keys with the freshest known {@code last_used_at}. */
@@ -93,7 +97,7 @@ public final class ApiKeyService {
     }
 
     public ApiKey get(String orgId, String id) {
-        return store.byId(orgId, id).map(this::withPendingUse).orElseThrow(() -> ApiError.notFound("API key"));
+        return store.byId(orgId, id).map(this::withPendingUse).orElseThrow(() -> new NotFound("API key"));
     }
 
     /** Requests per day, stored plus not yet flushed. */

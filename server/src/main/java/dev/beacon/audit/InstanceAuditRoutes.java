@@ -39,11 +39,11 @@ public final class InstanceAuditRoutes {
     private void requireInstanceAdmin(Principal principal) {
         // Only a dashboard session acts as a "user"; the flag is read from the database on every request, so
         // taking it away (beacon admin user set-instance-admin --off) takes effect at once.
-        if (!"user".equals(principal.actor().type())) {
+        if (!Principal.USER_KIND.equals(principal.kind())) {
             throw ApiError.forbidden("Instance-wide audit events are only for instance admins signed in to the dashboard; an API key "
                     + "belongs to one organization and never sees them.");
         }
-        if (!users.isInstanceAdmin(principal.actor().id())) {
+        if (!users.isInstanceAdmin(principal.id())) {
             throw ApiError.forbidden("Only instance admins see instance-wide audit events; an operator of the server can make you one "
                     + "with `beacon admin user set-instance-admin --username NAME`.");
         }

@@ -112,7 +112,7 @@ public final class AdminCommand {
                             + ") in organization " + org + ". It is shown only now; store it in a secret manager:");
                     out.println(created.secret().value());
                     return 0;
-                } catch (dev.beacon.web.ApiError e) {
+                } catch (dev.beacon.errors.DomainException e) {
                     throw new CommandFailed(e.detail());
                 }
             });

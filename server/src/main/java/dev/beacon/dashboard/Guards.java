@@ -1,6 +1,7 @@
 package dev.beacon.dashboard;
 
 import dev.beacon.audit.Actor;
+import dev.beacon.errors.DomainException;
 import dev.beacon.web.ApiError;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -71,6 +72,9 @@ final class Guards {
             auth.requireCsrf(ctx, session.get());
             try {
                 action.handle(ctx, session.get());
+            } catch (DomainException refused) {
+                flash.put(session.get().id(), Flash.Message.error(refused.detail()));
+                ctx.redirect(back(ctx, "/"), HttpStatus.SEE_OTHER);
             } catch (ApiError error) {
                 if (error.status() == 403 && "csrf_failed".equals(error.code())) {
                     throw error;
@@ -113,6 +117,6 @@ final class Guards {
 
     /** Who the audit log names for an action of this session: the same actor as an API call made with it. */
     static Actor actor(Context ctx, Session session) {
-        return session.principal(ctx.ip()).actor();
+        return Actor.of(session.principal(ctx.ip()));
     }
 }

@@ -1,6 +1,5 @@
 package dev.beacon.dashboard;
 
-import dev.beacon.audit.Actor;
 import dev.beacon.web.Principal;
 import java.time.Instant;
 
@@ -13,7 +12,7 @@ public record Session(String id, String userId, String username, String orgId, S
 
     /** The principal an API call made from this session acts as. */
     public Principal principal(String ip) {
-        return new Principal(orgId, new Actor("user", userId, ip), role.scopes());
+        return new Principal(orgId, Principal.USER_KIND, userId, ip, role.scopes());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.beacon.enrollment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.audit.Actor;
 import dev.beacon.robots.Registration;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.beacon.web.ApiError;
@@ -68,7 +69,7 @@ public final class EnrollmentRoutes {
                 body.optionalInt("max_uses", 1, 1_000_000, 100),
                 body.optionalInt("expires_in_hours", 1, 24 * 365, 24),
                 body.optionalStringList("allowed_cidrs", 50, 64));
-        EnrollmentKey key = service.create(principal.orgId(), request, principal.actor());
+        EnrollmentKey key = service.create(principal.orgId(), request, Actor.of(principal));
         ctx.status(201).json(view(key, true));
     }
 
@@ -87,7 +88,7 @@ public final class EnrollmentRoutes {
     private void revoke(Context ctx) {
         Principal principal = auth.admin(ctx);
         boolean cascade = JsonBody.of(ctx, json).optionalBoolean("cascade", false);
-        ctx.json(view(service.revoke(principal.orgId(), ctx.pathParam("id"), cascade, principal.actor()), true));
+        ctx.json(view(service.revoke(principal.orgId(), ctx.pathParam("id"), cascade, Actor.of(principal)), true));
     }
 
     private void claim(Context ctx) {
@@ -113,7 +114,7 @@ public final class EnrollmentRoutes {
             case Claim.Enrolled enrolled -> ctx.status(201).json(new Enrolled(enrolled.robotId(), enrolled.token().value(),
                     enrolled.orgName(), enrolled.siteName(), enrolled.fleetName(), enrolled.orgId(), enrolled.siteId(), enrolled.fleetId(),
                     heartbeatIntervalSeconds.getAsInt(), websocketUrl(ctx), enrolled.replaced()));
-            case Claim.Refused refused -> throw new ApiError(refused.reason().status(), refused.reason().code(), refused.detail());
+            case Claim.Refused refused -> throw refused.reason().error(refused.detail());
         }
     }
 

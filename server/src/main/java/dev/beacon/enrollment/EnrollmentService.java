@@ -2,6 +2,9 @@ package dev.beacon.enrollment;
 
 import dev.beacon.audit.Actor;
 import dev.beacon.audit.AuditLog;
+import dev.beacon.errors.Invalid;
+import dev.beacon.errors.NotFound;
+import dev.beacon.errors.RateLimited;
 import dev.beacon.orgs.Fleet;
 import dev.beacon.orgs.OrgStore;
 import dev.beacon.orgs.Site;
@@ -13,7 +16,6 @@ import dev.beacon.tokens.Secret;
 import dev.beacon.tokens.SecretBox;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
-import dev.beacon.web.ApiError;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,17 +66,17 @@ public final class EnrollmentService {
     /** Mints a key scoped to the organization, site and fleet; the fleet must belong to the site. */
     public EnrollmentKey create(String orgId, KeyRequest request, Actor actor) {
         Site site = orgs.site(orgId, request.siteId())
-                .orElseThrow(() -> ApiError.unprocessable("site_id", "No site " + request.siteId() + " in this organization."));
+                .orElseThrow(() -> Invalid.reference("site_id", "No site " + request.siteId() + " in this organization."));
         Fleet fleet = orgs.fleet(orgId, request.fleetId())
-                .orElseThrow(() -> ApiError.unprocessable("fleet_id", "No fleet " + request.fleetId() + " in this organization."));
+                .orElseThrow(() -> Invalid.reference("fleet_id", "No fleet " + request.fleetId() + " in this organization."));
         if (!fleet.siteId().equals(site.id())) {
-            throw ApiError.unprocessable("fleet_id", "Fleet " + fleet.name() + " belongs to another site, not " + site.name() + ".");
+            throw Invalid.reference("fleet_id", "Fleet " + fleet.name() + " belongs to another site, not " + site.name() + ".");
         }
         List<String> cidrs = new ArrayList<>();
         for (String text : request.allowedCidrs()) {
             Cidr cidr = Cidr.parse(text);
             if (cidr == null) {
-                throw ApiError.validation("allowed_cidrs", "'" + text + "' is not a network such as 10.0.0.0/8 or fd00::/8.");
+                throw Invalid.field("allowed_cidrs", "'" + text + "' is not a network such as 10.0.0.0/8 or fd00::/8.");
             }
             cidrs.add(cidr.text());
         }
@@ -94,7 +96,7 @@ public final class EnrollmentService {
     }
 
     public EnrollmentKey get(String orgId, String id) {
-        return keys.byId(orgId, id).orElseThrow(() -> ApiError.notFound("enrollment key"));
+        return keys.byId(orgId, id).orElseThrow(() -> new NotFound("enrollment key"));
     }
 
     public List<EnrollmentKey> list(String orgId, String afterId, int limit) {
@@ -113,7 +115,7 @@ public final class EnrollmentService {
     public EnrollmentKey revoke(String orgId, String id, boolean cascade, Actor actor) {
         Instant now = clock.instant();
         List<String> cascaded = db.transaction(handle -> {
-            keys.byId(handle, orgId, id).orElseThrow(() -> ApiError.notFound("enrollment key"));
+            keys.byId(handle, orgId, id).orElseThrow(() -> new NotFound("enrollment key"));
             boolean revokedNow = keys.revoke(handle, id, now);
             List<String> robotIds = cascade ? robots.idsEnrolledWith(handle, id) : List.of();
             for (String robotId : robotIds) {
@@ -152,13 +154,13 @@ public final class EnrollmentService {
     /**
      * Trades an enrollment key for a robot token. Every refusal is audited with the source address and the
      * key's masked prefix, and counts against the address's refusal budget; once that is spent this
-     * throws a 429 {@link ApiError} instead.
+     * throws {@link RateLimited} instead.
      */
     public Claim claim(ClaimRequest request) {
         String ip = request.registration().ip();
         long wait = failures.secondsUntilAllowed(ip);
         if (wait > 0) {
-            throw ApiError.rateLimited(wait, "Too many refused enrollment attempts from " + ip + "; try again in " + wait + " s.");
+            throw new RateLimited(wait, "Too many refused enrollment attempts from " + ip + "; try again in " + wait + " s.");
         }
         Claim claim = attempt(request);
         if (claim instanceof Claim.Refused refused) {

@@ -1,6 +1,7 @@
 package dev.beacon.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.audit.Actor;
 import dev.beacon.web.ApiError;
 import dev.beacon.web.Auth;
 import dev.beacon.web.Page;
@@ -54,7 +55,7 @@ public final class JobRoutes {
             }
         }
         JobRequest request = JobRequest.parse(ctx.bodyInputStream(), json);
-        JobService.Submitted submitted = service.submit(principal.orgId(), principal.actor(), request, key);
+        JobService.Submitted submitted = service.submit(principal.orgId(), Actor.of(principal), request, key);
         Job job = submitted.job();
         ctx.status(submitted.created() ? 202 : 200)
                 .json(submitted.created() ? JobView.of(job, service.waitingReasonAfterSubmit(principal.orgId(), job)) : view(principal.orgId(), job));

@@ -1,11 +1,12 @@
 package dev.beacon.jobs;
 
 import dev.beacon.audit.Actor;
+import dev.beacon.errors.Invalid;
+import dev.beacon.errors.NotFound;
 import dev.beacon.robots.Robot;
 import dev.beacon.robots.RobotStore;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
-import dev.beacon.web.ApiError;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -71,13 +72,13 @@ public final class JobService {
 
     private void requireExists(String table, String orgId, String id, String field, String what) {
         if (id != null && !store.exists(table, orgId, id)) {
-            throw ApiError.unprocessable(field, "No " + what + " with id '" + id + "' in this organization.");
+            throw Invalid.reference(field, "No " + what + " with id '" + id + "' in this organization.");
         }
     }
 
     /** A job of the organization, or 404. */
     public Job get(String orgId, String jobId) {
-        return store.byId(orgId, jobId).orElseThrow(() -> ApiError.notFound("job"));
+        return store.byId(orgId, jobId).orElseThrow(() -> new NotFound("job"));
     }
 
     List<Job> list(String orgId, String status, String robotId, String kind, String afterId, int limit) {

@@ -1,5 +1,6 @@
 package dev.beacon.orgs;
 
+import dev.beacon.audit.Actor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.web.ApiError;
 import dev.beacon.web.Auth;
@@ -40,7 +41,7 @@ public final class OrgRoutes {
         routes.post("/api/sites", ctx -> {
             Principal principal = auth.admin(ctx);
             String name = JsonBody.of(ctx, json).requiredString("name", 100);
-            ctx.status(201).json(SiteView.of(service.createSite(principal.orgId(), name, principal.actor())));
+            ctx.status(201).json(SiteView.of(service.createSite(principal.orgId(), name, Actor.of(principal))));
         });
         routes.get("/api/sites", ctx -> {
             Principal principal = auth.reader(ctx);
@@ -56,7 +57,7 @@ public final class OrgRoutes {
             JsonBody body = JsonBody.of(ctx, json);
             String siteId = body.requiredString("site_id", 100);
             String name = body.requiredString("name", 100);
-            ctx.status(201).json(FleetView.of(service.createFleet(principal.orgId(), siteId, name, principal.actor())));
+            ctx.status(201).json(FleetView.of(service.createFleet(principal.orgId(), siteId, name, Actor.of(principal))));
         });
         routes.get("/api/fleets", ctx -> {
             Principal principal = auth.reader(ctx);

@@ -2,8 +2,9 @@ package dev.beacon.orgs;
 
 import dev.beacon.audit.Actor;
 import dev.beacon.audit.AuditLog;
+import dev.beacon.errors.Conflict;
+import dev.beacon.errors.Invalid;
 import dev.beacon.store.Database;
-import dev.beacon.web.ApiError;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,7 +41,7 @@ public final class OrgService {
     /** Creates a fleet named {@code name} in site {@code siteId}; 422 when there is no such site, 409 when it has a fleet of that name. */
     public Fleet createFleet(String orgId, String siteId, String name, Actor actor) {
         Site site = store.site(orgId, siteId)
-                .orElseThrow(() -> ApiError.unprocessable("site_id", "No site " + siteId + " in this organization."));
+                .orElseThrow(() -> Invalid.reference("site_id", "No site " + siteId + " in this organization."));
         try {
             return db.transaction(handle -> {
                 Fleet fleet = store.createFleet(handle, orgId, site.id(), name);
@@ -71,6 +72,6 @@ public final class OrgService {
     }
 
     private static RuntimeException conflictOr(RuntimeException e, String detail) {
-        return Database.isUniqueViolation(e) ? new ApiError(409, "conflict", detail) : e;
+        return Database.isUniqueViolation(e) ? new Conflict("conflict", detail) : e;
     }
 }

@@ -1,8 +1,8 @@
 package dev.beacon.robots;
 
+import dev.beacon.errors.Refused;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
-import dev.beacon.web.ApiError;
 import java.time.Clock;
 
 /** Authenticates an agent by its {@code Authorization: Bearer rf_robot_…} header. Thread-safe. */
@@ -19,7 +19,7 @@ public final class RobotAuth {
     public record Authenticated(Robot robot, String tokenHash) {
     }
 
-    /** The robot the bearer token belongs to; refuses with 401 and a code saying why otherwise. */
+    /** The robot the bearer token belongs to; refuses (on grounds of credentials) with a code saying why otherwise. */
     public Robot authenticate(String authorizationHeader) {
         return authenticateToken(authorizationHeader).robot();
     }
@@ -27,17 +27,17 @@ public final class RobotAuth {
     /** Like {@link #authenticate}, keeping the token's hash. */
     public Authenticated authenticateToken(String authorizationHeader) {
         if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw ApiError.unauthorized("Send the robot token as 'Authorization: Bearer rf_robot_…'.");
+            throw Refused.credentials("Send the robot token as 'Authorization: Bearer rf_robot_…'.");
         }
         String token = authorizationHeader.substring(7).strip();
         if (TokenFormat.parse(TokenKind.ROBOT, token) instanceof TokenFormat.Parsed.Malformed malformed) {
-            throw ApiError.unauthorized("The bearer value is not a valid robot token: " + malformed.reason() + ".");
+            throw Refused.credentials("The bearer value is not a valid robot token: " + malformed.reason() + ".");
         }
         String hash = TokenFormat.sha256Hex(token);
         Robot robot = robots.byLiveToken(hash, clock.instant()).orElseThrow(() -> switch (robots.deadTokenReason(hash).orElse("unknown")) {
-            case "removed" -> new ApiError(401, "robot_removed", "This robot was removed from its organization. Enroll again with a new key.");
-            case "revoked" -> new ApiError(401, "robot_token_revoked", "This robot token was revoked. Enroll again with a new key.");
-            default -> ApiError.unauthorized("This robot token is not known to this server.");
+            case "removed" -> new Refused(Refused.Grounds.CREDENTIALS, "robot_removed", "This robot was removed from its organization. Enroll again with a new key.");
+            case "revoked" -> new Refused(Refused.Grounds.CREDENTIALS, "robot_token_revoked", "This robot token was revoked. Enroll again with a new key.");
+            default -> Refused.credentials("This robot token is not known to this server.");
         });
         return new Authenticated(robot, hash);
     }

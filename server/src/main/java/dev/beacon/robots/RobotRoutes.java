@@ -1,6 +1,7 @@
 package dev.beacon.robots;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.beacon.audit.Actor;
 import dev.beacon.web.ApiError;
 import dev.beacon.web.Auth;
 import dev.beacon.web.Page;
@@ -57,24 +58,24 @@ public final class RobotRoutes {
         });
         routes.delete("/api/robots/{id}", ctx -> {
             Principal principal = auth.admin(ctx);
-            service.remove(principal.orgId(), ctx.pathParam("id"), principal.actor());
+            service.remove(principal.orgId(), ctx.pathParam("id"), Actor.of(principal));
             ctx.status(204);
         });
         routes.post("/api/robots/{id}/pause", ctx -> {
             Principal principal = auth.admin(ctx);
-            ctx.json(RobotView.of(service.setPaused(principal.orgId(), ctx.pathParam("id"), true, principal.actor())));
+            ctx.json(RobotView.of(service.setPaused(principal.orgId(), ctx.pathParam("id"), true, Actor.of(principal))));
         });
         routes.post("/api/robots/{id}/resume", ctx -> {
             Principal principal = auth.admin(ctx);
-            ctx.json(RobotView.of(service.setPaused(principal.orgId(), ctx.pathParam("id"), false, principal.actor())));
+            ctx.json(RobotView.of(service.setPaused(principal.orgId(), ctx.pathParam("id"), false, Actor.of(principal))));
         });
         routes.post("/api/robots/{id}/revoke-token", ctx -> {
             Principal principal = auth.admin(ctx);
-            ctx.json(RobotView.of(service.revokeToken(principal.orgId(), ctx.pathParam("id"), principal.actor())));
+            ctx.json(RobotView.of(service.revokeToken(principal.orgId(), ctx.pathParam("id"), Actor.of(principal))));
         });
         routes.post("/api/robots/{id}/rotate-token", ctx -> {
             Principal principal = auth.admin(ctx);
-            service.rotateToken(principal.orgId(), ctx.pathParam("id"), principal.actor());
+            service.rotateToken(principal.orgId(), ctx.pathParam("id"), Actor.of(principal));
             ctx.status(202).json(Map.of("status", "rotation_sent"));
         });
         routes.get("/api/agent/me", ctx -> ctx.json(RobotView.of(robotAuth.authenticate(ctx.header("Authorization")))));

@@ -2,8 +2,9 @@ package dev.beacon.robots;
 
 import dev.beacon.audit.Actor;
 import dev.beacon.audit.AuditLog;
+import dev.beacon.errors.Conflict;
+import dev.beacon.errors.NotFound;
 import dev.beacon.store.Database;
-import dev.beacon.web.ApiError;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class RobotService {
 
     /** A robot of the organization that is not removed, or 404. */
     public Robot get(String orgId, String robotId) {
-        return robots.byId(orgId, robotId).filter(robot -> robot.removedAt() == null).orElseThrow(() -> ApiError.notFound("robot"));
+        return robots.byId(orgId, robotId).filter(robot -> robot.removedAt() == null).orElseThrow(() -> new NotFound("robot"));
     }
 
     /** Unregisters the robot: its tokens are revoked, its socket closed with {@code bye: removed}, its history kept. */
@@ -44,7 +45,7 @@ public final class RobotService {
             return changed;
         });
         if (!removed) {
-            throw ApiError.notFound("robot");
+            throw new NotFound("robot");
         }
         connections.disconnect(List.of(robotId), "removed");
     }
@@ -62,15 +63,15 @@ public final class RobotService {
         return get(orgId, robotId);
     }
 
-    /** Sends the connected agent a new token; 409 when the robot is not connected (the agent must save it). */
+    /** Sends the connected agent a new token; a conflict when the robot is not connected (the agent must save it). */
     public void rotateToken(String orgId, String robotId, Actor actor) {
         get(orgId, robotId);
         switch (connections.requestTokenRotation(robotId)) {
             case SENT -> {
             }
-            case OFFLINE -> throw new ApiError(409, "robot_offline",
+            case OFFLINE -> throw new Conflict("robot_offline",
                     "The robot is not connected; token rotation needs its agent online to save the new token.");
-            case PENDING -> throw new ApiError(409, "token_rotation_pending",
+            case PENDING -> throw new Conflict("token_rotation_pending",
                     "A token rotation of this robot awaits its agent's acknowledgement; try again once the agent has "
                             + "acknowledged it, or after it expires (at most 2 minutes).");
         }
@@ -80,7 +81,7 @@ public final class RobotService {
     /** Pauses (expected offline or maintenance: no jobs) or resumes the robot. */
     public Robot setPaused(String orgId, String robotId, boolean paused, Actor actor) {
         if (!robots.setPaused(orgId, robotId, paused ? clock.instant() : null)) {
-            throw ApiError.notFound("robot");
+            throw new NotFound("robot");
         }
         audit.append(new AuditLog.Entry(orgId, actor, paused ? "robot.paused" : "robot.resumed", "robot", robotId, null));
         Robot robot = get(orgId, robotId);

@@ -2,8 +2,9 @@ package dev.beacon.web;
 
 /**
  * A refusal with an HTTP status, a stable machine {@code code} and a {@code detail} that tells the caller
- * what to do. Thrown by services and routes; turned into problem JSON in exactly one place
- * ({@link Problems}).
+ * what to do. Thrown by routes and web plumbing for what only HTTP knows (a body too large, a missing header, an
+ * upgrade required); services throw a {@link dev.beacon.errors.DomainException} instead, which {@link Problems}
+ * maps to one of these. Turned into problem JSON in exactly one place ({@link Problems}). Immutable.
  */
 public final class ApiError extends RuntimeException {
     private final int status;
@@ -15,7 +16,7 @@ public final class ApiError extends RuntimeException {
         this(status, code, detail, null, null);
     }
 
-    private ApiError(int status, String code, String detail, String field, Long retryAfterSeconds) {
+    ApiError(int status, String code, String detail, String field, Long retryAfterSeconds) {
         super(detail, null, false, false);
         this.status = status;
         this.code = code;

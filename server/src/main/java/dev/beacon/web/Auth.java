@@ -1,6 +1,5 @@
 package dev.beacon.web;
 
-import dev.beacon.apikeys.ApiKeyService;
 import io.javalin.http.Context;
 import java.util.Optional;
 
@@ -16,10 +15,18 @@ public final class Auth {
         Optional<Principal> principal(Context ctx);
     }
 
-    private final ApiKeyService apiKeys;
+    /**
+     * Finds the API key an {@code X-Beacon-API-Key} header value names, as a principal; refuses an unknown or revoked key.
+     * Implemented by the API key feature, so that web/ knows none; called on request threads, so thread-safe.
+     */
+    public interface KeyPrincipals {
+        Principal authenticate(String headerValue, String ip);
+    }
+
+    private final KeyPrincipals apiKeys;
     private final SessionPrincipals sessions;
 
-    public Auth(ApiKeyService apiKeys, SessionPrincipals sessions) {
+    public Auth(KeyPrincipals apiKeys, SessionPrincipals sessions) {
         this.apiKeys = apiKeys;
         this.sessions = sessions;
     }

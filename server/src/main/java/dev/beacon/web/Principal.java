@@ -1,13 +1,16 @@
 package dev.beacon.web;
 
-import dev.beacon.audit.Actor;
 import java.util.Set;
 
 /**
- * Who is making a management request: an API key (or, later, a dashboard user) acting within one
- * organization with a set of scopes. Immutable.
+ * Who is making a management request: an API key or a signed-in dashboard user ({@code kind} {@value #API_KEY_KIND} or
+ * {@value #USER_KIND}, with its {@code id}), from {@code ip}, acting within one organization with a set of scopes.
+ * Immutable.
  */
-public record Principal(String orgId, Actor actor, Set<String> scopes) {
+public record Principal(String orgId, String kind, String id, String ip, Set<String> scopes) {
+    public static final String API_KEY_KIND = "api_key";
+    public static final String USER_KIND = "user";
+
     public static final String ADMIN = "admin";
     public static final String JOBS = "jobs";
     public static final String READ = "read";

@@ -2,6 +2,12 @@ package dev.beacon.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beacon.errors.Conflict;
+import dev.beacon.errors.DomainException;
+import dev.beacon.errors.Invalid;
+import dev.beacon.errors.NotFound;
+import dev.beacon.errors.RateLimited;
+import dev.beacon.errors.Refused;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -46,6 +52,7 @@ public final class Problems {
 
     private static void installHandlers(JavalinConfig config, BiConsumer<Context, ApiError> answer) {
         config.routes.exception(ApiError.class, (error, ctx) -> answer.accept(ctx, error));
+        config.routes.exception(DomainException.class, (error, ctx) -> answer.accept(ctx, problem(error)));
         config.routes.exception(HttpResponseException.class, (error, ctx) -> answer.accept(ctx, fromHttp(ctx, error.getStatus(), error.getMessage())));
         config.routes.exception(Exception.class, (error, ctx) -> {
             String incident = Long.toHexString(Double.doubleToLongBits(Math.random()));
@@ -73,6 +80,23 @@ public final class Problems {
     private static boolean isProblem(Context ctx) {
         String type = ctx.res().getContentType();
         return type != null && type.startsWith("application/problem+json");
+    }
+
+    /**
+     * The HTTP answer for a domain error: the one place where a service's refusal gets a status. Codes, details and
+     * fields pass through unchanged.
+     */
+    public static ApiError problem(DomainException error) {
+        return switch (error) {
+            case NotFound notFound -> new ApiError(404, notFound.code(), notFound.detail());
+            case Invalid invalid -> new ApiError(invalid.contradictsStored() ? 422 : 400, invalid.code(), invalid.detail(), invalid.field(), null);
+            case Conflict conflict -> new ApiError(409, conflict.code(), conflict.detail());
+            case Refused refused -> new ApiError(switch (refused.grounds()) {
+                case CREDENTIALS -> 401;
+                case PERMISSION -> 403;
+            }, refused.code(), refused.detail());
+            case RateLimited limited -> new ApiError(429, limited.code(), limited.detail(), null, limited.retryAfterSeconds());
+        };
     }
 
     static ApiError fromHttp(Context ctx, int status, String message) {
