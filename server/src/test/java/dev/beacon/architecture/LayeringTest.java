@@ -38,8 +38,7 @@ class LayeringTest {
             "agentchannel", Set.of("dev.beacon.robots.PresenceStore", "dev.beacon.robots.RobotStore"),
             "jobs", Set.of("dev.beacon.robots.RobotStore"),
             "audit", Set.of("dev.beacon.users.UserStore"),
-            "dashboard", Set.of("dev.beacon.orgs.OrgStore", "dev.beacon.robots.PresenceStore", "dev.beacon.robots.RobotStore",
-                    "dev.beacon.users.UserStore"));
+            "dashboard", Set.of("dev.beacon.robots.PresenceStore", "dev.beacon.robots.RobotStore", "dev.beacon.users.UserStore"));
 
     private static final String[] FEATURE_PACKAGES = FEATURES.stream().map(feature -> "dev.beacon." + feature + "..")
             .toArray(String[]::new);
