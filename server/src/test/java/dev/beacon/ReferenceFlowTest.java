@@ -5,24 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The flow of the reference docs, end to end with the real CLI: API key → site → fleet → key with
  * {@code max_uses: 2} → two agents enroll → a third is refused → revoke → claims refused, robots unharmed.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class ReferenceFlowTest {
     @Parameter
     Backend backend;
@@ -31,16 +27,6 @@ class ReferenceFlowTest {
     Path home;
 
     TestServer server;
-
-    @BeforeEach
-    void start() {
-        server = TestServer.start(backend);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     @Test
     void two_agents_enroll_with_a_two_use_key_a_third_is_refused_and_revoking_spares_the_robots() throws Exception {

@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,11 +93,14 @@ public final class AgentChannel implements LiveConnections {
     /** Agent-initiated rotations left per robot (operator rotations are not limited). */
     private final ConcurrentHashMap<String, Bucket> agentRotations = new ConcurrentHashMap<>();
     private int sweeps;
+    /** Monotonic nanoseconds for silence and timeouts ({@code System::nanoTime} outside tests). */
+    private final LongSupplier ticker;
     /** Set once {@link #shutdown} begins: agents told {@code bye} must reconnect elsewhere or after the restart, not here. */
     private volatile boolean shuttingDown;
 
-    public AgentChannel(RobotAuth robotAuth, RobotStore robots, PresenceStore presence, Ids ids, Clock clock, ObjectMapper json,
-                        int heartbeatIntervalSeconds, int connectsPerSecond, MeterRegistry metrics, Dispatcher dispatcher) {
+    public AgentChannel(RobotAuth robotAuth, RobotStore robots, PresenceStore presence, Ids ids, Clock clock, LongSupplier ticker,
+                        ObjectMapper json, int heartbeatIntervalSeconds, int connectsPerSecond, MeterRegistry metrics,
+                        Dispatcher dispatcher) {
         this.upgrades = new UpgradeLimiter(connectsPerSecond);
         this.dispatcher = dispatcher;
         this.robotAuth = robotAuth;
@@ -104,6 +108,7 @@ public final class AgentChannel implements LiveConnections {
         this.presence = presence;
         this.ids = ids;
         this.clock = clock;
+        this.ticker = ticker;
         this.json = json;
         this.frames = new Frames(json);
         this.heartbeatIntervalSeconds = heartbeatIntervalSeconds;
@@ -121,7 +126,7 @@ public final class AgentChannel implements LiveConnections {
                 refuse(ctx, new ApiError(503, "server_shutting_down", "This server is shutting down; connect again in a moment."));
             }
             String ip = ctx.ip();
-            long nowNanos = System.nanoTime();
+            long nowNanos = ticker.getAsLong();
             // An address whose upgrades keep being refused (a token-less flood, a token guesser) is turned away before
             // its token is even looked up, until its budget refills; other addresses are not affected.
             long blocked = refusedUpgrades.secondsUntilAllowed(ip);
@@ -216,7 +221,7 @@ public final class AgentChannel implements LiveConnections {
         RobotAuth.Authenticated authenticated = ctx.attribute(ROBOT_ATTRIBUTE);
         Robot robot = authenticated.robot();
         AgentSocket socket = new AgentSocket(ids.next("ses"), robot.id(), robot.name(), robot.orgId(), ctx.attribute(IP_ATTRIBUTE),
-                authenticated.tokenHash(), ctx, System.nanoTime(), clock.millis());
+                authenticated.tokenHash(), ctx, ticker.getAsLong(), clock.millis());
         // The upgrade request lives as long as the connection; keep only what the socket needs (about 1 KB less each).
         ctx.attribute(ROBOT_ATTRIBUTE, null);
         ctx.attribute(IP_ATTRIBUTE, null);
@@ -300,7 +305,7 @@ public final class AgentChannel implements LiveConnections {
             closedMeanwhile = socket.closeReason != null;
             if (!closedMeanwhile) {
                 socket.greeted = true;
-                socket.lastHeardNanos = System.nanoTime();
+                socket.lastHeardNanos = ticker.getAsLong();
                 socket.heartbeatBudget = Bucket.builder().addLimit(Bandwidth.builder().capacity(HEARTBEAT_BURST)
                         .refillGreedy(HEARTBEATS_PER_SECOND, Duration.ofSeconds(1)).build()).build();
                 previous = live.put(socket.robotId, socket);
@@ -357,7 +362,7 @@ public final class AgentChannel implements LiveConnections {
             close(socket, "too_many_heartbeats", true, POLICY_VIOLATION);
             return;
         }
-        socket.lastHeardNanos = System.nanoTime();
+        socket.lastHeardNanos = ticker.getAsLong();
         socket.lastSeenMillis = clock.millis();
         heartbeats.increment();
         JsonNode sentAt = frame.get("sent_at");
@@ -512,7 +517,7 @@ public final class AgentChannel implements LiveConnections {
      * {@value #MISSED_HEARTBEATS} intervals (a peer that vanished without a close frame). Run every second.
      */
     public void sweep() {
-        long now = System.nanoTime();
+        long now = ticker.getAsLong();
         long silenceLimit = TimeUnit.SECONDS.toNanos((long) heartbeatIntervalSeconds * MISSED_HEARTBEATS);
         if (++sweeps % SWEEPS_PER_CLEANUP == 0) {
             refusedUpgrades.forgetQuiet(now);

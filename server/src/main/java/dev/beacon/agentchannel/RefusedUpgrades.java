@@ -22,7 +22,7 @@ final class RefusedUpgrades {
         final Bucket bucket = Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(PER_MINUTE).refillGreedy(PER_MINUTE, Duration.ofMinutes(1)).build())
                 .build();
-        /** System.nanoTime() of the last log line about this address; guarded by this. */
+        /** The channel's ticker (nanoseconds) at the last log line about this address; guarded by this. */
         long loggedAtNanos;
         boolean everLogged;
         /** Refusals since that line; guarded by this. */

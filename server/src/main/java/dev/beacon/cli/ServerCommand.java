@@ -67,7 +67,7 @@ public final class ServerCommand implements Callable<Integer> {
         }
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
-                agentConnectsPerSecond, Clock.systemUTC());
+                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime);
         BeaconServer server;
         try {
             server = BeaconServer.start(config);

@@ -500,6 +500,8 @@ public final class Dispatcher implements AutoCloseable {
                     }
                 }
             }
+            // Counted once the queue was weighed against the idle robots: tests wait on it to know a round left a job waiting.
+            metrics.counter("beacon.jobs.dispatch.rounds").increment();
             if (plans.isEmpty()) {
                 backlog.endRound(queue, read, Set.of());
                 return;

@@ -194,7 +194,7 @@ public final class BeaconServer implements AutoCloseable {
             log.info("requeued (or ended) {} jobs that agents held when the previous run stopped", reconciled);
         }
         // Agent frames are input: parsed under the nesting limit (an over-deep frame is answered with an error frame).
-        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, JsonInput.limited(json), config.heartbeatIntervalSeconds(),
+        AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, config.ticker(), JsonInput.limited(json), config.heartbeatIntervalSeconds(),
                 config.agentConnectsPerSecond(), metrics,
                 dispatcher);
         JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics);

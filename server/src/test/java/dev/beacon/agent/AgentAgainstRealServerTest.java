@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,8 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The agent against the real Beacon server on both databases: enrollment, the socket, rotation and removal end to end. */
-@org.junit.jupiter.params.ParameterizedClass
-@org.junit.jupiter.params.provider.EnumSource(Backend.class)
+@BeaconTest
 class AgentAgainstRealServerTest {
     @org.junit.jupiter.params.Parameter
     Backend backend;
@@ -28,7 +28,6 @@ class AgentAgainstRealServerTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(backend);
         config = tmp.resolve("agent.toml");
     }
 
@@ -37,7 +36,6 @@ class AgentAgainstRealServerTest {
         if (agent != null) {
             agent.stop();
         }
-        server.close();
     }
 
     JsonNode createKey() {

@@ -137,11 +137,14 @@ class JobRunnerTest {
 
     @Test
     void cancel_kills_the_command_and_reports_cancelled() throws Exception {
-        runner = new JobRunner(Map.of("long", new HandlerConfig(List.of("sleep", "300"), null)));
+        Path pidFile = tmp.resolve("long.pid");
+        runner = new JobRunner(Map.of("long", new HandlerConfig(List.of("sh", "-c", "echo $$ > " + pidFile + "; exec sleep 300"), null)));
         CompletableFuture<JobResult> result = new CompletableFuture<>();
         runner.submit(new JobAssignment("j9", "long", NullNode.getInstance(), null, null), () -> { }, result::complete);
         await().atMost(Duration.ofSeconds(5)).until(() -> runner.currentJobId().isPresent());
-        Thread.sleep(200); // let the process start
+        // The command is running once it wrote its pid (not after a fixed sleep it might not have started within).
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
 
         assertThat(runner.cancel("other")).isFalse();
         assertThat(runner.cancel("j9")).isTrue();
@@ -149,6 +152,7 @@ class JobRunnerTest {
         JobResult ended = result.get(10, TimeUnit.SECONDS);
         assertThat(ended.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(runner.currentJobId()).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
     }
 
     @Test

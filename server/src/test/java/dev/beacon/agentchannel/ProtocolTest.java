@@ -5,18 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.RawAgentSocket;
 import dev.beacon.testing.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** The agent protocol against misbehaving clients: every refusal is clear, and the server stays unharmed. */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class ProtocolTest {
     @Parameter
     Backend backend;
@@ -27,15 +24,9 @@ class ProtocolTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(backend);
         JsonNode enrolled = server.claim(server.enrollmentKey(5).get("key_value").asText(), "proto-bot").json();
         token = enrolled.get("robot_token").asText();
         robotId = enrolled.get("robot_id").asText();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     @Test

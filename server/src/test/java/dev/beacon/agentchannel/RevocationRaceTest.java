@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.RawAgentSocket;
 import dev.beacon.testing.TestServer;
 import java.net.URI;
@@ -22,18 +23,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Revocation and removal race the frames in flight: once revoke-token or DELETE has answered, no token of the
  * robot works and no socket of it lives on, however the requests and frames interleave.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class RevocationRaceTest {
     static final int TRIALS = 50;
 
@@ -44,15 +41,9 @@ class RevocationRaceTest {
     final HttpClient http = HttpClient.newHttpClient();
     final ExecutorService pool = Executors.newCachedThreadPool();
 
-    @BeforeEach
-    void start() {
-        server = TestServer.start(backend);
-    }
-
     @AfterEach
     void stop() {
         pool.shutdownNow();
-        server.close();
     }
 
     @Test

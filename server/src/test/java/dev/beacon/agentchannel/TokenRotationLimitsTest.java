@@ -3,25 +3,24 @@ package dev.beacon.agentchannel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.server.ServerConfig;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconServerExtension.ConfiguresServer;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.FakeClock;
 import dev.beacon.testing.RawAgentSocket;
 import dev.beacon.testing.TestServer;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What a connection may do before hello, and the bounds on token rotation: a rotate-only hello, one rotation
  * outstanding per robot, agent rotations rate-limited, unacknowledged tokens expiring, heartbeat floods closed.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
-class TokenRotationLimitsTest {
+@BeaconTest
+class TokenRotationLimitsTest implements ConfiguresServer {
     @Parameter
     Backend backend;
 
@@ -30,17 +29,16 @@ class TokenRotationLimitsTest {
     String token;
     String robotId;
 
+    @Override
+    public ServerConfig configure(ServerConfig config) {
+        return config.withClock(clock);
+    }
+
     @BeforeEach
     void start() {
-        server = TestServer.start(backend, config -> config.withClock(clock));
         JsonNode enrolled = server.claim(server.enrollmentKey(5).get("key_value").asText(), "limit-bot").json();
         token = enrolled.get("robot_token").asText();
         robotId = enrolled.get("robot_id").asText();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     @Test

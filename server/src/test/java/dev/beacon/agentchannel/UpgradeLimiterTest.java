@@ -65,11 +65,13 @@ class UpgradeLimiterTest {
             assertThat(problem.get("title").asText()).isEqualTo("Service Unavailable");
             assertThat(server.get("/metrics", null).body())
                     .containsPattern("beacon_agent_upgrades_refused_total\\{[^}]*code=\"agent_connect_throttled\"[^}]*\\} [1-9]");
-            // Once the bucket has refilled, an agent gets in.
-            Thread.sleep(1100);
-            try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
-                assertThat(socket.hello().next().get("type").asText()).isEqualTo("welcome");
-            }
+            // Once the bucket has refilled (a second at most), an agent gets in: wait for that upgrade to be let
+            // through rather than sleeping a fixed second and hoping.
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().untilAsserted(() -> {
+                try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
+                    assertThat(socket.hello().next().get("type").asText()).isEqualTo("welcome");
+                }
+            });
         }
     }
 

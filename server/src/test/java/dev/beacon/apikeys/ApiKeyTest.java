@@ -4,33 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.TestServer;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class ApiKeyTest {
     @Parameter
     Backend backend;
 
     TestServer server;
-
-    @BeforeEach
-    void start() {
-        server = TestServer.start(backend);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     @Test
     void a_created_key_is_shown_once_then_listed_by_name_with_last_used() {

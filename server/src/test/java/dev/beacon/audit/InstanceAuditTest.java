@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.TestServer;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
@@ -19,19 +20,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Where refused sign-ins and refused enrollments land: a known user's or key's organization, or else the instance log
  * that only instance admins see — over the API and on the dashboard's pages, on both databases.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class InstanceAuditTest {
     @Parameter
     Backend backend;
@@ -41,14 +38,8 @@ class InstanceAuditTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(backend);
         cli("admin", "org", "create", "--name", "acme");
         cli("admin", "org", "create", "--name", "other");
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.beacon.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.TestServer;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -21,19 +22,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Sessions, CSRF, roles and live updates of the dashboard over plain HTTP, on both databases. The browser tests
  * ({@link DashboardBrowserTest}) cover the same flows as a person sees them.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class DashboardHttpTest {
     private static final Pattern CSRF = Pattern.compile("<meta name=\"csrf-token\" content=\"([0-9a-f]{64})\">");
 
@@ -42,16 +38,6 @@ class DashboardHttpTest {
 
     TestServer server;
     final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
-
-    @BeforeEach
-    void start() {
-        server = TestServer.start(backend);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     @Test
     void signing_in_sets_a_hardened_cookie_and_signing_out_ends_the_session() throws Exception {

@@ -3,36 +3,29 @@ package dev.beacon.enrollment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.server.ServerConfig;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconServerExtension.ConfiguresServer;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.FakeClock;
 import dev.beacon.testing.TestServer;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.EnumSource;
 
-@ParameterizedClass
-@EnumSource(Backend.class)
-class ClaimRefusalTest {
+@BeaconTest
+class ClaimRefusalTest implements ConfiguresServer {
     @Parameter
     Backend backend;
 
     final FakeClock clock = new FakeClock();
     TestServer server;
 
-    @BeforeEach
-    void start() {
-        server = TestServer.start(backend, config -> config.withClock(clock));
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+    @Override
+    public ServerConfig configure(ServerConfig config) {
+        return config.withClock(clock);
     }
 
     private void assertProblem(TestServer.Response response, int status, String code) {

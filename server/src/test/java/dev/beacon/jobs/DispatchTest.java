@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,12 +20,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Dispatch with real agents on both databases: volume, lost robots, retries, restarts and targeting. */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class DispatchTest {
     @Parameter
     Backend backend;
@@ -36,14 +34,12 @@ class DispatchTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(backend);
         fleet = new RealAgents(server, tmp);
     }
 
     @AfterEach
     void stop() {
         fleet.close();
-        server.close();
     }
 
     @Test
@@ -150,7 +146,7 @@ class DispatchTest {
         assertThat(fleet.awaitStatus(echoZoneB, "succeeded").get("robot_id").asText()).isEqualTo(yard.robotId());
         assertThat(fleet.awaitStatus(backupAnywhere, "succeeded").get("robot_id").asText()).isEqualTo(dock.robotId());
         assertThat(fleet.awaitStatus(toYard, "succeeded").get("robot_id").asText()).isEqualTo(yard.robotId());
-        Thread.sleep(1500); // a dispatch sweep or two: the others must still wait
+        fleet.awaitTwoDispatchRounds(); // with both robots idle: the others must still wait
         assertThat(fleet.job(backupInYard).get("status").asText()).isEqualTo("queued");
         assertThat(fleet.job(backupInYard).get("waiting_reason").asText())
                 .startsWith("no robot matches the target: no robot in fleet " + yardKey.get("name").asText().replace("batch-", "fleet-"))
@@ -161,7 +157,7 @@ class DispatchTest {
         // Paused and offline robots are counted, and given nothing.
         assertThat(server.post("/api/robots/" + dock.robotId() + "/pause", "{}", server.adminKey()).status()).isEqualTo(200);
         String pausedBackup = fleet.submitId("{\"kind\":\"backup\",\"target\":{\"fleet_id\":\"" + dockFleet + "\"}}");
-        Thread.sleep(1500);
+        fleet.awaitTwoDispatchRounds();
         JsonNode waiting = fleet.job(pausedBackup);
         assertThat(waiting.get("status").asText()).isEqualTo("queued");
         assertThat(waiting.get("waiting_reason").asText()).startsWith("no online robot in fleet ").endsWith("advertises `backup`: 1 paused");

@@ -4,23 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.RawAgentSocket;
 import dev.beacon.testing.TestServer;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Giving a job to an idle robot in the transaction that stores it, and the in-memory backlog that decides when a
  * new job may do so: never ahead of a job already waiting for that robot, and never lost across a restart.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class FastDispatchTest {
     @Parameter
     Backend backend;
@@ -34,16 +31,10 @@ class FastDispatchTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(backend);
         fleet = new RealAgents(server, tmp);
         JsonNode enrolled = server.claim(server.enrollmentKey(5).get("key_value").asText(), "fast-bot").json();
         token = enrolled.get("robot_token").asText();
         robotId = enrolled.get("robot_id").asText();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     private static void finish(RawAgentSocket socket, String jobId) {

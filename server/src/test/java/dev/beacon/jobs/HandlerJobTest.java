@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,12 +15,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Command handlers run through the whole system: timeouts and cancels kill the process, payloads are only data. */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class HandlerJobTest {
     @Parameter
     Backend backend;
@@ -31,14 +29,12 @@ class HandlerJobTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(backend);
         fleet = new RealAgents(server, tmp);
     }
 
     @AfterEach
     void stop() {
         fleet.close();
-        server.close();
     }
 
     /** A handler that records its process id, then sleeps 30 s in that same process. */

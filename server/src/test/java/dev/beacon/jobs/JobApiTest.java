@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.TestServer;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -11,12 +12,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** The job API with real agents on both databases: submit, read, idempotency, refusals, busy robots, history. */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class JobApiTest {
     @Parameter
     Backend backend;
@@ -28,14 +26,12 @@ class JobApiTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(backend);
         fleet = new RealAgents(server, tmp);
     }
 
     @AfterEach
     void stop() {
         fleet.close();
-        server.close();
     }
 
     @Test

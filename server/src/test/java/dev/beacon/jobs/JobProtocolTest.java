@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.RawAgentSocket;
 import dev.beacon.testing.TestServer;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** The job frames against a hand-driven agent socket: refusals, silent agents, and malformed results. */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class JobProtocolTest {
     @Parameter
     Backend backend;
@@ -31,16 +28,10 @@ class JobProtocolTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(backend);
         fleet = new RealAgents(server, tmp);
         JsonNode enrolled = server.claim(server.enrollmentKey(5).get("key_value").asText(), "raw-bot").json();
         token = enrolled.get("robot_token").asText();
         robotId = enrolled.get("robot_id").asText();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     /** Waits for a frame of {@code type} for up to about {@code seconds}. */

@@ -107,6 +107,16 @@ final class RealAgents implements AutoCloseable {
         return awaitJob(jobId, job -> status.equals(job.path("status").asText()));
     }
 
+    /**
+     * Waits for two more dispatch rounds that weighed the queue against idle robots: the second began after this
+     * call, so whatever was queued before it has been considered and, if it is still queued, was left waiting.
+     */
+    void awaitTwoDispatchRounds() {
+        double before = server.metric("beacon_jobs_dispatch_rounds_total");
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50))
+                .until(() -> server.metric("beacon_jobs_dispatch_rounds_total") >= before + 2);
+    }
+
     static Map<String, HandlerConfig> handler(String kind, Integer timeoutS, String... command) {
         Map<String, HandlerConfig> handlers = new LinkedHashMap<>();
         handlers.put(kind, new HandlerConfig(List.of(command), timeoutS));

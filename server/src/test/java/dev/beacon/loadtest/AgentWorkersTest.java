@@ -1,11 +1,14 @@
 package dev.beacon.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
 import dev.beacon.testing.TestServer;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,17 +55,21 @@ class AgentWorkersTest {
     @Test
     void dropped_agents_reconnect_with_backoff_and_the_report_says_how_fast() throws Exception {
         Path json = tmp.resolve("storm.json");
+        AtomicReference<RuntimeException> restartFailure = new AtomicReference<>();
         Thread restarter = Thread.ofPlatform().start(() -> {
             try {
-                Thread.sleep(3500);
+                // Restart once every agent is online (not after a fixed sleep that a slow start would outlast).
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+                        server.get("/api/robots?status=online&limit=500", server.adminKey()).json().get("items").size() >= 6);
                 server.restart();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                restartFailure.set(e);
             }
         });
         TestServer.CliResult result = TestServer.runCli("loadtest", "agents", "--server", server.baseUrl(), "--api-key", server.adminKey(),
                 "--count", "6", "--heartbeat-s", "1", "--duration", "12", "--json", json.toString());
         restarter.join();
+        assertThat(restartFailure.get()).as("restart").isNull();
         JsonNode report = TestServer.JSON.readTree(json.toFile());
         JsonNode reconnects = report.get("result").get("reconnects");
         assertThat(reconnects.get("drops").asLong()).as(result.out() + result.err()).isGreaterThanOrEqualTo(6);

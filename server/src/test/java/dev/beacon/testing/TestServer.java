@@ -197,6 +197,20 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The sum of every sample of a Prometheus metric on {@code /metrics} (all label sets), or 0 while it has none:
+     * a positive signal that the server did something, which a test waits for instead of sleeping.
+     */
+    public double metric(String name) {
+        double sum = 0;
+        for (String line : get("/metrics", null).body().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     /** Creates a site and a fleet in it; returns {siteId, fleetId}. */
     public String[] siteAndFleet(String siteName, String fleetName) {
         String siteId = post("/api/sites", "{\"name\":\"" + siteName + "\"}", adminKey).json().get("id").asText();

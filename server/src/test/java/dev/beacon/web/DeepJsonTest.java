@@ -5,24 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.store.Database;
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.RawAgentSocket;
 import dev.beacon.testing.TestServer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * JSON nesting on both databases: input (request bodies, agent frames) is limited to {@link JsonInput#MAX_DEPTH}
  * levels; whatever is already stored, however deep, stays readable.
  */
-@ParameterizedClass
-@EnumSource(Backend.class)
+@BeaconTest
 class DeepJsonTest {
     /** Deeper than anything Jackson's old default limit (1000) let in, so deeper than any row a past version stored. */
     private static final int STORED_DEPTH = 1500;
@@ -36,15 +33,9 @@ class DeepJsonTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(backend);
         JsonNode enrolled = server.claim(server.enrollmentKey(5).get("key_value").asText(), "deep-bot").json();
         robotId = enrolled.get("robot_id").asText();
         robotToken = enrolled.get("robot_token").asText();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     /** {@code levels} levels of alternating objects and arrays: {"a":[{"a":[…1…]}]}. */
