@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.beacon.protocol.FrameCodec;
 
 /**
  * The two Jackson mappers the agent uses: snake_case JSON for the wire and TOML for agent.toml.
@@ -19,6 +20,9 @@ final class AgentJson {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS) // frames such as {"type":"token.rotate"} have no fields
             .build();
+
+    /** The agent channel's frames, read with {@link #JSON}. */
+    static final FrameCodec FRAMES = new FrameCodec(JSON);
 
     /** agent.toml: snake_case, nulls left out, unknown keys tolerated (they are kept by {@link AgentConfigFile}). */
     static final TomlMapper TOML = TomlMapper.builder()

@@ -1,7 +1,7 @@
 package dev.beacon.agent;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +91,7 @@ final class AgentSession implements WebSocket.Listener {
             sendClose("agent stopping");
             return;
         }
-        send(OutgoingFrame.Hello.of(options.host(), credentials.current()));
+        send(hello(options.host(), credentials.current()));
         webSocket.request(1);
     }
 
@@ -141,61 +141,81 @@ final class AgentSession implements WebSocket.Listener {
     }
 
     private void handle(String text) {
-        JsonNode frame;
+        Frame frame;
         try {
-            frame = AgentJson.JSON.readTree(text);
-        } catch (JacksonException e) {
-            LOG.warn("ignoring a frame from the server that is not JSON ({} characters)", text.length());
+            frame = AgentJson.FRAMES.read(text);
+        } catch (FrameException e) {
+            if (e.code().equals("unknown_frame")) {
+                LOG.debug("ignoring a frame from the server: {}", e.detail());
+            } else {
+                LOG.warn("ignoring a frame from the server ({} characters): {}", text.length(), e.detail());
+            }
             return;
         }
-        String type = frame == null ? "" : frame.path("type").asText("");
-        switch (type) {
-            case "welcome" -> onWelcome(frame);
-            case "heartbeat.ack" -> LOG.trace("heartbeat acknowledged");
-            case "bye" -> end(SessionEnd.ofBye(frame.path("reason").asText(""), credentials.file().path()));
-            case "job.assign" -> onJobAssign(frame);
-            case "job.cancel" -> {
-                String jobId = frame.path("job_id").asText("");
-                LOG.info("job {}: cancel requested ({})", jobId, jobs.cancel(jobId) ? "stopping it" : "not running here");
-            }
-            case "token.rotated" -> onTokenRotated(frame.path("token").asText(""));
-            case "error" -> LOG.warn("the server reported a protocol error: {} {}", frame.path("code").asText(""),
-                    frame.path("detail").asText(frame.path("message").asText("")));
-            default -> LOG.debug("ignoring a frame of unknown type '{}'", type);
+        if (frame instanceof Frame.Welcome welcome) {
+            onWelcome(welcome);
+        } else if (frame instanceof Frame.HeartbeatAck) {
+            LOG.trace("heartbeat acknowledged");
+        } else if (frame instanceof Frame.Bye bye) {
+            end(SessionEnd.ofBye(orEmpty(bye.reason()), credentials.file().path()));
+        } else if (frame instanceof Frame.JobAssign assign) {
+            onJobAssign(assign);
+        } else if (frame instanceof Frame.JobCancel cancel) {
+            LOG.info("job {}: cancel requested ({})", cancel.jobId(), jobs.cancel(cancel.jobId()) ? "stopping it" : "not running here");
+        } else if (frame instanceof Frame.TokenRotated rotated) {
+            onTokenRotated(orEmpty(rotated.token()));
+        } else if (frame instanceof Frame.Error error) {
+            LOG.warn("the server reported a protocol error: {} {}", orEmpty(error.code()), orEmpty(error.detail()));
+        } else {
+            LOG.debug("ignoring a frame of type '{}', which the server does not send", frame.type());
         }
     }
 
-    private void onWelcome(JsonNode frame) {
-        int interval = frame.path("heartbeat_interval_s").asInt(DEFAULT_HEARTBEAT_S);
-        heartbeatIntervalS = interval > 0 ? interval : DEFAULT_HEARTBEAT_S;
-        String sessionId = frame.path("session_id").asText("?");
+    private static String orEmpty(String text) {
+        return text == null ? "" : text;
+    }
+
+    private void onWelcome(Frame.Welcome welcome) {
+        Integer interval = welcome.heartbeatIntervalS();
+        heartbeatIntervalS = interval != null && interval > 0 ? interval : DEFAULT_HEARTBEAT_S;
+        String sessionId = welcome.sessionId() == null ? "?" : welcome.sessionId();
         lastBeatNanos = System.nanoTime(); // first heartbeat one interval after welcome
         LOG.info("connected to {} as {} (session {})", uri, credentials.current().name(), sessionId);
         welcomed.complete(sessionId);
     }
 
-    private void onJobAssign(JsonNode frame) {
+    private void onJobAssign(Frame.JobAssign assign) {
         JobAssignment job;
         try {
-            job = AgentJson.JSON.treeToValue(frame, JobAssignment.class);
-        } catch (JacksonException | IllegalArgumentException e) {
+            job = JobAssignment.of(assign);
+        } catch (IllegalArgumentException e) {
             LOG.warn("ignoring a job.assign without job_id or kind");
             return;
         }
         LOG.info("job {} ({}): assigned", job.jobId(), job.kind());
         JobRunner.Submission submission = jobs.submit(job,
-                () -> send(new OutgoingFrame.JobAccepted(job.jobId())),
-                result -> send(OutgoingFrame.JobResultFrame.of(result)));
+                () -> send(new Frame.JobAccepted(job.jobId())),
+                result -> send(resultFrame(result)));
         if (submission instanceof JobRunner.Submission.Rejected rejected) {
             LOG.warn("job {} ({}): refused — {}", job.jobId(), job.kind(), rejected.result().error());
-            send(OutgoingFrame.JobResultFrame.of(rejected.result()));
+            send(resultFrame(rejected.result()));
         }
+    }
+
+    /** The first frame of a connection: this host's facts, the kinds of job it runs and its labels. */
+    static Frame.Hello hello(HostFacts host, AgentConfig config) {
+        return new Frame.Hello(host.hostname(), host.os(), host.arch(), host.agentVersion(),
+                JobRunner.capabilities(config.handlers()), config.labels(), null);
+    }
+
+    static Frame.JobResult resultFrame(JobResult result) {
+        return new Frame.JobResult(result.jobId(), result.status().wireName(), result.output(), result.exitCode(), result.error());
     }
 
     private void onTokenRotated(String newToken) {
         try {
             credentials.replaceToken(newToken); // on disk before the ack: the server may drop the old token at once
-            send(new OutgoingFrame.TokenRotatedAck());
+            send(new Frame.TokenRotatedAck());
             LOG.info("robot token rotated and saved to {}", credentials.file().path());
         } catch (AgentException e) {
             LOG.error("not acknowledging the token rotation: {}", e.getMessage());
@@ -214,7 +234,7 @@ final class AgentSession implements WebSocket.Listener {
         long interval = TimeUnit.SECONDS.toNanos(heartbeatIntervalS);
         if (welcomed.isDone() && now - lastBeatNanos >= interval) {
             lastBeatNanos = now;
-            send(new OutgoingFrame.Heartbeat(DateTimeFormatter.ISO_INSTANT.format(options.clock().instant())));
+            send(new Frame.Heartbeat(DateTimeFormatter.ISO_INSTANT.format(options.clock().instant())));
             enqueue(ws -> ws.sendPing(ByteBuffer.allocate(0))); // a pong proves the server is there even without acks
         }
         if (socket != null && now - lastHeardNanos > SILENT_INTERVALS * interval) {
@@ -223,8 +243,8 @@ final class AgentSession implements WebSocket.Listener {
     }
 
     /** Queues a frame behind earlier sends (the JDK allows one outstanding send); dropped if the socket is closed. */
-    void send(OutgoingFrame frame) {
-        String text = OutgoingFrame.encode(frame);
+    void send(Frame frame) {
+        String text = AgentJson.FRAMES.write(frame);
         enqueue(ws -> ws.sendText(text, true));
     }
 

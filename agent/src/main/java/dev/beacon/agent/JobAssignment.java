@@ -2,6 +2,7 @@ package dev.beacon.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.beacon.protocol.Frame;
 
 /**
  * A {@code job.assign} frame: run {@code kind} with {@code payload}, within {@code timeoutS} seconds when set.
@@ -14,5 +15,10 @@ record JobAssignment(String jobId, String kind, JsonNode payload, Integer timeou
             throw new IllegalArgumentException("job.assign needs job_id and kind");
         }
         payload = payload == null ? NullNode.getInstance() : payload;
+    }
+
+    /** The assignment a {@code job.assign} frame carries; IllegalArgumentException when job_id or kind is blank. */
+    static JobAssignment of(Frame.JobAssign frame) {
+        return new JobAssignment(frame.jobId(), frame.kind(), frame.payload(), frame.timeoutS(), frame.attempt());
     }
 }

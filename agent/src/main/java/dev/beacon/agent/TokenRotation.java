@@ -1,7 +1,7 @@
 package dev.beacon.agent;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,8 +76,8 @@ public final class TokenRotation {
         @Override
         public void onOpen(WebSocket webSocket) {
             // The server handles frames in order, so the rotation can follow the hello without waiting for welcome.
-            send(webSocket, OutgoingFrame.RotateOnlyHello.of());
-            send(webSocket, new OutgoingFrame.TokenRotate());
+            send(webSocket, Frame.Hello.rotateOnly());
+            send(webSocket, new Frame.TokenRotate());
             webSocket.request(1);
         }
 
@@ -94,36 +94,38 @@ public final class TokenRotation {
         }
 
         private void handle(WebSocket webSocket, String text) {
-            JsonNode frame;
+            Frame frame;
             try {
-                frame = AgentJson.JSON.readTree(text);
-            } catch (JacksonException e) {
+                frame = AgentJson.FRAMES.read(text);
+            } catch (FrameException e) {
+                LOG.debug("ignoring a frame while waiting for token.rotated: {}", e.detail());
                 return;
             }
-            String type = frame == null ? "" : frame.path("type").asText("");
-            switch (type) {
-                case "token.rotated" -> {
-                    try {
-                        AgentConfig saved = credentials.replaceToken(frame.path("token").asText(""));
-                        send(webSocket, new OutgoingFrame.TokenRotatedAck());
-                        sending = sending.thenCompose(ws -> webSocket.sendClose(WebSocket.NORMAL_CLOSURE, "token rotated"));
-                        sending.whenComplete((ws, failure) -> done.complete(saved));
-                    } catch (AgentException e) {
-                        done.completeExceptionally(e);
-                    }
+            if (frame instanceof Frame.TokenRotated rotated) {
+                try {
+                    AgentConfig saved = credentials.replaceToken(rotated.token() == null ? "" : rotated.token());
+                    send(webSocket, new Frame.TokenRotatedAck());
+                    sending = sending.thenCompose(ws -> webSocket.sendClose(WebSocket.NORMAL_CLOSURE, "token rotated"));
+                    sending.whenComplete((ws, failure) -> done.complete(saved));
+                } catch (AgentException e) {
+                    done.completeExceptionally(e);
                 }
-                case "error" -> done.completeExceptionally(new AgentException("The server refused to rotate the token: "
-                        + frame.path("detail").asText(frame.path("code").asText("no reason given")) + " "
-                        + credentials.file().path() + " was not changed."));
-                case "job.assign" -> send(webSocket, new OutgoingFrame.JobResultFrame(frame.path("job_id").asText(""),
-                        JobStatus.FAILED, null, null, "this connection only rotates the token; assign the job again"));
-                case "bye" -> fail(SessionEnd.ofBye(frame.path("reason").asText(""), credentials.file().path()));
-                default -> LOG.debug("ignoring a {} frame while waiting for token.rotated", type);
+            } else if (frame instanceof Frame.Error error) {
+                String reason = error.detail() != null ? error.detail() : error.code() != null ? error.code() : "no reason given";
+                done.completeExceptionally(new AgentException("The server refused to rotate the token: "
+                        + reason + " " + credentials.file().path() + " was not changed."));
+            } else if (frame instanceof Frame.JobAssign assign) {
+                send(webSocket, new Frame.JobResult(assign.jobId(), JobStatus.FAILED.wireName(), null, null,
+                        "this connection only rotates the token; assign the job again"));
+            } else if (frame instanceof Frame.Bye bye) {
+                fail(SessionEnd.ofBye(bye.reason() == null ? "" : bye.reason(), credentials.file().path()));
+            } else {
+                LOG.debug("ignoring a {} frame while waiting for token.rotated", frame.type());
             }
         }
 
-        private void send(WebSocket webSocket, OutgoingFrame frame) {
-            String text = OutgoingFrame.encode(frame);
+        private void send(WebSocket webSocket, Frame frame) {
+            String text = AgentJson.FRAMES.write(frame);
             sending = sending.thenCompose(ws -> webSocket.sendText(text, true)); // the JDK allows one send at a time
         }
 

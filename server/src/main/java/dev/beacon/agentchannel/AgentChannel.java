@@ -1,10 +1,12 @@
 package dev.beacon.agentchannel;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.errors.DomainException;
 import dev.beacon.jobs.Dispatcher;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameException;
 import dev.beacon.robots.LiveConnections;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.Robot;
@@ -31,6 +33,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +81,8 @@ public final class AgentChannel implements LiveConnections {
     private final Ids ids;
     private final Clock clock;
     private final ObjectMapper json;
-    private final Frames frames;
+    /** Reads agents' frames with {@link #json}'s limits (an over-deep frame is malformed) and writes the server's. */
+    private final FrameCodec frames;
     private final int heartbeatIntervalSeconds;
     /** Every open socket by Jetty session id, greeted or not. */
     private final ConcurrentHashMap<String, AgentSocket> sockets = new ConcurrentHashMap<>();
@@ -110,7 +115,7 @@ public final class AgentChannel implements LiveConnections {
         this.clock = clock;
         this.ticker = ticker;
         this.json = json;
-        this.frames = new Frames(json);
+        this.frames = new FrameCodec(json);
         this.heartbeatIntervalSeconds = heartbeatIntervalSeconds;
         this.metrics = metrics;
         this.connects = metrics.counter("beacon.agent.connects");
@@ -234,52 +239,50 @@ public final class AgentChannel implements LiveConnections {
         if (socket == null) {
             return; // closed by the server a moment ago
         }
-        JsonNode frame;
+        FrameCodec.Envelope frame;
         try {
-            frame = json.readTree(ctx.message());
-        } catch (JacksonException e) {
-            send(socket, frames.error("malformed_frame", "Frames are JSON objects with a 'type'; this one is not valid JSON."));
+            frame = frames.envelope(ctx.message());
+        } catch (FrameException e) {
+            send(socket, e.toFrame());
             return;
         }
-        String type = frame != null && frame.isObject() && frame.path("type").isTextual() ? frame.get("type").asText() : "";
-        if (type.isEmpty()) {
-            send(socket, frames.error("malformed_frame", "Frames are JSON objects with a string 'type'."));
-            return;
-        }
+        String type = frame.type();
         // Nothing but hello before hello. Token rotation on a connection of its own (`beacon agent rotate-token` beside
         // a running agent) says a hello with purpose rotate-token, which registers no presence and replaces no session.
         if (!socket.greeted && !socket.rotateOnly && !type.equals("hello")) {
-            send(socket, frames.error("hello_required", "Send 'hello' first; got '" + abbreviate(type) + "'."
+            send(socket, new Frame.Error("hello_required", "Send 'hello' first; got '" + abbreviate(type) + "'."
                     + (type.startsWith("token.") ? " To only rotate the token, send {\"type\":\"hello\",\"purpose\":\"rotate-token\"} first." : "")));
             return;
         }
         if (socket.rotateOnly && !type.equals("hello") && !type.equals("token.rotate") && !type.equals("token.rotated.ack")) {
-            send(socket, frames.error("rotate_only", "This connection said hello to rotate the token only; it takes token.rotate "
+            send(socket, new Frame.Error("rotate_only", "This connection said hello to rotate the token only; it takes token.rotate "
                     + "and token.rotated.ack, not '" + abbreviate(type) + "'."));
             return;
         }
         switch (type) {
-            case "hello" -> onHello(socket, frame);
-            case "heartbeat" -> onHeartbeat(socket, frame);
-            case "token.rotate" -> onTokenRotate(socket);
-            case "token.rotated.ack" -> onTokenRotatedAck(socket);
-            case "job.accepted", "job.progress", "job.result" -> onJobFrame(socket, type, frame);
-            default -> send(socket, frames.error("unknown_frame", "Unknown frame type '" + abbreviate(type) + "'."));
+            case Frame.Hello.TYPE -> onHello(socket, frame);
+            case Frame.Heartbeat.TYPE -> onHeartbeat(socket, frame);
+            case Frame.TokenRotate.TYPE -> onTokenRotate(socket);
+            case Frame.TokenRotatedAck.TYPE -> onTokenRotatedAck(socket);
+            // The dispatcher still reads job frames from the tree (jobs/ moves to the records in a follow-up).
+            case Frame.JobAccepted.TYPE, Frame.JobProgress.TYPE, Frame.JobResult.TYPE -> onJobFrame(socket, type, frame.body());
+            default -> send(socket, new Frame.Error("unknown_frame", "Unknown frame type '" + abbreviate(type) + "'."));
         }
     }
 
-    private void onHello(AgentSocket socket, JsonNode frame) {
+    private void onHello(AgentSocket socket, FrameCodec.Envelope frame) {
         if (socket.greeted || socket.rotateOnly) {
-            send(socket, frames.error("duplicate_hello", "This connection already said hello."));
+            send(socket, new Frame.Error("duplicate_hello", "This connection already said hello."));
             return;
         }
-        Boolean rotateOnly = HelloFrame.rotateOnly(frame);
-        PresenceStore.Hello hello = rotateOnly == null ? null : HelloFrame.parse(frame);
-        if (hello == null) {
-            send(socket, frames.error("invalid_hello", HelloFrame.RULES));
+        Frame.Hello said = (Frame.Hello) decoded(socket, frame);
+        if (said == null) {
             return;
         }
-        if (rotateOnly) {
+        PresenceStore.Hello hello = new PresenceStore.Hello(said.hostname(), said.os(), said.arch(), said.agentVersion(),
+                said.capabilities() == null ? List.of() : said.capabilities(),
+                said.labels() == null ? new LinkedHashMap<>() : said.labels());
+        if (said.isRotateOnly()) {
             // Checked again like any hello (a revoke or removal since the upgrade ends it here), but no presence.
             RobotStore.TokenCheck check = robots.checkToken(socket.robotId, socket.tokenHash, clock.instant());
             if (check != RobotStore.TokenCheck.LIVE) {
@@ -287,7 +290,7 @@ public final class AgentChannel implements LiveConnections {
                 return;
             }
             socket.rotateOnly = true;
-            send(socket, frames.welcomeRotateOnly(socket.robotId, socket.robotName, socket.sessionId));
+            send(socket, new Frame.Welcome(socket.robotId, socket.robotName, socket.sessionId, null, Frame.Hello.ROTATE_TOKEN));
             return;
         }
         // Removal and revocation are checked again here, under the robot's lock that revoke-token, cascade revoke and
@@ -323,7 +326,7 @@ public final class AgentChannel implements LiveConnections {
             if (socket.closeReason != null) {
                 return; // closed meanwhile; ended() did the bookkeeping
             }
-            send(socket, frames.welcome(socket.robotId, socket.robotName, socket.sessionId, heartbeatIntervalSeconds));
+            send(socket, new Frame.Welcome(socket.robotId, socket.robotName, socket.sessionId, heartbeatIntervalSeconds, null));
             log.info("agent {} connected from {} (session {}, {} {})", socket.robotName, socket.ip, socket.sessionId,
                     hello.os(), hello.agentVersion());
             dispatcher.robotGreeted(socket.robotId, socket.orgId, socket.sessionId, text -> send(socket, text));
@@ -351,13 +354,13 @@ public final class AgentChannel implements LiveConnections {
             problem = "The server could not record this frame; it will be reconciled.";
         }
         if (problem != null) {
-            send(socket, frames.error("invalid_job_frame", problem));
+            send(socket, new Frame.Error("invalid_job_frame", problem));
         }
     }
 
-    private void onHeartbeat(AgentSocket socket, JsonNode frame) {
+    private void onHeartbeat(AgentSocket socket, FrameCodec.Envelope frame) {
         if (!socket.heartbeatBudget.tryConsume(1)) {
-            send(socket, frames.error("too_many_heartbeats", "More than " + HEARTBEATS_PER_SECOND
+            send(socket, new Frame.Error("too_many_heartbeats", "More than " + HEARTBEATS_PER_SECOND
                     + " heartbeats a second; an agent sends one per heartbeat_interval_s. Closing."));
             close(socket, "too_many_heartbeats", true, POLICY_VIOLATION);
             return;
@@ -365,8 +368,12 @@ public final class AgentChannel implements LiveConnections {
         socket.lastHeardNanos = ticker.getAsLong();
         socket.lastSeenMillis = clock.millis();
         heartbeats.increment();
-        JsonNode sentAt = frame.get("sent_at");
-        send(socket, frames.heartbeatAck(sentAt != null && sentAt.isTextual() && sentAt.asText().length() <= 64 ? sentAt.asText() : null));
+        Frame.Heartbeat beat = (Frame.Heartbeat) decoded(socket, frame);
+        if (beat == null) {
+            return;
+        }
+        String sentAt = beat.sentAt();
+        send(socket, new Frame.HeartbeatAck(sentAt != null && sentAt.length() <= 64 ? sentAt : null));
     }
 
     /** {@code token.rotate} from the agent: rate-limited per robot, then minted like any rotation. */
@@ -377,12 +384,12 @@ public final class AgentChannel implements LiveConnections {
         if (!probe.isConsumed()) {
             long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill()) + 1);
             metrics.counter("beacon.agent.token.rotations", "outcome", "rate_limited").increment();
-            send(socket, frames.error("rotation_rate_limited", "At most " + AGENT_ROTATION_BURST + " token rotations at once, then one every "
+            send(socket, new Frame.Error("rotation_rate_limited", "At most " + AGENT_ROTATION_BURST + " token rotations at once, then one every "
                     + AGENT_ROTATION_REFILL.toMinutes() + " minutes per robot; retry in " + seconds + " s."));
             return;
         }
         if (rotate(socket, socket.tokenHash) instanceof RobotStore.Rotation.Pending pending) {
-            send(socket, frames.error("rotation_pending", "A token rotation of this robot awaits its acknowledgement (until "
+            send(socket, new Frame.Error("rotation_pending", "A token rotation of this robot awaits its acknowledgement (until "
                     + pending.until() + "); acknowledge it, or retry after that."));
         }
     }
@@ -396,7 +403,7 @@ public final class AgentChannel implements LiveConnections {
         switch (rotation) {
             case RobotStore.Rotation.Minted minted -> {
                 socket.pendingTokenHash = minted.token().hash();
-                send(socket, frames.tokenRotated(minted.token().value()));
+                send(socket, new Frame.TokenRotated(minted.token().value()));
                 metrics.counter("beacon.agent.token.rotations", "outcome", "minted").increment();
                 log.info("agent {} was sent a new token ({})", socket.robotName, minted.token().masked());
             }
@@ -413,14 +420,14 @@ public final class AgentChannel implements LiveConnections {
     private void onTokenRotatedAck(AgentSocket socket) {
         String newHash = socket.pendingTokenHash;
         if (newHash == null) {
-            send(socket, frames.error("unexpected_ack", "No token rotation is pending on this connection."));
+            send(socket, new Frame.Error("unexpected_ack", "No token rotation is pending on this connection."));
             return;
         }
         // Only now, with the new token saved on the agent, does the old one stop working.
         int revoked = robots.acknowledgeRotation(socket.robotId, newHash, clock.instant());
         socket.pendingTokenHash = null;
         if (revoked < 0) {
-            send(socket, frames.error("rotation_expired", "The new token expired (" + ROTATION_TTL.toSeconds()
+            send(socket, new Frame.Error("rotation_expired", "The new token expired (" + ROTATION_TTL.toSeconds()
                     + " s after it was sent) or was revoked before this acknowledgement; it does not work. Rotate again."));
             log.warn("agent {} acknowledged a token that had expired or was revoked", socket.robotName);
             return;
@@ -489,7 +496,7 @@ public final class AgentChannel implements LiveConnections {
             socket.closeReason = reason;
         }
         if (!silentPeer) {
-            send(socket, frames.bye(reason));
+            send(socket, new Frame.Bye(reason));
         }
         sockets.remove(socket.ws.sessionId());
         ended(socket, reason);
@@ -526,10 +533,10 @@ public final class AgentChannel implements LiveConnections {
         for (AgentSocket socket : sockets.values()) {
             long silent = now - socket.lastHeardNanos;
             if (socket.rotateOnly && silent > ROTATE_ONLY_LIFETIME_NANOS) {
-                send(socket, frames.error("rotate_only_timeout", "A rotate-only connection lasts 30 s; closing."));
+                send(socket, new Frame.Error("rotate_only_timeout", "A rotate-only connection lasts 30 s; closing."));
                 close(socket, "rotate_only_timeout", true);
             } else if (!socket.greeted && !socket.rotateOnly && silent > HELLO_TIMEOUT_NANOS) {
-                send(socket, frames.error("hello_timeout", "No hello within 10 s; closing."));
+                send(socket, new Frame.Error("hello_timeout", "No hello within 10 s; closing."));
                 close(socket, "hello_timeout", true);
             } else if (socket.greeted && silent > silenceLimit) {
                 close(socket, "heartbeat_timeout", true);
@@ -563,7 +570,7 @@ public final class AgentChannel implements LiveConnections {
             synchronized (socket) {
                 socket.closeReason = "shutdown";
             }
-            send(socket, frames.bye("shutdown"));
+            send(socket, new Frame.Bye("shutdown"));
             sockets.remove(socket.ws.sessionId());
             try {
                 socket.ws.closeSession(1000, "shutdown");
@@ -588,6 +595,20 @@ public final class AgentChannel implements LiveConnections {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the rest is left to the next start, which marks stale robots offline
         }
+    }
+
+    /** The frame an envelope holds, or null after answering with the {@code error} that says what is wrong with it. */
+    private Frame decoded(AgentSocket socket, FrameCodec.Envelope envelope) {
+        try {
+            return frames.decode(envelope);
+        } catch (FrameException e) {
+            send(socket, e.toFrame());
+            return null;
+        }
+    }
+
+    private void send(AgentSocket socket, Frame frame) {
+        send(socket, frames.write(frame));
     }
 
     private void send(AgentSocket socket, String text) {

@@ -1,8 +1,10 @@
 package dev.beacon.loadtest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.agent.Backoff;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,12 +37,13 @@ import java.util.concurrent.atomic.LongAdder;
  * public methods. Thread-safe.
  */
 final class AgentFleet {
-    private static final String HELLO = "{\"type\":\"hello\",\"os\":\"loadtest\",\"agent_version\":\"loadtest\",\"capabilities\":[\"echo\"]}";
     /** Connects in flight at once while the fleet first comes up (reconnects are paced by backoff alone, as in a real fleet). */
     private static final int FIRST_CONNECTS_IN_FLIGHT = 256;
 
     private final HttpClient client;
-    private final ObjectMapper json;
+    /** The simulated agents' frames: the same records and codec as the real agent's. */
+    private final FrameCodec frames;
+    private final String hello;
     private final URI wsUri;
     private final List<Agent> agents = new ArrayList<>();
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
@@ -69,7 +72,8 @@ final class AgentFleet {
 
     AgentFleet(HttpClient client, ObjectMapper json, URI server, List<String> tokens, int expectedHeartbeats, int expectedJobs) {
         this.client = client;
-        this.json = json;
+        this.frames = new FrameCodec(json);
+        this.hello = frames.write(new Frame.Hello(null, "loadtest", null, "loadtest", List.of("echo"), null, null));
         this.wsUri = URI.create(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws"));
         for (int i = 0; i < tokens.size(); i++) {
             agents.add(new Agent(tokens.get(i)));
@@ -204,7 +208,7 @@ final class AgentFleet {
                             if (ws.isInputClosed()) {
                                 dropped(ws); // closed by the server before this callback ran
                             } else {
-                                send(ws, HELLO);
+                                send(ws, hello);
                             }
                         }
                     });
@@ -216,7 +220,7 @@ final class AgentFleet {
                 ws = welcomed ? socket : null;
             }
             if (ws != null) {
-                send(ws, "{\"type\":\"heartbeat\",\"sent_at\":\"" + System.nanoTime() + "\"}");
+                send(ws, frames.write(new Frame.Heartbeat(Long.toString(System.nanoTime()))));
             }
         }
 
@@ -272,21 +276,30 @@ final class AgentFleet {
             return null;
         }
 
-        private void handle(WebSocket ws, String frame) {
-            if (frame.contains("\"heartbeat.ack\"")) {
-                int at = frame.indexOf("\"sent_at\":\"");
-                if (at >= 0 && measuring) {
-                    heartbeats.success(System.nanoTime() - Long.parseLong(frame.substring(at + 11, frame.indexOf('"', at + 11))));
+        private void handle(WebSocket ws, String text) {
+            long received = System.nanoTime();
+            Frame frame;
+            try {
+                frame = frames.read(text);
+            } catch (FrameException e) {
+                return; // nothing a simulated agent acts on
+            }
+            if (frame instanceof Frame.HeartbeatAck ack) {
+                if (ack.sentAt() != null && measuring) {
+                    try {
+                        heartbeats.success(received - Long.parseLong(ack.sentAt()));
+                    } catch (NumberFormatException e) {
+                        heartbeats.error("bad_ack");
+                    }
                 }
-            } else if (frame.contains("\"job.assign\"")) {
-                echo(ws, frame);
-            } else if (frame.contains("\"welcome\"")) {
+            } else if (frame instanceof Frame.JobAssign assign) {
+                echo(ws, assign, received);
+            } else if (frame instanceof Frame.Welcome) {
                 welcomed(ws);
-            } else if (frame.contains("\"bye\"")) {
-                int at = frame.indexOf("\"reason\":\"");
-                String reason = at < 0 ? "unknown" : frame.substring(at + 10, Math.max(at + 10, frame.indexOf('"', at + 10)));
+            } else if (frame instanceof Frame.Bye bye) {
+                String reason = bye.reason() == null ? "unknown" : bye.reason();
                 byes.computeIfAbsent(reason.length() <= 40 ? reason : "other", k -> new LongAdder()).increment();
-            } else if (frame.contains("\"error\"")) {
+            } else if (frame instanceof Frame.Error) {
                 heartbeats.error("error_frame");
             }
         }
@@ -311,28 +324,25 @@ final class AgentFleet {
             firstOutcome();
         }
 
-        private void echo(WebSocket ws, String text) {
-            long received = System.nanoTime();
+        private void echo(WebSocket ws, Frame.JobAssign assign, long received) {
             try {
-                JsonNode frame = json.readTree(text);
-                String jobId = frame.get("job_id").asText();
-                int index = frame.path("payload").path("n").asInt(-1);
+                String jobId = assign.jobId();
+                int index = assign.payload() == null ? -1 : assign.payload().path("n").asInt(-1);
                 long[] submitted = submittedAt;
                 if (submitted != null && index >= 0 && index < submitted.length && submitted[index] != 0) {
                     dispatch.success(received - submitted[index]);
                 }
-                send(ws, "{\"type\":\"job.accepted\",\"job_id\":\"" + jobId + "\"}");
+                send(ws, frames.write(new Frame.JobAccepted(jobId)));
                 CompletableFuture<WebSocket> sent;
                 synchronized (this) {
-                    send(ws, "{\"type\":\"job.result\",\"job_id\":\"" + jobId + "\",\"status\":\"succeeded\",\"output\":"
-                            + frame.path("payload") + ",\"exit_code\":0}");
+                    send(ws, frames.write(new Frame.JobResult(jobId, "succeeded", assign.payload(), 0, null)));
                     sent = sendTail;
                 }
                 sent.thenRun(() -> {
                     lastResultNanos.accumulateAndGet(System.nanoTime(), Math::max);
                     jobsDone.incrementAndGet();
                 });
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 dispatch.error("bad_assign_frame");
             }
         }

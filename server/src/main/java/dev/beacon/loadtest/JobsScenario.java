@@ -1,7 +1,9 @@
 package dev.beacon.loadtest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -27,6 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * second (first submit to last result sent). Not thread-safe; run once.
  */
 final class JobsScenario {
+    /** The simulated agents' frames. */
+    private static final FrameCodec FRAMES = new FrameCodec(new ObjectMapper());
     private final HttpClient client;
     private final ObjectMapper json;
     private final URI server;
@@ -64,7 +68,7 @@ final class JobsScenario {
                     .buildAsync(URI.create(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws")),
                             new EchoAgent(submittedAt, dispatch, lastResultAt, allDone, welcomed))
                     .join());
-            sockets.get(i).sendText("{\"type\":\"hello\",\"os\":\"loadtest\",\"agent_version\":\"loadtest\",\"capabilities\":[\"echo\"]}", true);
+            sockets.get(i).sendText(FRAMES.write(new Frame.Hello(null, "loadtest", null, "loadtest", List.of("echo"), null, null)), true);
         }
         if (!welcomed.await(60, TimeUnit.SECONDS)) {
             throw new IOException("only " + (agents - welcomed.getCount()) + " of " + agents + " agents were welcomed");
@@ -155,32 +159,33 @@ final class JobsScenario {
         }
 
         private void handle(WebSocket socket, String text) {
-            if (text.contains("\"welcome\"")) {
+            long received = System.nanoTime();
+            Frame frame;
+            try {
+                frame = FRAMES.read(text);
+            } catch (FrameException e) {
+                return;
+            }
+            if (frame instanceof Frame.Welcome) {
                 welcomed.countDown();
                 return;
             }
-            if (!text.contains("\"job.assign\"")) {
+            if (!(frame instanceof Frame.JobAssign assign)) {
                 return;
             }
-            long received = System.nanoTime();
-            try {
-                JsonNode frame = json.readTree(text);
-                String jobId = frame.get("job_id").asText();
-                int index = frame.path("payload").path("n").asInt(-1);
-                if (index >= 0 && index < submittedAt.length && submittedAt[index] != 0) {
-                    dispatch.success(received - submittedAt[index]);
-                }
-                // The JDK client allows one outstanding send per socket: chain the two frames.
-                socket.sendText("{\"type\":\"job.accepted\",\"job_id\":\"" + jobId + "\"}", true)
-                        .thenCompose(s -> s.sendText("{\"type\":\"job.result\",\"job_id\":\"" + jobId + "\",\"status\":\"succeeded\",\"output\":"
-                                + frame.path("payload") + ",\"exit_code\":0}", true))
-                        .thenRun(() -> {
-                            lastResultAt.set(System.nanoTime());
-                            allDone.countDown();
-                        });
-            } catch (IOException e) {
-                dispatch.error("bad_assign_frame");
+            String jobId = assign.jobId();
+            int index = assign.payload() == null ? -1 : assign.payload().path("n").asInt(-1);
+            if (index >= 0 && index < submittedAt.length && submittedAt[index] != 0) {
+                dispatch.success(received - submittedAt[index]);
             }
+            String result = FRAMES.write(new Frame.JobResult(jobId, "succeeded", assign.payload(), 0, null));
+            // The JDK client allows one outstanding send per socket: chain the two frames.
+            socket.sendText(FRAMES.write(new Frame.JobAccepted(jobId)), true)
+                    .thenCompose(s -> s.sendText(result, true))
+                    .thenRun(() -> {
+                        lastResultAt.set(System.nanoTime());
+                        allDone.countDown();
+                    });
         }
     }
 }
