@@ -7,6 +7,7 @@ import dev.beacon.jobs.Dispatcher;
 import dev.beacon.protocol.Frame;
 import dev.beacon.protocol.FrameCodec;
 import dev.beacon.protocol.FrameException;
+import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.LiveConnections;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.Robot;
@@ -92,6 +93,7 @@ public final class AgentChannel implements LiveConnections {
     private final Counter connects;
     private final Counter heartbeats;
     private final Dispatcher dispatcher;
+    private final FleetEvents events;
     private final UpgradeLimiter upgrades;
     private final Counter throttled;
     private final RefusedUpgrades refusedUpgrades = new RefusedUpgrades();
@@ -105,9 +107,10 @@ public final class AgentChannel implements LiveConnections {
 
     public AgentChannel(RobotAuth robotAuth, RobotStore robots, PresenceStore presence, Ids ids, Clock clock, LongSupplier ticker,
                         ObjectMapper json, int heartbeatIntervalSeconds, int connectsPerSecond, MeterRegistry metrics,
-                        Dispatcher dispatcher) {
+                        Dispatcher dispatcher, FleetEvents events) {
         this.upgrades = new UpgradeLimiter(connectsPerSecond);
         this.dispatcher = dispatcher;
+        this.events = events;
         this.robotAuth = robotAuth;
         this.robots = robots;
         this.presence = presence;
@@ -329,7 +332,7 @@ public final class AgentChannel implements LiveConnections {
             send(socket, new Frame.Welcome(socket.robotId, socket.robotName, socket.sessionId, heartbeatIntervalSeconds, null));
             log.info("agent {} connected from {} (session {}, {} {})", socket.robotName, socket.ip, socket.sessionId,
                     hello.os(), hello.agentVersion());
-            dispatcher.robotGreeted(socket.robotId, socket.orgId, socket.sessionId, text -> send(socket, text));
+            events.robotConnected(socket.robotId, socket.orgId, socket.sessionId, text -> send(socket, text));
         }
     }
 
@@ -474,7 +477,7 @@ public final class AgentChannel implements LiveConnections {
         if (socket.greeted) {
             boolean changed = presence.disconnected(socket.robotId, socket.sessionId, reason, clock.instant());
             // After presence: the robot row no longer names this session, so no new job can be assigned to it.
-            dispatcher.robotGone(socket.robotId, socket.sessionId, reason);
+            events.robotGone(socket.robotId, socket.sessionId, reason);
             metrics.counter("beacon.agent.disconnects", "reason", reason.startsWith("closed") ? "closed" : reason).increment();
             if (wasLive || changed) {
                 log.info("agent {} disconnected: {} (session {})", socket.robotName, reason, socket.sessionId);
@@ -508,7 +511,6 @@ public final class AgentChannel implements LiveConnections {
     }
 
     /** Closes every live connection of these robots with {@code bye: reason} ({@code revoked} or {@code removed}). */
-    @Override
     public void disconnect(Collection<String> robotIds, String reason) {
         for (String robotId : robotIds) {
             for (AgentSocket socket : sockets.values()) {

@@ -9,6 +9,7 @@ import dev.beacon.orgs.Fleet;
 import dev.beacon.orgs.OrgStore;
 import dev.beacon.orgs.Site;
 import dev.beacon.robots.Registration;
+import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.RobotStore;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +38,14 @@ public final class EnrollmentService {
     private final FailureLimiter failures;
     private final Ids ids;
     private final Clock clock;
-    private final Consumer<List<String>> robotsRevoked;
+    private final FleetEvents events;
 
     /**
-     * @param robotsRevoked told the ids of robots whose tokens a cascade revoke just revoked, after commit,
-     *                      so live connections can be closed
+     * @param events told the ids of robots whose tokens a cascade revoke just revoked, after commit, so live
+     *               connections can be closed
      */
     public EnrollmentService(Database db, RobotStore robots, OrgStore orgs, AuditLog audit, SecretBox secretBox,
-                             long refusalsPerMinute, Ids ids, Clock clock, Consumer<List<String>> robotsRevoked) {
+                             long refusalsPerMinute, Ids ids, Clock clock, FleetEvents events) {
         this.db = db;
         this.keys = new EnrollmentStore(db);
         this.robots = robots;
@@ -55,7 +55,7 @@ public final class EnrollmentService {
         this.failures = new FailureLimiter(refusalsPerMinute);
         this.ids = ids;
         this.clock = clock;
-        this.robotsRevoked = robotsRevoked;
+        this.events = events;
     }
 
     /** What an admin asks for when creating a key. */
@@ -128,7 +128,7 @@ public final class EnrollmentService {
             return robotIds;
         });
         if (!cascaded.isEmpty()) {
-            robotsRevoked.accept(cascaded);
+            events.robotsRevoked(cascaded);
         }
         return get(orgId, id);
     }

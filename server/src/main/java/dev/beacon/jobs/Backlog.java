@@ -15,7 +15,7 @@ import java.util.Set;
  * without reading the queue again, and lets a submit go straight to an idle robot only when no job already waiting
  * could run on that robot, so a new job never overtakes an older one here. Jobs other nodes queue (PostgreSQL) are
  * seen at the next read of the queue, at the latest the dispatcher's one-second sweep. Not thread-safe: guarded by
- * the {@link Dispatcher}'s lock.
+ * the {@link IdleRegistry}'s lock.
  */
 final class Backlog {
     /** The dispatcher's queue order: highest priority first, then oldest. */

@@ -1,12 +1,10 @@
 package dev.beacon.robots;
 
-import java.util.Collection;
-
-/** What the machine registry needs from the agent channel: reaching robots that are connected right now. */
+/**
+ * What the machine registry asks of the agent channel and needs an answer to: a token rotation for a connected robot.
+ * Closing robots' connections is not asked but told, through {@link FleetEvents}.
+ */
 public interface LiveConnections {
-    /** Closes every live connection of these robots with {@code bye: reason}. */
-    void disconnect(Collection<String> robotIds, String reason);
-
     /** What became of an operator's request to rotate a robot's token. */
     enum RotationRequest {
         /** {@code token.rotated} went to the robot's connection. */

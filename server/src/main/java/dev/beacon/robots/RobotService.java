@@ -16,12 +16,12 @@ public final class RobotService {
     private final AuditLog audit;
     private final LiveConnections connections;
     private final Clock clock;
-    private final java.util.function.Consumer<Robot> onResumed;
+    private final FleetEvents events;
 
-    /** {@code onResumed} runs after a robot is resumed (the dispatcher may give it jobs again). */
+    /** {@code events} hears of every robot removed, revoked or resumed, after commit. */
     public RobotService(Database db, RobotStore robots, AuditLog audit, LiveConnections connections, Clock clock,
-                        java.util.function.Consumer<Robot> onResumed) {
-        this.onResumed = onResumed;
+                        FleetEvents events) {
+        this.events = events;
         this.db = db;
         this.robots = robots;
         this.audit = audit;
@@ -47,7 +47,7 @@ public final class RobotService {
         if (!removed) {
             throw new NotFound("robot");
         }
-        connections.disconnect(List.of(robotId), "removed");
+        events.robotRemoved(robotId);
     }
 
     /** Revokes the robot's tokens (it stays registered) and closes its socket with {@code bye: revoked}. */
@@ -59,7 +59,7 @@ public final class RobotService {
             audit.append(handle, new AuditLog.Entry(orgId, actor, "robot.token_revoked", "robot", robotId, null));
             return null;
         });
-        connections.disconnect(List.of(robotId), "revoked");
+        events.robotsRevoked(List.of(robotId));
         return get(orgId, robotId);
     }
 
@@ -86,7 +86,7 @@ public final class RobotService {
         audit.append(new AuditLog.Entry(orgId, actor, paused ? "robot.paused" : "robot.resumed", "robot", robotId, null));
         Robot robot = get(orgId, robotId);
         if (!paused) {
-            onResumed.accept(robot);
+            events.robotResumed(robot);
         }
         return robot;
     }

@@ -193,15 +193,17 @@ public final class BeaconServer implements AutoCloseable {
         if (reconciled > 0) {
             log.info("requeued (or ended) {} jobs that agents held when the previous run stopped", reconciled);
         }
+        LocalFleetEvents events = new LocalFleetEvents(dispatcher);
         // Agent frames are input: parsed under the nesting limit (an over-deep frame is answered with an error frame).
         AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, config.ticker(), JsonInput.limited(json), config.heartbeatIntervalSeconds(),
                 config.agentConnectsPerSecond(), metrics,
-                dispatcher);
+                dispatcher, events);
+        events.attach(channel);
         JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics);
         QueueGauges.register(metrics, () -> jobService.figures(null));
-        RobotService robotService = new RobotService(db, robots, audit, channel, clock, dispatcher::robotResumed);
+        RobotService robotService = new RobotService(db, robots, audit, channel, clock, events);
         EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
-                revokedRobotIds -> channel.disconnect(revokedRobotIds, "revoked"));
+                events);
 
         OrgService orgService = new OrgService(db, orgs, audit);
 

@@ -1,0 +1,270 @@
+package dev.beacon.jobs;
+
+import dev.beacon.robots.Robot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The in-memory registry of this node's greeted sessions ({@link Slot}s): which are idle, longest idle first, which
+ * job each is reserved for, and each organization's {@link Backlog}. Every method holds the registry's one lock
+ * (its monitor) for in-memory work only, never across a database call or a send. Used from every thread that
+ * touches dispatching: connection threads (hello, frames, close), submitting threads, the dispatcher thread and the
+ * sweeper. A caller that needs several calls to be atomic holds the registry's monitor across them (a round does,
+ * to settle its claims and its backlog at once). Thread-safe.
+ */
+final class IdleRegistry {
+    private final int queueWindow;
+    /** Robot id → its greeted session on this node. */
+    private final Map<String, Slot> slots = new HashMap<>();
+    /** Organization → its idle slots, longest idle first (by {@code idleSince}). */
+    private final Map<String, TreeMap<Long, Slot>> idle = new HashMap<>();
+    /** Organization → what this node knows of its queue. */
+    private final Map<String, Backlog> backlogs = new HashMap<>();
+    private long idleCounter;
+
+    /** {@code queueWindow}: the queue rows a round reads, which also bounds each backlog. */
+    IdleRegistry(int queueWindow) {
+        this.queueWindow = queueWindow;
+    }
+
+    /** A session said hello: it replaces the robot's older session, if any, and is idle, last in line. */
+    synchronized void greeted(Slot slot) {
+        Slot old = slots.put(slot.robotId, slot);
+        if (old != null) {
+            markBusy(old);
+        }
+        markIdle(slot);
+    }
+
+    /** A session ended: it leaves the registry (unless a newer session of the robot replaced it already). */
+    synchronized void gone(String robotId, String sessionId) {
+        Slot slot = slots.get(robotId);
+        if (slot != null && slot.sessionId.equals(sessionId)) {
+            slots.remove(robotId);
+            markBusy(slot);
+        }
+    }
+
+    /** The robot's facts changed (resumed, or read again after a claim found it unavailable). */
+    synchronized void refreshed(String robotId, Robot robot) {
+        Slot slot = slots.get(robotId);
+        if (slot != null) {
+            slot.robot = robot;
+        }
+    }
+
+    /** Sets the facts of this very slot (read again for it). */
+    synchronized void refreshed(Slot slot, Robot robot) {
+        slot.robot = robot;
+    }
+
+    /** The session's slot when it is the robot's current one here, else null. */
+    synchronized Slot current(String robotId, String sessionId) {
+        Slot slot = slots.get(robotId);
+        return slot != null && slot.sessionId.equals(sessionId) ? slot : null;
+    }
+
+    /**
+     * Reserves for a new job the slot it may take at once: idle, able to run it, and wanted by no waiting job; null
+     * when there is none, or when a round has yet to read the queue (older jobs may be waiting).
+     */
+    synchronized Slot reserveForNew(Job job) {
+        Backlog backlog = backlogs.get(job.orgId());
+        TreeMap<Long, Slot> free = idle.get(job.orgId());
+        if (backlog == null || !backlog.complete() || free == null) {
+            return null;
+        }
+        for (Slot slot : free.values()) {
+            if (slot.canRun(job) && !backlog.holdsJobFor(slot.robot)) {
+                reserve(slot, job.id());
+                return slot;
+            }
+        }
+        return null;
+    }
+
+    /** The job is queued (stored by a submit no robot took, or sent back to the queue): the backlog learns it. */
+    synchronized void queued(Job job) {
+        backlog(job.orgId()).queued(job);
+    }
+
+    /** How many connected robots here could run the job, idle and busy; see {@link WaitingReason#ofConnected}. */
+    synchronized long[] connectedFor(Job job) {
+        long free = 0;
+        long busy = 0;
+        for (Slot slot : slots.values()) {
+            if (slot.orgId.equals(job.orgId()) && slot.canRun(job)) {
+                if (slot.currentJobId == null) {
+                    free++;
+                } else {
+                    busy++;
+                }
+            }
+        }
+        return new long[] {free, busy};
+    }
+
+    /** The robot's result for {@code jobId} came: its slot is idle again, last in line, if that job was its current. */
+    synchronized void finished(String robotId, String sessionId, String jobId) {
+        Slot slot = current(robotId, sessionId);
+        if (slot != null && jobId.equals(slot.currentJobId)) {
+            markIdle(slot);
+        }
+    }
+
+    /** Remembers the accept of the session's current job; false when {@code jobId} is not that job. */
+    synchronized boolean accepted(String robotId, String sessionId, String jobId, Instant at) {
+        Slot slot = current(robotId, sessionId);
+        if (slot == null || !jobId.equals(slot.currentJobId)) {
+            return false;
+        }
+        slot.acceptedJobId = jobId;
+        slot.acceptedAt = at;
+        return true;
+    }
+
+    /** When the session accepted {@code jobId}, as remembered by {@link #accepted}; null otherwise. */
+    synchronized Instant acceptedAt(String robotId, String sessionId, String jobId) {
+        Slot slot = current(robotId, sessionId);
+        return slot != null && jobId.equals(slot.acceptedJobId) ? slot.acceptedAt : null;
+    }
+
+    /**
+     * The slot a cancel of {@code job} should go to now, or null: when the session is gone, or when the job's
+     * {@code job.assign} is still on its way (then the cancel is sent right after it).
+     */
+    synchronized Slot cancelTarget(Job job) {
+        Slot slot = current(job.robotId(), job.sessionId());
+        if (slot == null) {
+            return null;
+        }
+        if (job.id().equals(slot.currentJobId) && !job.id().equals(slot.sentJobId)) {
+            slot.cancelAfterSend = job.id(); // the assign is on its way: the cancel must follow it, not pass it
+            return null;
+        }
+        return slot;
+    }
+
+    /** The assign of {@code jobId} went out; true when a cancel waits to follow it (and is now due). */
+    synchronized boolean sent(Slot slot, String jobId) {
+        if (jobId.equals(slot.currentJobId)) {
+            slot.sentJobId = jobId;
+        }
+        boolean cancel = jobId.equals(slot.cancelAfterSend);
+        if (cancel) {
+            slot.cancelAfterSend = null;
+        }
+        return cancel;
+    }
+
+    /** The server gave up on the session's job: its robot gets no new job until {@code untilMillis}; null if gone. */
+    synchronized Slot draining(String robotId, String sessionId, long untilMillis) {
+        Slot slot = current(robotId, sessionId);
+        if (slot != null) {
+            slot.drainUntilMillis = untilMillis;
+        }
+        return slot;
+    }
+
+    /** Frees the robots whose drain time passed; returns every organization with a robot here. */
+    synchronized Set<String> endDrains(long nowMillis) {
+        Set<String> orgs = new HashSet<>();
+        for (Slot slot : slots.values()) {
+            if (slot.currentJobId != null && slot.drainUntilMillis != 0 && slot.drainUntilMillis < nowMillis) {
+                markIdle(slot);
+            }
+            orgs.add(slot.orgId);
+        }
+        return orgs;
+    }
+
+    /** Whether a robot of the organization is idle here. */
+    synchronized boolean hasIdle(String orgId) {
+        TreeMap<Long, Slot> free = idle.get(orgId);
+        return free != null && !free.isEmpty();
+    }
+
+    /** The organization's idle slots, longest idle first (a copy). */
+    synchronized List<Slot> idleSlots(String orgId) {
+        TreeMap<Long, Slot> free = idle.get(orgId);
+        return free == null ? List.of() : new ArrayList<>(free.values());
+    }
+
+    /** The organization's backlog. */
+    synchronized Backlog backlog(String orgId) {
+        return backlogs.computeIfAbsent(orgId, org -> new Backlog(queueWindow));
+    }
+
+    /** Starts a round for the organization: whether it must read the queue, and the backlog's jobs otherwise. */
+    synchronized RoundStart startRound(String orgId, boolean reread) {
+        Backlog backlog = backlog(orgId);
+        boolean read = reread || !backlog.complete();
+        return new RoundStart(backlog, read, backlog.startRound());
+    }
+
+    /** What a round starts from. */
+    record RoundStart(Backlog backlog, boolean read, List<Job> queue) {
+    }
+
+    /**
+     * Plans a round over {@code queue} and the organization's idle robots ({@link DispatchRound#plan}) and reserves
+     * each planned robot for its job, in one hold of the lock; returns the plans.
+     */
+    synchronized List<DispatchRound.Plan> planAndReserve(String orgId, List<Job> queue) {
+        List<DispatchRound.Plan> plans = DispatchRound.plan(queue, idleSlots(orgId));
+        plans.forEach(plan -> reserve(plan.slot(), plan.job().id()));
+        return plans;
+    }
+
+    private void reserve(Slot slot, String jobId) {
+        markBusy(slot);
+        slot.currentJobId = jobId;
+    }
+
+    synchronized void release(Slot slot, String jobId) {
+        releaseLocked(slot, jobId);
+    }
+
+    synchronized void release(Collection<DispatchRound.Plan> plans) {
+        plans.forEach(plan -> releaseLocked(plan.slot(), plan.job().id()));
+    }
+
+    /** The slot's claim succeeded: its drain, if any, is over. */
+    synchronized void claimed(Slot slot) {
+        slot.drainUntilMillis = 0;
+    }
+
+    /** Frees a slot reserved for {@code jobId} that did not get it, keeping its place in the idle order. */
+    private void releaseLocked(Slot slot, String jobId) {
+        if (jobId.equals(slot.currentJobId) && slots.get(slot.robotId) == slot) {
+            slot.currentJobId = null;
+            idle.computeIfAbsent(slot.orgId, org -> new TreeMap<>()).put(slot.idleSince, slot);
+        }
+    }
+
+    /** The slot becomes idle, last in line. */
+    private void markIdle(Slot slot) {
+        markBusy(slot);
+        slot.currentJobId = null;
+        slot.acceptedJobId = null;
+        slot.acceptedAt = null;
+        slot.drainUntilMillis = 0;
+        slot.idleSince = ++idleCounter;
+        idle.computeIfAbsent(slot.orgId, org -> new TreeMap<>()).put(slot.idleSince, slot);
+    }
+
+    /** The slot leaves the idle line (given a job, or gone). */
+    private void markBusy(Slot slot) {
+        TreeMap<Long, Slot> free = idle.get(slot.orgId);
+        if (free != null && free.get(slot.idleSince) == slot) {
+            free.remove(slot.idleSince);
+        }
+    }
+}

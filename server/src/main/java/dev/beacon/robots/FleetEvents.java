@@ -1,0 +1,34 @@
+package dev.beacon.robots;
+
+import dev.beacon.jobs.AgentLink;
+import java.util.Collection;
+
+/**
+ * What happens to robots and jobs that other parts of the server act on: the one seam between whoever notices an
+ * event (the registry's rules, the agent channel) and whoever reacts (the agent channel closes sockets, the
+ * dispatcher gives or takes back jobs). Signals from other nodes plug in here too. Each method is called after the
+ * change is committed, on the thread that made it (a request thread, a connection thread); implementations are
+ * thread-safe and return promptly.
+ */
+public interface FleetEvents {
+    /** These robots' tokens were revoked (one robot's, or a cascade from its enrollment key): their sockets close. */
+    void robotsRevoked(Collection<String> robotIds);
+
+    /** The robot was removed from the registry: its socket closes. */
+    void robotRemoved(String robotId);
+
+    /** The robot's pause was lifted; {@code robot} is its row as it is now. */
+    void robotResumed(Robot robot);
+
+    /** An agent session said hello and was welcomed: the robot may be given jobs through {@code link}. */
+    void robotConnected(String robotId, String orgId, String sessionId, AgentLink link);
+
+    /**
+     * A greeted session ended ({@code reason} as in its {@code bye}, or how the socket closed): the jobs it held are
+     * settled before this returns.
+     */
+    void robotGone(String robotId, String sessionId, String reason);
+
+    /** A job of the organization may have become runnable (queued, or a robot freed): a dispatch round should look. */
+    void jobReady(String orgId);
+}
