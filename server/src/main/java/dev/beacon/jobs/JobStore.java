@@ -161,9 +161,7 @@ public final class JobStore {
 
     /** Clears every robot's current job, at start (no session survives a restart). */
     int clearCurrentJobs() {
-        return db.transaction(handle -> handle.createUpdate(
-                "UPDATE robots SET current_job_id = NULL, status = CASE WHEN status = 'busy' THEN 'offline' ELSE status END "
-                        + "WHERE current_job_id IS NOT NULL OR status = 'busy'").execute());
+        return db.transactionJdbc(RobotStates::releaseAll);
     }
 
     /**
