@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * SQL for presence: which session speaks for a robot, its connection history, and coalesced
- * {@code last_seen_at}. Every status change is guarded by the session id, so a stale session can never
+ * {@code last_seen_at}. The robot's state changes themselves are {@link RobotStates}'s. Every status change is guarded by the session id, so a stale session can never
  * overwrite the state a newer one set. Thread-safe.
  */
 public final class PresenceStore {
@@ -42,16 +42,8 @@ public final class PresenceStore {
             if (check != RobotStore.TokenCheck.LIVE) {
                 return check;
             }
-            handle.createUpdate("""
-                            UPDATE robots SET status = 'online', session_id = :session, last_seen_at = :now, ip = :ip,
-                                   hostname = COALESCE(:hostname, hostname), os = COALESCE(:os, os), arch = COALESCE(:arch, arch),
-                                   agent_version = COALESCE(:version, agent_version), capabilities = :capabilities, labels = :labels
-                            WHERE id = :id AND removed_at IS NULL""")
-                    .bind("id", robotId).bind("session", sessionId).bind("now", now.toEpochMilli()).bind("ip", ip)
-                    .bind("hostname", hello.hostname()).bind("os", hello.os()).bind("arch", hello.arch())
-                    .bind("version", hello.agentVersion()).bind("capabilities", write(hello.capabilities()))
-                    .bind("labels", write(hello.labels()))
-                    .execute();
+            RobotStates.connect(handle.getConnection(), robotId, sessionId, ip, hello, write(hello.capabilities()),
+                    write(hello.labels()), now);
             handle.createUpdate("""
                             INSERT INTO robot_connections (id, robot_id, session_id, ip, agent_version, connected_at)
                             VALUES (:id, :robot, :session, :ip, :version, :now)""")
@@ -73,11 +65,7 @@ public final class PresenceStore {
                             WHERE robot_id = :robot AND session_id = :session AND disconnected_at IS NULL""")
                     .bind("now", now.toEpochMilli()).bind("reason", reason).bind("robot", robotId).bind("session", sessionId)
                     .execute();
-            return handle.createUpdate("""
-                            UPDATE robots SET status = 'offline', session_id = NULL, last_seen_at = :now
-                            WHERE id = :robot AND session_id = :session""")
-                    .bind("now", now.toEpochMilli()).bind("robot", robotId).bind("session", sessionId)
-                    .execute() == 1;
+            return RobotStates.disconnect(handle.getConnection(), robotId, sessionId, now);
         });
     }
 
@@ -102,8 +90,7 @@ public final class PresenceStore {
         return db.transaction(handle -> {
             handle.createUpdate("UPDATE robot_connections SET disconnected_at = :now, reason = 'server_restart' WHERE disconnected_at IS NULL")
                     .bind("now", now.toEpochMilli()).execute();
-            return handle.createUpdate("UPDATE robots SET status = 'offline', session_id = NULL WHERE session_id IS NOT NULL OR status <> 'offline'")
-                    .execute();
+            return RobotStates.disconnectAll(handle.getConnection());
         });
     }
 

@@ -276,10 +276,7 @@ public final class RobotStore {
 
     /** Marks a robot removed (its name becomes free) and revokes its tokens; false when already removed or unknown. */
     public boolean remove(Handle handle, String orgId, String robotId, Instant now) {
-        boolean removed = handle.createUpdate("""
-                        UPDATE robots SET removed_at = :now, status = 'offline', session_id = NULL
-                        WHERE org_id = :org AND id = :id AND removed_at IS NULL""")
-                .bind("now", now.toEpochMilli()).bind("org", orgId).bind("id", robotId).execute() == 1;
+        boolean removed = RobotStates.remove(handle.getConnection(), orgId, robotId, now);
         if (removed) {
             revokeTokens(handle.getConnection(), robotId, now);
         }
@@ -288,10 +285,7 @@ public final class RobotStore {
 
     /** Sets or clears {@code paused_at}; false when the robot is not in this org or removed. */
     public boolean setPaused(String orgId, String robotId, Instant pausedAt) {
-        return db.transaction(handle -> handle.createUpdate("""
-                        UPDATE robots SET paused_at = :paused WHERE org_id = :org AND id = :id AND removed_at IS NULL""")
-                .bind("paused", pausedAt == null ? null : pausedAt.toEpochMilli()).bind("org", orgId).bind("id", robotId)
-                .execute() == 1);
+        return db.transactionJdbc(connection -> RobotStates.pause(connection, orgId, robotId, pausedAt));
     }
 
     /** The robot a live token belongs to, when the token is valid and the robot not removed. */

@@ -1,0 +1,84 @@
+package dev.beacon.jobs;
+
+import dev.beacon.robots.RobotStates;
+import dev.beacon.store.Database;
+import dev.beacon.store.Sql;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * {@link JobStatements} for SQLite: each write is a transaction of plain statements (robot row before job row, like
+ * {@link JobStore#assignAll}). These statements are portable; {@link PostgresJobStatements} uses {@link #settle} for
+ * the outcomes it cannot write without reading the job first. Thread-safe.
+ */
+final class SqliteJobStatements implements JobStatements {
+    private final Database db;
+    private final JobRows rows;
+
+    SqliteJobStatements(Database db, JobRows rows) {
+        this.db = db;
+        this.rows = rows;
+    }
+
+    @Override
+    public JobStore.Assignment insert(Job job, JobStore.Pair robot) {
+        long at = job.createdAt().toEpochMilli();
+        return db.transactionJdbc(connection -> {
+            boolean claimed = robot != null && RobotStates.claimForJob(connection, robot.robotId(), robot.sessionId(), job.id());
+            Sql.update(connection, """
+                            INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
+                                              target_capabilities, target_labels, priority, timeout_s, max_attempts, attempts, status,
+                                              robot_id, session_id, idempotency_key, created_by, created_at, queued_at, assigned_at,
+                                              updated_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    job.id(), job.orgId(), job.kind(), rows.write(job.payload()), job.target().robotId(), job.target().fleetId(),
+                    job.target().siteId(), rows.write(job.target().capabilities()), rows.write(job.target().labels()), job.priority(),
+                    job.timeoutS(), job.maxAttempts(), claimed ? 1 : 0, claimed ? Job.ASSIGNED : Job.QUEUED,
+                    claimed ? robot.robotId() : null, claimed ? robot.sessionId() : null, job.idempotencyKey(), job.createdBy(),
+                    at, at, claimed ? at : null, at);
+            return claimed ? JobStore.Assignment.ASSIGNED : JobStore.Assignment.ROBOT_UNAVAILABLE;
+        });
+    }
+
+    /** Reads the held job, lets {@link Transition} decide, writes the outcome guarded by the session it read. */
+    @Override
+    public Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now, Instant acceptedAt) {
+        return db.transactionJdbc(connection -> {
+            Job read = Sql.first(connection, "SELECT * FROM jobs WHERE id = ? AND session_id = ?", rows::job, jobId, sessionId);
+            if (read == null || !read.isHeld()) {
+                return Optional.<Job>empty();
+            }
+            Job held = acceptedAt != null && Job.ASSIGNED.equals(read.status()) ? running(read, acceptedAt) : read;
+            Transition.Outcome outcome = Transition.of(held, event);
+            boolean requeued = Job.QUEUED.equals(outcome.status());
+            long at = now.toEpochMilli();
+            int changed = Sql.update(connection, """
+                            UPDATE jobs SET status = ?, output = ?, exit_code = ?, error = ?, robot_id = ?, session_id = NULL,
+                                   queued_at = ?, started_at = ?, finished_at = ?, updated_at = ?
+                            WHERE id = ? AND session_id = ? AND status IN ('assigned', 'running')""",
+                    outcome.status(), outcome.output() == null ? null : rows.write(outcome.output()), outcome.exitCode(),
+                    outcome.error(), requeued ? null : held.robotId(), requeued ? at : held.queuedAt().toEpochMilli(),
+                    held.startedAt() == null ? null : held.startedAt().toEpochMilli(), requeued ? null : at, at,
+                    jobId, sessionId);
+            if (changed == 0) {
+                return Optional.<Job>empty();
+            }
+            RobotStates.releaseFromJob(connection, held.robotId(), jobId);
+            // The row as just written, without reading it back.
+            Instant written = Instant.ofEpochMilli(at);
+            return Optional.of(new Job(held.id(), held.orgId(), held.kind(), held.payload(), held.target(), held.priority(),
+                    held.timeoutS(), held.maxAttempts(), held.attempts(), outcome.status(), requeued ? null : held.robotId(), null,
+                    held.idempotencyKey(), outcome.output(), outcome.exitCode(), outcome.error(), held.createdBy(), held.createdAt(),
+                    requeued ? written : held.queuedAt(), held.assignedAt(), held.startedAt(), requeued ? null : written,
+                    held.cancelRequestedAt(), written));
+        });
+    }
+
+    private static Job running(Job job, Instant startedAt) {
+        Instant started = Instant.ofEpochMilli(startedAt.toEpochMilli()); // what the database keeps
+        return new Job(job.id(), job.orgId(), job.kind(), job.payload(), job.target(), job.priority(), job.timeoutS(),
+                job.maxAttempts(), job.attempts(), Job.RUNNING, job.robotId(), job.sessionId(), job.idempotencyKey(), job.output(),
+                job.exitCode(), job.error(), job.createdBy(), job.createdAt(), job.queuedAt(), job.assignedAt(), started,
+                job.finishedAt(), job.cancelRequestedAt(), job.updatedAt());
+    }
+}
