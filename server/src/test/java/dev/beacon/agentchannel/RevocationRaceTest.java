@@ -55,7 +55,11 @@ class RevocationRaceTest {
             JsonNode enrolled = server.claim(key, "race-bot-" + trial).json();
             String robotId = enrolled.get("robot_id").asText();
             RotateLoop loop = RotateLoop.open(http, server.baseUrl(), enrolled.get("robot_token").asText());
-            loop.firstRotation.get(30, TimeUnit.SECONDS); // generous: on a loaded machine SQLite's one writer queues the hello check
+            try {
+                loop.firstRotation.get(30, TimeUnit.SECONDS); // generous: on a loaded machine SQLite's one writer queues the hello check
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("trial " + trial + ": no token.rotated within 30 s; frames received: " + loop.received, e);
+            }
             Thread.sleep(ThreadLocalRandom.current().nextInt(3));
             assertThat(server.post("/api/robots/" + robotId + "/revoke-token", "{}", server.adminKey()).status()).isEqualTo(200);
             loop.closed.get(30, TimeUnit.SECONDS); // bye: revoked
@@ -121,6 +125,7 @@ class RevocationRaceTest {
         final Set<String> tokens = ConcurrentHashMap.newKeySet();
         final CompletableFuture<Void> firstRotation = new CompletableFuture<>();
         final CompletableFuture<Void> closed = new CompletableFuture<>();
+        final java.util.Queue<String> received = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final StringBuilder partial = new StringBuilder();
 
         static RotateLoop open(HttpClient http, String baseUrl, String token) {
@@ -139,6 +144,9 @@ class RevocationRaceTest {
             if (last) {
                 String text = partial.toString();
                 partial.setLength(0);
+                if (received.size() < 8) {
+                    received.add(text.length() > 300 ? text.substring(0, 300) : text);
+                }
                 try {
                     JsonNode frame = TestServer.JSON.readTree(text);
                     switch (frame.path("type").asText()) {
@@ -162,6 +170,7 @@ class RevocationRaceTest {
 
         @Override
         public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+            received.add("close " + statusCode + " " + reason);
             closed.complete(null);
             return null;
         }
