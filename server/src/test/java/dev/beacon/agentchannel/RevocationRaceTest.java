@@ -127,14 +127,24 @@ class RevocationRaceTest {
         final CompletableFuture<Void> closed = new CompletableFuture<>();
         final java.util.Queue<String> received = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final StringBuilder partial = new StringBuilder();
+        /** The last send: the JDK client allows one outstanding send, so each waits for the one before it. */
+        private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
+
+        /**
+         * Sends after the previous send completed. Sending from the listener while the test thread's send was still
+         * pending threw "send pending", which the listener swallowed, leaving the loop waiting for ever.
+         */
+        synchronized void send(WebSocket ws, String text) {
+            lastSend = lastSend.handle((ignored, failure) -> null).thenCompose(ignored -> ws.sendText(text, true));
+        }
 
         static RotateLoop open(HttpClient http, String baseUrl, String token) {
             RotateLoop loop = new RotateLoop();
             loop.tokens.add(token);
             WebSocket ws = http.newWebSocketBuilder().header("Authorization", "Bearer " + token).connectTimeout(Duration.ofSeconds(5))
                     .buildAsync(URI.create(baseUrl.replaceFirst("^http", "ws") + "/api/agent/ws"), loop).join();
-            ws.sendText("{\"type\":\"hello\",\"purpose\":\"rotate-token\"}", true).join();
-            ws.sendText("{\"type\":\"token.rotate\"}", true).join();
+            loop.send(ws, "{\"type\":\"hello\",\"purpose\":\"rotate-token\"}");
+            loop.send(ws, "{\"type\":\"token.rotate\"}");
             return loop;
         }
 
@@ -152,11 +162,11 @@ class RevocationRaceTest {
                     switch (frame.path("type").asText()) {
                         case "token.rotated" -> {
                             tokens.add(frame.get("token").asText());
-                            ws.sendText("{\"type\":\"token.rotated.ack\"}", true).join();
-                            ws.sendText("{\"type\":\"token.rotate\"}", true).join();
                             firstRotation.complete(null);
+                            send(ws, "{\"type\":\"token.rotated.ack\"}");
+                            send(ws, "{\"type\":\"token.rotate\"}");
                         }
-                        case "error" -> ws.sendText("{\"type\":\"token.rotate\"}", true).join();
+                        case "error" -> send(ws, "{\"type\":\"token.rotate\"}");
                         default -> {
                         }
                     }
