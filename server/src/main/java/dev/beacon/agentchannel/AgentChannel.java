@@ -49,6 +49,13 @@ import org.slf4j.LoggerFactory;
  * connection's own thread (one message at a time per connection); {@link #sweep} and
  * {@link #flushLastSeen} run on the server's scheduler; {@link #disconnect} on request threads.
  * Thread-safe.
+ *
+ * <p>Over 400 lines, knowingly and for now: the hardening round added the upgrade's refusal budget, the rotate-only
+ * path, rotation and heartbeat limits and the re-check at {@code hello} here, beside the socket state they guard.
+ * The split is planned along three seams that share only {@link AgentSocket}: the upgrade gate ({@code register}'s
+ * before-handler, {@code refuse}, {@code countAndLogRefusal}), token rotation ({@code onTokenRotate}, {@code rotate},
+ * {@code onTokenRotatedAck}, {@link #requestTokenRotation}) and liveness ({@link #sweep}, {@link #flushLastSeen},
+ * {@link #shutdown}).
  */
 public final class AgentChannel implements LiveConnections {
     private static final Logger log = LoggerFactory.getLogger(AgentChannel.class);
