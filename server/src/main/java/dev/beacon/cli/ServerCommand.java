@@ -75,9 +75,10 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("✗ Beacon could not start: " + rootMessage(e));
             return 1;
         }
-        server.generatedAdminPassword().ifPresent(password -> {
+        // The password itself is never printed: this output often ends up in the journal or a log file.
+        server.initialAdminPasswordFile().ifPresent(file -> {
             out.println("First start: created organization 'default' and user 'admin'.");
-            out.println("Admin password (shown once, change it with `beacon admin user reset-password --username admin`): " + password);
+            out.println("Admin password: in " + file.toAbsolutePath() + " (readable by this user only; deleted when admin first signs in).");
         });
         out.println("Beacon is listening on " + server.baseUrl());
         out.flush();
