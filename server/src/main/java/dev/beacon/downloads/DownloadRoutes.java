@@ -29,8 +29,7 @@ public final class DownloadRoutes {
 
     public void register(RoutesConfig routes) {
         routes.get("/install.sh", this::installScript);
-        routes.get("/downloads", ctx -> ctx.redirect("/downloads/"));
-        routes.get("/downloads/", this::listing);
+        routes.get("/downloads/", this::listing); // also /downloads: Javalin ignores a trailing slash
         routes.get("/downloads/{file}", ctx -> file(ctx, true));
         routes.head("/downloads/{file}", ctx -> file(ctx, false));
     }
