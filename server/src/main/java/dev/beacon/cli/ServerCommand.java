@@ -48,6 +48,11 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Agent connections admitted per second; more get 503 and retry with backoff; 0 = no limit (default: ${DEFAULT-VALUE}).")
     int agentConnectsPerSecond;
 
+    @Option(names = "--downloads-dir", defaultValue = "${env:BEACON_DOWNLOADS_DIR}",
+            description = "Directory of the agent packages served at /downloads/ and by /install.sh (default: "
+                    + "/usr/share/beacon/downloads if it exists, else downloads beside the jar, else target/downloads of the checkout).")
+    Path downloadsDir;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -67,7 +72,7 @@ public final class ServerCommand implements Callable<Integer> {
         }
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
-                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime);
+                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir);
         BeaconServer server;
         try {
             server = BeaconServer.start(config);

@@ -22,6 +22,8 @@ import dev.beacon.dashboard.DashboardRoutes;
 import dev.beacon.dashboard.LiveFeed;
 import dev.beacon.dashboard.SessionStore;
 import dev.beacon.dashboard.SignIn;
+import dev.beacon.downloads.DownloadRoutes;
+import dev.beacon.downloads.Downloads;
 import dev.beacon.enrollment.EnrollmentRoutes;
 import dev.beacon.enrollment.EnrollmentService;
 import dev.beacon.jobs.Dispatcher;
@@ -48,6 +50,7 @@ import dev.beacon.web.BodyLimit;
 import dev.beacon.web.JsonInput;
 import dev.beacon.web.ProblemErrorHandler;
 import dev.beacon.web.Problems;
+import dev.beacon.web.PublicUrl;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.staticfiles.Location;
@@ -209,11 +212,14 @@ public final class BeaconServer implements AutoCloseable {
         OrgService orgService = new OrgService(db, orgs, audit);
         InitialAdminPassword initialPassword = new InitialAdminPassword(config.dataDir());
 
+        PublicUrl publicUrl = new PublicUrl(config.publicUrl());
+        Downloads downloads = new Downloads(config.downloadsDir() != null ? config.downloadsDir() : Downloads.defaultDirectory());
         LiveFeed live = new LiveFeed(db).start();
         metrics.gauge("beacon.dashboard.streams", live, LiveFeed::watching);
         DashboardRoutes dashboard = new DashboardRoutes(
                 new DashboardRoutes.Services(users, apiKeys, enrollment, orgService, robots, robotService, presence, jobService, audit),
-                dashboardAuth, sessions, new SignIn(users, sessions, audit, initialPassword::signedIn), live, new DashboardReads(db), json, clock);
+                dashboardAuth, sessions, new SignIn(users, sessions, audit, initialPassword::signedIn), live, new DashboardReads(db), json, clock,
+                publicUrl);
 
         // Read the TLS files now, so that a bad certificate or key stops the start before anything listens.
         char[] keyStorePassword = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
@@ -265,6 +271,7 @@ public final class BeaconServer implements AutoCloseable {
             channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
             new InstanceAuditRoutes(audit, auth, users).register(javalin.routes);
+            new DownloadRoutes(downloads, publicUrl).register(javalin.routes);
             dashboard.register(javalin.routes);
         });
         app.start();
