@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds what the server package carries besides the jar: a Java runtime made with jlink from the JDK that builds
-# Beacon (Maven's toolchain JDK, given as $1: its java executable or its home), and the gzipped changelog.
+# Beacon (Maven's toolchain JDK, given as $1: its java executable or its home), and the gzipped changelog and manual page.
 # Usage: runtime.sh JAVA OUTDIR. Reuses OUTDIR/runtime when it was made from the same JDK with the same modules.
 set -euo pipefail
 java="$1"
@@ -43,3 +43,4 @@ fi
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='2026-01-01 00:00:00Z' -C "$out" -cf "$out/runtime.tar" runtime
 mkdir -p "$out/doc"
 gzip -9nc "$(dirname "$0")/../deb/doc/changelog" > "$out/doc/changelog.gz"
+gzip -9nc "$(dirname "$0")/../deb/doc/beacon.1" > "$out/doc/beacon.1.gz"
