@@ -72,9 +72,9 @@ public final class AgentConfigFile {
 
     /**
      * The file for this process's user, honouring {@code --config} when given, then {@code $BEACON_AGENT_CONFIG},
-     * then {@code $XDG_CONFIG_HOME}, then
-     * {@code $HOME}. Java's {@code user.home} comes from the password database and ignores {@code $HOME}, so it is
-     * only the last resort: {@code HOME=/srv/bot beacon agent run} must use /srv/bot/.config.
+     * then {@code $XDG_CONFIG_HOME}, then {@code $HOME}. Java's {@code user.home} comes from the password database
+     * and ignores {@code $HOME}, so it is only the last resort: {@code HOME=/srv/bot beacon agent run} must use
+     * /srv/bot/.config.
      */
     public static AgentConfigFile forCurrentUser(Path explicit) {
         return new AgentConfigFile(explicit, System.getenv(), Path.of(System.getProperty("user.home")));

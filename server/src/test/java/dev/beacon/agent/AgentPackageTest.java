@@ -129,6 +129,10 @@ class AgentPackageTest {
                 "\nEnvironment=BEACON_AGENT_CONFIG=/etc/roboflare/agent.toml\n", "\nReadWritePaths=/etc/roboflare\n",
                 "\nRestartPreventExitStatus=3\n", "\nNoNewPrivileges=yes\n", "\nProtectSystem=strict\n",
                 "\nConditionPathExists=/etc/roboflare/agent.toml\n");
+        assertThat(unit.lines().filter(line -> !line.startsWith("#")))
+                .as("jobs reach devices, and the JVM's compiler needs writable code memory")
+                .noneMatch(line -> line.startsWith("PrivateDevices=") || line.startsWith("ProtectClock=")
+                        || line.startsWith("DeviceAllow=") || line.startsWith("MemoryDenyWriteExecute="));
         // verify checks that ExecStart's program exists: point it at the extracted launcher, the one line changed.
         Path copy = Files.createDirectories(tmp.resolve("units")).resolve("beacon-agent.service");
         Files.writeString(copy, unit.replace("ExecStart=/usr/bin/beacon-agent", "ExecStart=" + root.resolve("usr/bin/beacon-agent")));
