@@ -20,7 +20,11 @@
 #      command that starts the agent.
 # --dry-run runs steps 1, 2, 4 (only looking) and 5 as any user and changes nothing on the machine. Exit codes:
 # 0 done, 1 a step failed, 2 a wrong flag. The script depends on nothing but POSIX sh, coreutils-like tools, and
-# curl or wget; its own behaviour does not depend on the environment except through these flags.
+# curl or wget; its behaviour depends on the environment only through TMPDIR and the machine itself (no test hooks).
+# Unattended (CI, provisioning): as root, `sh -s -- --name NAME --enrollment-key-file FILE` with the script on stdin;
+# without /run/systemd/system it stops after enrolling and prints the `runuser -u beacon-agent -- beacon-agent run
+# --config /etc/roboflare/agent.toml` line to start the agent with. The key is handed over with the agent's
+# --enrollment-key-file when its `enroll --help` lists that flag, else on its standard input.
 set -eu
 
 BEACON_URL='@@BEACON_URL@@'
