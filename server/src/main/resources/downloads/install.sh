@@ -20,7 +20,11 @@
 #      command that starts the agent.
 # --dry-run runs steps 1, 2, 4 (only looking) and 5 as any user and changes nothing on the machine. Exit codes:
 # 0 done, 1 a step failed, 2 a wrong flag. The script depends on nothing but POSIX sh, coreutils-like tools, and
-# curl or wget; its own behaviour does not depend on the environment except through these flags.
+# curl or wget; its behaviour depends on the environment only through TMPDIR and the machine itself (no test hooks).
+# Unattended (CI, provisioning): as root, `sh -s -- --name NAME --enrollment-key-file FILE` with the script on stdin;
+# without /run/systemd/system it stops after enrolling and prints the `runuser -u beacon-agent -- beacon-agent run
+# --config /etc/roboflare/agent.toml` line to start the agent with. The key is handed over with the agent's
+# --enrollment-key-file when its `enroll --help` lists that flag, else on its standard input.
 set -eu
 
 BEACON_URL='@@BEACON_URL@@'
@@ -128,8 +132,10 @@ check_server_url() {
     http://*) ;;
     *) fail "the server URL $BEACON_URL is neither https:// nor http://" ;;
   esac
-  case "$(url_host)" in
-    localhost|127.*|::1) return 0 ;;
+  host="$(url_host)"
+  case "$host" in
+    localhost|::1) return 0 ;;
+    127.*) case "$host" in *[!0-9.]*) ;; *) return 0 ;; esac ;; # 127.0.0.1, not 127.0.0.1.example.com
   esac
   [ "$insecure" = 1 ] || fail "refusing plain http:// to $BEACON_URL: the agent package and its token would cross the network unprotected. Serve Beacon over https (--public-url), or pass --insecure on a network you trust."
 }
@@ -185,14 +191,20 @@ download() { # url file
     else wget -q -O "$2" "$1"
     fi
   else
-    fail "neither curl nor wget is installed; install one of them, then run this again"
+    echo "neither curl nor wget is installed" >&2
+    return 1
   fi
 }
 
 fetch_package() {
   [ -n "$DEB_FILE" ] || fail "$DEB_MISSING"
   deb="$tmp/$DEB_FILE"
-  download "$BEACON_URL/downloads/$DEB_FILE" "$deb" || fail "could not download $BEACON_URL/downloads/$DEB_FILE"
+  if ! command -v curl >/dev/null 2>&1 && ! command -v wget >/dev/null 2>&1; then
+    fail "neither curl nor wget is installed; install one of them, then run this again"
+  fi
+  if ! download "$BEACON_URL/downloads/$DEB_FILE" "$deb" 2>"$tmp/download.err"; then
+    fail "could not download $BEACON_URL/downloads/$DEB_FILE: $(tr '\n' ' ' <"$tmp/download.err" | sed 's/ *$//')"
+  fi
   actual="$(sha256_of "$deb")"
   [ "$actual" = "$DEB_SHA256" ] || fail "the downloaded $DEB_FILE has SHA-256 $actual, not $DEB_SHA256 as the server says: not installing it"
   say "✓ Downloaded $DEB_FILE (SHA-256 checked)"

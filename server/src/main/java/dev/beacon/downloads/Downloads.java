@@ -64,10 +64,14 @@ public final class Downloads {
      * beside the jar, which then answers 404 with a hint.
      */
     public static Path defaultDirectory() {
-        if (Files.isDirectory(PACKAGED)) {
-            return PACKAGED;
+        return defaultDirectory(PACKAGED, runningJarDirectory());
+    }
+
+    /** {@link #defaultDirectory()} for a given packaged directory and directory of the running jar (empty: not a jar). */
+    static Path defaultDirectory(Path packaged, Optional<Path> jarDir) {
+        if (Files.isDirectory(packaged)) {
+            return packaged;
         }
-        Optional<Path> jarDir = runningJarDirectory();
         if (jarDir.isEmpty()) {
             return Path.of("target", "downloads").toAbsolutePath(); // classes run from a checkout (tests, IDE)
         }

@@ -148,12 +148,12 @@ class InstallScriptTest {
 
     @Test
     void plain_http_to_another_host_is_refused_without_insecure() throws Exception {
-        start("http://robots.example:8080");
+        start("http://127.0.0.1.robots.example:8080"); // looks like loopback, is not
 
         Run run = run(script(), false, "--name", "bot-01", "--dry-run");
 
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).startsWith("✗ refusing plain http:// to http://robots.example:8080").contains("--insecure");
+        assertThat(run.err()).startsWith("✗ refusing plain http:// to http://127.0.0.1.robots.example:8080").contains("--insecure");
         assertThat(run.err().lines()).hasSize(1);
         assertThat(run.out()).isEmpty();
     }
@@ -190,6 +190,17 @@ class InstallScriptTest {
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("✗ the downloaded beacon-agent_0.1.0_all.deb has SHA-256", "not installing it");
+    }
+
+    @Test
+    void a_download_that_fails_is_one_line_with_the_reason() throws Exception {
+        start("http://127.0.0.1:1"); // the script was served by this server but names a port nothing listens on
+
+        Run run = run(script(), true, "--dry-run");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).startsWith("✗ could not download http://127.0.0.1:1/downloads/beacon-agent_0.1.0_all.deb: ");
+        assertThat(run.err().lines()).hasSize(1);
     }
 
     @Test
