@@ -133,6 +133,11 @@
       copy(input.value, copyFrom, input);
       return;
     }
+    const copyText = event.target.closest("[data-copy-text]");
+    if (copyText) {
+      copy(copyText.dataset.copyText, copyText);
+      return;
+    }
     const copyUrl = event.target.closest("[data-copy-url]");
     if (copyUrl) {
       fetch(copyUrl.dataset.copyUrl, { credentials: "same-origin", headers: { "X-CSRF-Token": csrf() } })

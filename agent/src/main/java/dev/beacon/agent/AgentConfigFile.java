@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -18,6 +19,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -46,9 +49,17 @@ public final class AgentConfigFile {
     private final Path path;
 
     /**
-     * Resolves the file: {@code explicit} ({@code --config}) if given, else {@code $XDG_CONFIG_HOME/roboflare/agent.toml}
-     * when that variable holds an absolute path, else {@code $HOME/.config/roboflare/agent.toml}, with
-     * {@code fallbackHome} standing in when {@code $HOME} is unset or not absolute.
+     * The variable that names the file when no {@code --config} is given. The packaged {@code /usr/bin/beacon-agent}
+     * sets it to {@code /etc/roboflare/agent.toml} for root and the {@code beacon-agent} user, and so does the
+     * systemd unit, so that {@code sudo beacon-agent enroll} writes the file the service reads.
+     */
+    public static final String ENV_VARIABLE = "BEACON_AGENT_CONFIG";
+
+    /**
+     * Resolves the file: {@code explicit} ({@code --config}) if given, else {@code $BEACON_AGENT_CONFIG} when it
+     * holds an absolute path, else {@code $XDG_CONFIG_HOME/roboflare/agent.toml} when that variable holds an
+     * absolute path, else {@code $HOME/.config/roboflare/agent.toml}, with {@code fallbackHome} standing in when
+     * {@code $HOME} is unset or not absolute.
      */
     public AgentConfigFile(Path explicit, Map<String, String> env, Path fallbackHome) {
         this.path = resolve(explicit, env, fallbackHome).toAbsolutePath().normalize();
@@ -60,9 +71,10 @@ public final class AgentConfigFile {
     }
 
     /**
-     * The file for this process's user, honouring {@code --config} when given, then {@code $XDG_CONFIG_HOME}, then
-     * {@code $HOME}. Java's {@code user.home} comes from the password database and ignores {@code $HOME}, so it is
-     * only the last resort: {@code HOME=/srv/bot beacon agent run} must use /srv/bot/.config.
+     * The file for this process's user, honouring {@code --config} when given, then {@code $BEACON_AGENT_CONFIG},
+     * then {@code $XDG_CONFIG_HOME}, then {@code $HOME}. Java's {@code user.home} comes from the password database
+     * and ignores {@code $HOME}, so it is only the last resort: {@code HOME=/srv/bot beacon agent run} must use
+     * /srv/bot/.config.
      */
     public static AgentConfigFile forCurrentUser(Path explicit) {
         return new AgentConfigFile(explicit, System.getenv(), Path.of(System.getProperty("user.home")));
@@ -71,6 +83,10 @@ public final class AgentConfigFile {
     private static Path resolve(Path explicit, Map<String, String> env, Path fallbackHome) {
         if (explicit != null) {
             return explicit;
+        }
+        Path named = absolute(env.get(ENV_VARIABLE));
+        if (named != null) {
+            return named;
         }
         // The XDG spec says relative values are invalid and must be ignored; a relative $HOME is as useless.
         Path xdg = absolute(env.get("XDG_CONFIG_HOME"));
@@ -113,6 +129,9 @@ public final class AgentConfigFile {
      * Replaces the file with {@code config}, keeping keys the agent does not own. The new text goes to a temp
      * file created with mode 0600 in the same directory, is fsynced, then renamed over the old file, so a crash
      * leaves either the old file or the new one, never half of one, and the token is never readable by others.
+     * When the directory belongs to another user (root enrolling into {@code /etc/roboflare}, which belongs to
+     * {@code beacon-agent}), the file is given to the directory's owner and group, so that the service, which runs
+     * as that user, can read it and rewrite it when it rotates its token.
      */
     public void write(AgentConfig config) {
         ObjectNode tree = readTreeQuietly();
@@ -137,6 +156,7 @@ public final class AgentConfigFile {
                     }
                     channel.force(true);
                 }
+                giveToOwnerOf(dir, temp);
                 moveAtomically(temp);
             } finally {
                 Files.deleteIfExists(temp);
@@ -154,6 +174,29 @@ public final class AgentConfigFile {
             // Cannot happen for a temp file in the same directory on a sane file system; refuse rather than
             // risk a torn file holding a secret.
             throw new IOException("the file system cannot rename atomically in " + path.getParent(), e);
+        }
+    }
+
+    /**
+     * Hands {@code file} to the owner and group of {@code dir} when they differ from the file's. Only root may do
+     * that; anyone else who can write into a directory they do not own keeps the file as their own.
+     */
+    private static void giveToOwnerOf(Path dir, Path file) throws IOException {
+        if (!POSIX) {
+            return;
+        }
+        PosixFileAttributes dirAttributes = Files.readAttributes(dir, PosixFileAttributes.class);
+        PosixFileAttributes fileAttributes = Files.readAttributes(file, PosixFileAttributes.class);
+        if (dirAttributes.owner().equals(fileAttributes.owner()) && dirAttributes.group().equals(fileAttributes.group())) {
+            return;
+        }
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        try {
+            view.setGroup(dirAttributes.group());
+            view.setOwner(dirAttributes.owner());
+        } catch (FileSystemException e) {
+            LOG.debug("the new config in {} stays owned by {}: cannot give it to {} ({})", dir,
+                    fileAttributes.owner().getName(), dirAttributes.owner().getName(), e.toString());
         }
     }
 

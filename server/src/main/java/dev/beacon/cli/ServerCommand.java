@@ -48,6 +48,11 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Agent connections admitted per second; more get 503 and retry with backoff; 0 = no limit (default: ${DEFAULT-VALUE}).")
     int agentConnectsPerSecond;
 
+    @Option(names = "--downloads-dir", defaultValue = "${env:BEACON_DOWNLOADS_DIR}",
+            description = "Directory of the agent packages served at /downloads/ and by /install.sh (default: "
+                    + "/usr/share/beacon/downloads if it exists, else downloads beside the jar, else target/downloads of the checkout).")
+    Path downloadsDir;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -67,7 +72,7 @@ public final class ServerCommand implements Callable<Integer> {
         }
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
-                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime);
+                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir);
         BeaconServer server;
         try {
             server = BeaconServer.start(config);
@@ -75,9 +80,10 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("✗ Beacon could not start: " + rootMessage(e));
             return 1;
         }
-        server.generatedAdminPassword().ifPresent(password -> {
+        // The password itself is never printed: this output often ends up in the journal or a log file.
+        server.initialAdminPasswordFile().ifPresent(file -> {
             out.println("First start: created organization 'default' and user 'admin'.");
-            out.println("Admin password (shown once, change it with `beacon admin user reset-password --username admin`): " + password);
+            out.println("Admin password: in " + file.toAbsolutePath() + " (readable by this user only; deleted when admin first signs in).");
         });
         out.println("Beacon is listening on " + server.baseUrl());
         out.flush();

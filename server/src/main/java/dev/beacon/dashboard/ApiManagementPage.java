@@ -3,6 +3,7 @@ package dev.beacon.dashboard;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.enrollment.EnrollmentKey;
 import dev.beacon.enrollment.EnrollmentService;
+import dev.beacon.web.PublicUrl;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -25,9 +26,11 @@ final class ApiManagementPage {
     private final DashboardRoutes.Services services;
     private final MachinePages machines;
     private final PageKit kit;
+    private final PublicUrl publicUrl;
 
-    ApiManagementPage(DashboardRoutes.Services services, MachinePages machines, PageKit kit) {
+    ApiManagementPage(DashboardRoutes.Services services, MachinePages machines, PageKit kit, PublicUrl publicUrl) {
         this.services = services;
+        this.publicUrl = publicUrl;
         this.machines = machines;
         this.kit = kit;
     }
@@ -38,7 +41,7 @@ final class ApiManagementPage {
         routes.get("/fragments/apikeys", guards.fragment((ctx, s) -> kit.views().render(ctx, "partials/apikeys.jte",
                 Map.of("v", apiKeysView(s), "chrome", kit.chrome(s, "management", "")))));
         routes.get("/fragments/tokens", guards.fragment((ctx, s) -> kit.views().render(ctx, "partials/tokens.jte",
-                Map.of("v", tokensView(s, OrgSetup.of(services.orgs(), s.orgId())), "chrome", kit.chrome(s, "management", "")))));
+                Map.of("v", tokensView(ctx, s, OrgSetup.of(services.orgs(), s.orgId())), "chrome", kit.chrome(s, "management", "")))));
         routes.get("/fragments/queue", guards.fragment((ctx, s) -> kit.views().render(ctx, "partials/queue.jte",
                 Map.of("q", services.jobs().figures(s.orgId())))));
         routes.get("/ui/enrollment-tokens/{id}/value", guards.fragment(this::tokenValue));
@@ -50,7 +53,7 @@ final class ApiManagementPage {
 
     private void page(Context ctx, Session session) {
         OrgSetup setup = OrgSetup.of(services.orgs(), session.orgId());
-        Views.ManagementView view = new Views.ManagementView(apiKeysView(session), tokensView(session, setup),
+        Views.ManagementView view = new Views.ManagementView(apiKeysView(session), tokensView(ctx, session, setup),
                 machines.list(ctx, session, setup), services.jobs().figures(session.orgId()));
         kit.views().render(ctx, "management.jte", Map.of("chrome", kit.chromeWithFlash(session, "management", "API Management"), "v", view));
     }
@@ -74,7 +77,7 @@ final class ApiManagementPage {
         return new Views.ApiKeysView(keys, lastWeek, kit.clock().instant());
     }
 
-    private Views.TokensView tokensView(Session session, OrgSetup setup) {
+    private Views.TokensView tokensView(Context ctx, Session session, OrgSetup setup) {
         Instant now = kit.clock().instant();
         List<EnrollmentKey> tokens = new ArrayList<>(services.enrollment().list(session.orgId(), null, DashboardRoutes.LIST_LIMIT));
         // Usable tokens first, newest first within each group.
@@ -82,7 +85,8 @@ final class ApiManagementPage {
             int active = Boolean.compare(!"active".equals(a.status(now)), !"active".equals(b.status(now)));
             return active != 0 ? active : b.createdAt().compareTo(a.createdAt());
         });
-        return new Views.TokensView(tokens, setup.sites(), setup.fleets(), setup.places(), now);
+        return new Views.TokensView(tokens, setup.sites(), setup.fleets(), setup.places(), now,
+                InstallCommands.forServer(publicUrl.of(ctx)));
     }
 
     /**
@@ -104,7 +108,7 @@ final class ApiManagementPage {
         var created = services.apiKeys().create(session.orgId(), ctx.formParam("name"), scopes.isEmpty() ? List.of("jobs") : scopes,
                 Guards.actor(ctx, session));
         kit.flash().put(session.id(), new Flash.Message("secret", "API key '" + created.key().name() + "' created.", "Your new API key",
-                created.secret().value(), "This is the only time Beacon shows it. Send it in the X-Beacon-API-Key header."));
+                created.secret().value(), "This is the only time Beacon shows it. Send it in the X-Beacon-API-Key header.", null));
         ctx.redirect("/", HttpStatus.SEE_OTHER); // the key is shown at the top of the page
     }
 
@@ -128,8 +132,8 @@ final class ApiManagementPage {
         String value = services.enrollment().rawValue(key);
         kit.flash().put(session.id(), new Flash.Message("secret", "Enrollment token '" + key.name() + "' created: "
                 + (maxUses == 1 ? "one-time use" : maxUses + " uses") + ", expires in " + hours + " h.", "Your new enrollment token", value,
-                "Admins can copy it again from the list until it is used up. On each new machine run: beacon agent enroll --server "
-                        + serverUrl(ctx) + " and paste it when asked."));
+                "Admins can copy it again from the list until it is used up. Paste it on each new machine when asked.",
+                InstallCommands.forServer(publicUrl.of(ctx))));
         ctx.redirect("/", HttpStatus.SEE_OTHER); // the token is shown at the top of the page
     }
 
@@ -140,10 +144,5 @@ final class ApiManagementPage {
         kit.flash().put(session.id(), Flash.Message.notice("Enrollment token '" + key.name() + "' revoked"
                 + (cascade ? ", with every machine that enrolled with it." : "; machines that enrolled with it keep working.")));
         ctx.redirect("/#enrollment-tokens", HttpStatus.SEE_OTHER);
-    }
-
-    private static String serverUrl(Context ctx) {
-        String host = ctx.header("Host");
-        return ctx.scheme() + "://" + (host == null ? "127.0.0.1" : host);
     }
 }

@@ -11,6 +11,7 @@ import dev.beacon.robots.RobotService;
 import dev.beacon.robots.RobotStore;
 import dev.beacon.users.UserStore;
 import dev.beacon.web.ApiError;
+import dev.beacon.web.PublicUrl;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -45,7 +46,7 @@ public final class DashboardRoutes {
     private final AuditPages auditPages;
 
     public DashboardRoutes(Services services, DashboardAuth auth, SessionStore sessions, SignIn signIn, LiveFeed live,
-                           DashboardReads reads, ObjectMapper json, Clock clock) {
+                           DashboardReads reads, ObjectMapper json, Clock clock, PublicUrl publicUrl) {
         this.auth = auth;
         this.live = live;
         Flash flash = new Flash();
@@ -53,7 +54,7 @@ public final class DashboardRoutes {
         this.views = kit.views();
         this.signInPage = new SignInPage(auth, sessions, signIn, kit);
         this.machinePages = new MachinePages(services, reads, kit);
-        this.managementPage = new ApiManagementPage(services, machinePages, kit);
+        this.managementPage = new ApiManagementPage(services, machinePages, kit, publicUrl);
         this.jobPages = new JobPages(services, reads, kit, json);
         this.sitesPage = new SitesPage(services, reads, kit);
         this.auditPages = new AuditPages(services.audit(), reads, kit);

@@ -8,14 +8,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * it; a secret therefore never lands in a URL, a log or the database. Thread-safe.
  */
 public final class Flash {
-    /** A message for the next page; {@code secret} and {@code secretLabel} are set when a secret is to be revealed once. */
-    public record Message(String kind, String text, String secretLabel, String secret, String hint) {
+    /**
+     * A message for the next page; {@code secret} and {@code secretLabel} are set when a secret is to be revealed once,
+     * and {@code install} (else null) when the secret is an enrollment token, to show how robots use it.
+     */
+    public record Message(String kind, String text, String secretLabel, String secret, String hint, InstallCommands install) {
         public static Message notice(String text) {
-            return new Message("notice", text, null, null, null);
+            return new Message("notice", text, null, null, null, null);
         }
 
         public static Message error(String text) {
-            return new Message("error", text, null, null, null);
+            return new Message("error", text, null, null, null, null);
         }
 
         public boolean isError() {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Checks a username and password and opens a session. Failed attempts are limited per source address
@@ -27,12 +28,15 @@ public final class SignIn {
     private final UserStore users;
     private final SessionStore sessions;
     private final AuditLog audit;
+    /** Told the username of each successful sign-in (the first admin sign-in deletes the initial password file). */
+    private final Consumer<String> signedIn;
     private final PasswordHasher hasher = new PasswordHasher();
     /** Verified against when the user does not exist, so both refusals take as long; made at first need, not at start. */
     private volatile String decoyHash;
     private final ConcurrentHashMap<String, Bucket> failures = new ConcurrentHashMap<>();
 
-    public SignIn(UserStore users, SessionStore sessions, AuditLog audit) {
+    public SignIn(UserStore users, SessionStore sessions, AuditLog audit, Consumer<String> signedIn) {
+        this.signedIn = signedIn;
         this.users = users;
         this.sessions = sessions;
         this.audit = audit;
@@ -67,6 +71,7 @@ public final class SignIn {
         SessionStore.Opened opened = sessions.open(credentials.get().userId(), first.orgId(), ip, userAgent);
         audit.append(new AuditLog.Entry(first.orgId(), new Actor("user", credentials.get().userId(), ip), "user.signed_in", "user",
                 credentials.get().userId(), null));
+        signedIn.accept(name);
         return opened;
     }
 

@@ -73,7 +73,8 @@ public final class Views {
         }
     }
 
-    public record TokensView(List<EnrollmentKey> tokens, List<Site> sites, List<Fleet> fleets, Places places, Instant now) {
+    public record TokensView(List<EnrollmentKey> tokens, List<Site> sites, List<Fleet> fleets, Places places, Instant now,
+                             InstallCommands install) {
     }
 
     /**

@@ -22,6 +22,8 @@ import dev.beacon.dashboard.DashboardRoutes;
 import dev.beacon.dashboard.LiveFeed;
 import dev.beacon.dashboard.SessionStore;
 import dev.beacon.dashboard.SignIn;
+import dev.beacon.downloads.DownloadRoutes;
+import dev.beacon.downloads.Downloads;
 import dev.beacon.enrollment.EnrollmentRoutes;
 import dev.beacon.enrollment.EnrollmentService;
 import dev.beacon.jobs.Dispatcher;
@@ -48,12 +50,14 @@ import dev.beacon.web.BodyLimit;
 import dev.beacon.web.JsonInput;
 import dev.beacon.web.ProblemErrorHandler;
 import dev.beacon.web.Problems;
+import dev.beacon.web.PublicUrl;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
@@ -91,12 +95,12 @@ public final class BeaconServer implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final int port;
     private final String baseUrl;
-    private final Optional<String> generatedAdminPassword;
+    private final Optional<Path> initialAdminPasswordFile;
     /** The SQLite data dir's lock, held until {@link #close}; null on PostgreSQL. */
     private final DataDir.Lock lock;
 
     private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher, LiveFeed live,
-                         ScheduledExecutorService scheduler, int port, String baseUrl, Optional<String> generatedAdminPassword,
+                         ScheduledExecutorService scheduler, int port, String baseUrl, Optional<Path> initialAdminPasswordFile,
                          DataDir.Lock lock) {
         this.lock = lock;
         this.dispatcher = dispatcher;
@@ -108,7 +112,7 @@ public final class BeaconServer implements AutoCloseable {
         this.scheduler = scheduler;
         this.port = port;
         this.baseUrl = baseUrl;
-        this.generatedAdminPassword = generatedAdminPassword;
+        this.initialAdminPasswordFile = initialAdminPasswordFile;
     }
 
     /**
@@ -206,12 +210,16 @@ public final class BeaconServer implements AutoCloseable {
                 events);
 
         OrgService orgService = new OrgService(db, orgs, audit);
+        InitialAdminPassword initialPassword = new InitialAdminPassword(config.dataDir());
 
+        PublicUrl publicUrl = new PublicUrl(config.publicUrl());
+        Downloads downloads = new Downloads(config.downloadsDir() != null ? config.downloadsDir() : Downloads.defaultDirectory());
         LiveFeed live = new LiveFeed(db).start();
         metrics.gauge("beacon.dashboard.streams", live, LiveFeed::watching);
         DashboardRoutes dashboard = new DashboardRoutes(
                 new DashboardRoutes.Services(users, apiKeys, enrollment, orgService, robots, robotService, presence, jobService, audit),
-                dashboardAuth, sessions, new SignIn(users, sessions, audit), live, new DashboardReads(db), json, clock);
+                dashboardAuth, sessions, new SignIn(users, sessions, audit, initialPassword::signedIn), live, new DashboardReads(db), json, clock,
+                publicUrl);
 
         // Read the TLS files now, so that a bad certificate or key stops the start before anything listens.
         char[] keyStorePassword = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
@@ -263,14 +271,15 @@ public final class BeaconServer implements AutoCloseable {
             channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
             new InstanceAuditRoutes(audit, auth, users).register(javalin.routes);
+            new DownloadRoutes(downloads, publicUrl).register(javalin.routes);
             dashboard.register(javalin.routes);
         });
         app.start();
         // Only now that the port is bound: a start that fails before this (port taken) creates no admin whose
         // generated password nobody saw.
-        Optional<String> generatedPassword;
+        Optional<Path> passwordFile;
         try {
-            generatedPassword = Bootstrap.run(db, orgs, users, audit, config.adminPassword());
+            passwordFile = Bootstrap.run(db, orgs, users, audit, config.adminPassword()).map(initialPassword::write);
         } catch (RuntimeException e) {
             app.stop();
             throw e;
@@ -296,7 +305,7 @@ public final class BeaconServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
         log.info("Beacon listening on {} ({} database, ready in {} ms)", baseUrl, db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
-        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, generatedPassword, lock);
+        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock);
     }
 
     /**
@@ -344,9 +353,9 @@ public final class BeaconServer implements AutoCloseable {
         return baseUrl;
     }
 
-    /** The admin password generated at first start, to print once; empty on later starts or when one was given. */
-    public Optional<String> generatedAdminPassword() {
-        return generatedAdminPassword;
+    /** The file that holds the admin password generated at this first start; empty on later starts or when one was given. */
+    public Optional<Path> initialAdminPasswordFile() {
+        return initialAdminPasswordFile;
     }
 
     /** Stops serving, writes buffered usage and closes the database. */

@@ -17,60 +17,67 @@ import java.util.function.LongSupplier;
  * @param clock              wall-clock time: timestamps, expiry
  * @param ticker             monotonic nanoseconds for liveness (heartbeat and hello timeouts), {@code System::nanoTime};
  *                           tests pass one they advance by hand
+ * @param downloadsDir       where the agent artifacts {@code /downloads/} serves are, or null for
+ *                           {@link dev.beacon.downloads.Downloads#defaultDirectory()}
  */
 public record ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl,
                            Path tlsCert, Path tlsKey, String secretKeyHex, String adminPassword,
                            int heartbeatIntervalSeconds, long refusalsPerMinute, int agentConnectsPerSecond, Clock clock,
-                           LongSupplier ticker) {
+                           LongSupplier ticker, Path downloadsDir) {
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig("127.0.0.1", 8080, dataDir, null, null, null, null, null, null, 15, 30, 1_000, Clock.systemUTC(),
-                System::nanoTime);
+                System::nanoTime, null);
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(host, port, dataDir, url, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, cert, key, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir);
     }
 
     public ServerConfig withAdminPassword(String password) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, password,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir);
     }
 
     public ServerConfig withRefusalsPerMinute(long limit) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, limit, agentConnectsPerSecond, clock, ticker);
+                heartbeatIntervalSeconds, limit, agentConnectsPerSecond, clock, ticker, downloadsDir);
     }
 
     public ServerConfig withHeartbeatInterval(int seconds) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                seconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker);
+                seconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir);
     }
 
     public ServerConfig withAgentConnectsPerSecond(int perSecond) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, perSecond, clock, ticker);
+                heartbeatIntervalSeconds, refusalsPerMinute, perSecond, clock, ticker, downloadsDir);
     }
 
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, newClock, ticker);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, newClock, ticker, downloadsDir);
     }
 
     public ServerConfig withTicker(LongSupplier newTicker) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, newTicker);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, newTicker, downloadsDir);
+    }
+
+    public ServerConfig withDownloadsDir(Path directory) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, directory);
     }
 
     /** The JDBC URL in effect: the PostgreSQL URL if given, else the SQLite file under the data dir. */

@@ -33,7 +33,7 @@ public final class DataDir {
      * are not Beacon's. SQLite gives the -wal and -shm files the mode of the database file.
      */
     private static final List<String> FILES = List.of("beacon.db", "beacon.db-wal", "beacon.db-shm", "beacon.db-journal",
-            "secret.key", LOCK_FILE);
+            "secret.key", LOCK_FILE, "initial-admin-password");
     /**
      * Data dirs locked by this JVM. POSIX record locks belong to the process, so a second lock attempt from the
      * same JVM cannot see the first through the OS; and closing any descriptor of the file would drop the lock.

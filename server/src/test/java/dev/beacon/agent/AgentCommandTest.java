@@ -133,6 +133,40 @@ class AgentCommandTest {
     }
 
     @Test
+    void enroll_reads_the_key_from_a_file_without_prompting() throws Exception {
+        String key = key();
+        Path keyFile = tmp.resolve("enrollment-key");
+        Files.writeString(keyFile, key + "\n");
+
+        AgentCli.Result result = AgentCli.run("enroll", "--server", server.baseUrl(), "--name", "bot-1",
+                "--config", config.toString(), "--no-start", "--enrollment-key-file", keyFile.toString());
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).doesNotContain("Enter enrollment token").startsWith("Enrolling with organization...\n");
+        assertThat(server.lastEnrollBody().path("enrollment_key").asText()).isEqualTo(key);
+        assertThat(AgentConfigFile.at(config).read().orElseThrow().robotToken()).isEqualTo(server.robotToken());
+    }
+
+    @Test
+    void enroll_with_a_missing_or_empty_key_file_fails_in_one_line_before_the_network() throws Exception {
+        Path missing = tmp.resolve("no-such-key");
+        Path empty = Files.writeString(tmp.resolve("empty-key"), "\n");
+
+        AgentCli.Result unreadable = AgentCli.run("enroll", "--server", server.baseUrl(), "--config", config.toString(),
+                "--no-start", "--enrollment-key-file", missing.toString());
+        AgentCli.Result blank = AgentCli.run("enroll", "--server", server.baseUrl(), "--config", config.toString(),
+                "--no-start", "--enrollment-key-file", empty.toString());
+
+        assertThat(unreadable.exitCode()).isEqualTo(1);
+        assertThat(unreadable.err()).startsWith("✗ Cannot read the enrollment key from " + missing + ": NoSuchFileException")
+                .hasLineCount(1);
+        assertThat(blank.exitCode()).isEqualTo(1);
+        assertThat(blank.err()).isEqualTo("✗ No enrollment key in " + empty + ": its first line is empty.\n");
+        assertThat(server.lastEnrollBody()).as("nothing reached the server").isNull();
+        assertThat(config).doesNotExist();
+    }
+
+    @Test
     void enroll_refuses_to_enroll_twice() {
         saveEnrolledConfig();
 

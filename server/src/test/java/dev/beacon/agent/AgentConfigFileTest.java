@@ -7,10 +7,16 @@ import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -159,6 +165,40 @@ class AgentConfigFileTest {
         assertThat(new AgentConfigFile(null, Map.of("XDG_CONFIG_HOME", "relative/dir"), home).path())
                 .as("a relative XDG_CONFIG_HOME is invalid and ignored")
                 .isEqualTo(home.resolve(".config/roboflare/agent.toml"));
+    }
+
+    @Test
+    void beacon_agent_config_names_the_file_below_the_config_option_and_above_xdg_config_home() {
+        Path home = tmp.resolve("home");
+        Path system = tmp.resolve("etc/roboflare/agent.toml");
+        Map<String, String> env = Map.of("BEACON_AGENT_CONFIG", system.toString(),
+                "XDG_CONFIG_HOME", tmp.resolve("xdg").toString());
+
+        assertThat(new AgentConfigFile(null, env, home).path()).isEqualTo(system);
+        assertThat(new AgentConfigFile(tmp.resolve("explicit.toml"), env, home).path()).isEqualTo(tmp.resolve("explicit.toml"));
+        assertThat(new AgentConfigFile(null, Map.of("BEACON_AGENT_CONFIG", "relative.toml"), home).path())
+                .as("a relative BEACON_AGENT_CONFIG is ignored, like a relative XDG_CONFIG_HOME")
+                .isEqualTo(home.resolve(".config/roboflare/agent.toml"));
+    }
+
+    @Test
+    void root_writing_into_a_directory_another_user_owns_gives_the_file_to_that_user() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "only root can give a file away: skipping as " + System.getProperty("user.name"));
+        UserPrincipalLookupService users = tmp.getFileSystem().getUserPrincipalLookupService();
+        UserPrincipal nobody = users.lookupPrincipalByName("nobody");
+        GroupPrincipal nogroup = users.lookupPrincipalByGroupName("nogroup");
+        Path dir = Files.createDirectories(tmp.resolve("etc/roboflare"));
+        Files.setOwner(dir, nobody);
+        Files.getFileAttributeView(dir, PosixFileAttributeView.class).setGroup(nogroup);
+        AgentConfigFile file = AgentConfigFile.at(dir.resolve("agent.toml"));
+
+        file.write(enrolled(TokenFormat.generate(TokenKind.ROBOT).value()));
+
+        PosixFileAttributes written = Files.readAttributes(file.path(), PosixFileAttributes.class);
+        assertThat(written.owner()).isEqualTo(nobody);
+        assertThat(written.group()).isEqualTo(nogroup);
+        assertThat(PosixFilePermissions.toString(written.permissions())).isEqualTo("rw-------");
     }
 
     @Test

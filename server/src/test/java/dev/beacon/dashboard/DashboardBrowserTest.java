@@ -150,6 +150,15 @@ class DashboardBrowserTest {
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create token")).click();
         String token = page.getByTestId("revealed-secret").inputValue();
         assertThat(token).matches("rf_enroll_[0-9a-f]+");
+        // Beside the token: the one line that installs the agent on a robot, with this server's URL, and no key in it.
+        String installLine = "curl -fsSL " + server.baseUrl() + "/install.sh | sudo sh -s -- --name \"$(hostname)\"";
+        Locator reveal = page.locator(".reveal");
+        PlaywrightAssertions.assertThat(reveal.getByTestId("install-line")).hasValue(installLine);
+        PlaywrightAssertions.assertThat(reveal.getByTestId("enroll-line"))
+                .hasValue("beacon-agent enroll --server " + server.baseUrl() + " --name \"$(hostname)\"");
+        page.context().grantPermissions(List.of("clipboard-read", "clipboard-write"));
+        reveal.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Copy install command")).click();
+        assertThat(page.evaluate("navigator.clipboard.readText()")).isEqualTo(installLine);
         BrowserHarness.screenshot(page, "enrollment-token-created");
         page.reload();
         Locator tokenRow = page.locator("tr[data-token='dock-2 batch']");
@@ -213,6 +222,12 @@ class DashboardBrowserTest {
         tokenRow.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Copy enrollment token " + tokenName)).click();
         PlaywrightAssertions.assertThat(tokenRow.locator("[data-copied]")).hasAttribute("data-copied", "Copied");
         assertThat(page.evaluate("navigator.clipboard.readText()")).isEqualTo(key.get("key_value").asText());
+        Locator installButton = tokenRow.getByRole(AriaRole.BUTTON,
+                new Locator.GetByRoleOptions().setName("Copy install command for a robot enrolling with " + tokenName));
+        installButton.click();
+        PlaywrightAssertions.assertThat(installButton).hasAttribute("data-copied", "Copied");
+        assertThat(page.evaluate("navigator.clipboard.readText()"))
+                .isEqualTo("curl -fsSL " + server.baseUrl() + "/install.sh | sudo sh -s -- --name \"$(hostname)\"");
 
         tokenRow.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Revoke enrollment token " + tokenName)).click();
         Locator dialog = page.getByRole(AriaRole.DIALOG);

@@ -37,7 +37,7 @@ class SignInThrottleTest {
         Clock clock = Clock.systemUTC();
         Ids ids = new Ids(clock);
         db = Database.open(Database.sqliteUrl(dataDir));
-        signIn = new SignIn(new UserStore(db, ids, clock), new SessionStore(db, ids, clock), new AuditLog(db, ids, clock));
+        signIn = new SignIn(new UserStore(db, ids, clock), new SessionStore(db, ids, clock), new AuditLog(db, ids, clock), username -> { });
     }
 
     @AfterEach

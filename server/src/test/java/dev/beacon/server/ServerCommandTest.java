@@ -30,9 +30,14 @@ class ServerCommandTest {
     Path dataDir;
 
     @Test
-    void first_start_prints_the_admin_password_once_and_port_zero_picks_a_free_port() throws Exception {
+    void first_start_writes_the_admin_password_to_a_file_it_names_never_to_the_output_and_port_zero_picks_a_free_port() throws Exception {
         Started first = start();
-        assertThat(first.output).anyMatch(line -> line.startsWith("Admin password (shown once"));
+        Path passwordFile = dataDir.resolve("initial-admin-password").toAbsolutePath();
+        assertThat(first.output).contains("Admin password: in " + passwordFile
+                + " (readable by this user only; deleted when admin first signs in).");
+        assertThat(mode(passwordFile)).isEqualTo("rw-------");
+        String password = Files.readString(passwordFile).strip();
+        assertThat(first.output).noneMatch(line -> line.contains(password));
         HttpClient http = HttpClient.newHttpClient();
         assertThat(http.send(HttpRequest.newBuilder(URI.create(first.url + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
                 .isEqualTo(200);
@@ -92,8 +97,9 @@ class ServerCommandTest {
             assertThat(failed.waitFor()).isEqualTo(1);
             assertThat(output).contains("Beacon could not start").doesNotContain("Admin password");
         }
+        assertThat(dataDir.resolve("initial-admin-password")).doesNotExist();
         Started next = start();
-        assertThat(next.output).anyMatch(line -> line.startsWith("Admin password (shown once"));
+        assertThat(next.output).anyMatch(line -> line.startsWith("Admin password: in "));
         next.process.destroy();
         assertThat(next.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
     }
