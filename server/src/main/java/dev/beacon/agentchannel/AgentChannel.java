@@ -1,6 +1,5 @@
 package dev.beacon.agentchannel;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.jobs.Dispatcher;
 import dev.beacon.protocol.Frame;
@@ -131,8 +130,7 @@ public final class AgentChannel implements LiveConnections {
             case Frame.Heartbeat.TYPE -> liveness.onHeartbeat(socket, frame);
             case Frame.TokenRotate.TYPE -> rotation.onTokenRotate(socket);
             case Frame.TokenRotatedAck.TYPE -> rotation.onTokenRotatedAck(socket);
-            // The dispatcher still reads job frames from the tree (jobs/ moves to the records in a follow-up).
-            case Frame.JobAccepted.TYPE, Frame.JobProgress.TYPE, Frame.JobResult.TYPE -> onJobFrame(socket, type, frame.body());
+            case Frame.JobAccepted.TYPE, Frame.JobProgress.TYPE, Frame.JobResult.TYPE -> onJobFrame(socket, frame);
             default -> sessions.send(socket, new Frame.Error("unknown_frame", "Unknown frame type '" + FrameCodec.abbreviate(type) + "'."));
         }
     }
@@ -209,16 +207,22 @@ public final class AgentChannel implements LiveConnections {
         sessions.close(socket, reason, false);
     }
 
-    private void onJobFrame(AgentSocket socket, String type, JsonNode frame) {
-        String problem;
-        try {
-            problem = dispatcher.onAgentFrame(socket.robotId, socket.orgId, socket.sessionId, type, frame);
-        } catch (RuntimeException e) {
-            log.warn("could not handle {} from agent {}", type, socket.robotName, e);
-            problem = "The server could not record this frame; it will be reconciled.";
+    /** A {@code job.*} frame, read into its record (or answered with {@code invalid_job_frame}) and handed to jobs/. */
+    private void onJobFrame(AgentSocket socket, FrameCodec.Envelope envelope) {
+        Frame frame = sessions.decoded(socket, envelope);
+        if (frame == null) {
+            return;
         }
-        if (problem != null) {
-            sessions.send(socket, new Frame.Error("invalid_job_frame", problem));
+        try {
+            switch (frame) {
+                case Frame.JobAccepted accepted -> dispatcher.jobAccepted(socket.robotId, socket.sessionId, accepted);
+                case Frame.JobProgress progress -> dispatcher.jobProgress(socket.robotId, progress);
+                case Frame.JobResult result -> dispatcher.jobResult(socket.robotId, socket.orgId, socket.sessionId, result);
+                default -> throw new IllegalArgumentException("not a job frame from an agent: " + frame.type());
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not handle {} from agent {}", frame.type(), socket.robotName, e);
+            sessions.send(socket, new Frame.Error("invalid_job_frame", "The server could not record this frame; it will be reconciled."));
         }
     }
 
