@@ -24,6 +24,9 @@ public final class FrameCodec {
             + "capabilities as a list of at most 100 short strings, labels as an object of at most 50 string values, "
             + "and purpose, which is absent or 'rotate-token'.";
 
+    /** The longest {@code job_id} a job frame may carry (the server's ids are far shorter). */
+    public static final int MAX_JOB_ID = 100;
+
     /** A JSON object with a non-empty string {@code type}, not yet read as a frame. */
     public record Envelope(String type, JsonNode body) {
     }
@@ -58,7 +61,8 @@ public final class FrameCodec {
 
     /**
      * The frame an envelope holds. Throws {@code unknown_frame} for a type this protocol does not have,
-     * {@code invalid_hello} and {@code invalid_job_frame} for agent frames that break their rules.
+     * {@code invalid_hello} and {@code invalid_job_frame} for frames that break their rules (a job frame needs a
+     * non-blank {@code job_id} of at most {@value #MAX_JOB_ID} characters).
      */
     public Frame decode(Envelope envelope) throws FrameException {
         JsonNode f = envelope.body();
@@ -217,9 +221,10 @@ public final class FrameCodec {
                 exitCode == null || exitCode.isNull() ? null : exitCode.intValue(), error == null || error.isNull() ? null : error.asText());
     }
 
+    /** A job frame's {@code job_id}: a non-blank string of at most {@link #MAX_JOB_ID} characters. */
     private static String jobId(JsonNode frame, String type) throws FrameException {
         JsonNode jobId = frame.get("job_id");
-        if (jobId == null || !jobId.isTextual() || jobId.asText().isEmpty()) {
+        if (jobId == null || !jobId.isTextual() || jobId.asText().isBlank() || jobId.asText().length() > MAX_JOB_ID) {
             throw invalidJob("'" + type + "' needs a string job_id.");
         }
         return jobId.asText();

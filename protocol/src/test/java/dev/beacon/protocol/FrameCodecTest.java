@@ -118,6 +118,17 @@ class FrameCodecTest {
     }
 
     @Test
+    void aJobIdIsANonBlankStringOfAtMostAHundredCharacters() throws FrameException {
+        for (String bad : List.of("\"\"", "\"  \"", "42", "\"" + "j".repeat(FrameCodec.MAX_JOB_ID + 1) + "\"")) {
+            String text = "{\"type\":\"job.progress\",\"job_id\":" + bad + "}";
+            assertThatThrownBy(() -> codec.read(text)).as(text).hasFieldOrPropertyWithValue("code", "invalid_job_frame")
+                    .hasFieldOrPropertyWithValue("detail", "'job.progress' needs a string job_id.");
+        }
+        String longest = "j".repeat(FrameCodec.MAX_JOB_ID);
+        assertThat(codec.read("{\"type\":\"job.accepted\",\"job_id\":\"" + longest + "\"}")).isEqualTo(new Frame.JobAccepted(longest));
+    }
+
+    @Test
     void serverFramesReadLeniently() throws FrameException {
         assertThat(codec.read("{\"type\":\"welcome\",\"heartbeat_interval_s\":\"x\",\"extra\":1}"))
                 .isEqualTo(new Frame.Welcome(null, null, null, null, null));

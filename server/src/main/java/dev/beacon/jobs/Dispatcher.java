@@ -1,7 +1,8 @@
 package dev.beacon.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
 import dev.beacon.robots.Robot;
 import dev.beacon.robots.RobotStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -55,7 +56,7 @@ public final class Dispatcher implements AutoCloseable {
         this.clock = clock;
         this.metrics = metrics;
         this.facts = new RobotFacts(robots, registry);
-        this.sender = new JobSender(json, registry);
+        this.sender = new JobSender(new FrameCodec(json), registry);
         this.settler = new JobSettler(store, registry, clock, metrics);
         this.round = new DispatchRound(store, registry, sender, facts, clock, metrics);
         this.sweeper = new Sweeper(store, registry, settler, sender, clock);
@@ -149,37 +150,28 @@ public final class Dispatcher implements AutoCloseable {
         return WaitingReason.ofConnected(connected[0], connected[1]);
     }
 
+    /** An agent session started a job ({@code job.accepted}). Called on the connection's thread. */
+    public void jobAccepted(String robotId, String sessionId, Frame.JobAccepted frame) {
+        accepted(robotId, sessionId, frame.jobId(), clock.instant());
+    }
+
+    /** An agent session said how far a job is ({@code job.progress}): only logged. Called on the connection's thread. */
+    public void jobProgress(String robotId, Frame.JobProgress frame) {
+        log.debug("job {}: progress from robot {}", frame.jobId(), robotId);
+    }
+
     /**
-     * Handles a {@code job.*} frame from an agent session; returns a problem to answer with an {@code error}
-     * frame, or null. Called on the connection's thread.
+     * An agent session says how a job ended ({@code job.result}): the job is settled before this returns, and the
+     * robot is idle again. Called on the connection's thread.
      */
-    public String onAgentFrame(String robotId, String orgId, String sessionId, String type, JsonNode frame) {
-        JsonNode jobId = frame.get("job_id");
-        if (jobId == null || !jobId.isTextual() || jobId.asText().isBlank() || jobId.asText().length() > 100) {
-            return "'" + type + "' needs a string job_id.";
+    public void jobResult(String robotId, String orgId, String sessionId, Frame.JobResult frame) {
+        String id = frame.jobId();
+        Optional<Job> settled = settler.settle(id, sessionId, JobFrames.result(frame), acceptedAt(robotId, sessionId, id));
+        if (settled.isEmpty()) {
+            log.info("job {}: ignoring a result from robot {} that no longer holds it", id, robotId);
         }
-        String id = jobId.asText();
-        Instant now = clock.instant();
-        switch (type) {
-            case "job.accepted" -> accepted(robotId, sessionId, id, now);
-            case "job.progress" -> log.debug("job {}: progress from robot {}", id, robotId);
-            case "job.result" -> {
-                Transition.Event.Result result;
-                try {
-                    result = JobFrames.result(frame);
-                } catch (IllegalArgumentException e) {
-                    return e.getMessage();
-                }
-                Optional<Job> settled = settler.settle(id, sessionId, result, acceptedAt(robotId, sessionId, id));
-                if (settled.isEmpty()) {
-                    log.info("job {}: ignoring a result from robot {} that no longer holds it", id, robotId);
-                }
-                registry.finished(robotId, sessionId, id);
-                requestDispatch(orgId);
-            }
-            default -> throw new IllegalArgumentException("not a job frame: " + type);
-        }
-        return null;
+        registry.finished(robotId, sessionId, id);
+        requestDispatch(orgId);
     }
 
     /**

@@ -1,37 +1,35 @@
 package dev.beacon.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Set;
+import dev.beacon.protocol.Frame;
 
-/** Reads the {@code job.result} frame of the agent protocol. Stateless. */
+/**
+ * Between the protocol's job frames and the job queue: the {@code job.assign} and {@code job.cancel} records the
+ * server sends, and the settle event a {@code job.result} record reports. The frames' own rules (a {@code job_id},
+ * a known status) are checked when {@link dev.beacon.protocol.FrameCodec} reads them; this adds what the queue keeps.
+ * Stateless.
+ */
 final class JobFrames {
-    private static final Set<String> RESULT_STATUSES = Set.of(Job.SUCCEEDED, Job.FAILED, Job.TIMED_OUT, Job.CANCELLED);
     /** Longest error text kept; agents cap output themselves, an error message needs no more. */
     static final int MAX_ERROR = 4_000;
 
     private JobFrames() {
     }
 
-    /** The result a frame reports; throws IllegalArgumentException with a message for the agent when malformed. */
-    static Transition.Event.Result result(JsonNode frame) {
-        JsonNode status = frame.get("status");
-        if (status == null || !status.isTextual() || !RESULT_STATUSES.contains(status.asText())) {
-            throw new IllegalArgumentException("'job.result' needs status succeeded, failed, timed_out or cancelled.");
+    /** {@code job.assign} for a job as assigned: {@code attempt} counts from 1 and grows each time the job is assigned again. */
+    static Frame.JobAssign assign(Job job) {
+        return new Frame.JobAssign(job.id(), job.kind(), job.payload(), job.timeoutS(), job.attempts());
+    }
+
+    static Frame.JobCancel cancel(String jobId) {
+        return new Frame.JobCancel(jobId);
+    }
+
+    /** The settle event a result reports, its error cut to {@value #MAX_ERROR} characters. */
+    static Transition.Event.Result result(Frame.JobResult frame) {
+        String error = frame.error();
+        if (error != null && error.length() > MAX_ERROR) {
+            error = error.substring(0, MAX_ERROR) + "…";
         }
-        JsonNode exitCode = frame.get("exit_code");
-        if (exitCode != null && !exitCode.isNull() && !(exitCode.isIntegralNumber() && exitCode.canConvertToInt())) {
-            throw new IllegalArgumentException("'job.result' exit_code must be a whole number or null.");
-        }
-        JsonNode error = frame.get("error");
-        if (error != null && !error.isNull() && !error.isTextual()) {
-            throw new IllegalArgumentException("'job.result' error must be a string or null.");
-        }
-        JsonNode output = frame.get("output");
-        String errorText = error == null || error.isNull() ? null : error.asText();
-        if (errorText != null && errorText.length() > MAX_ERROR) {
-            errorText = errorText.substring(0, MAX_ERROR) + "…";
-        }
-        return new Transition.Event.Result(status.asText(), output == null || output.isNull() ? null : output,
-                exitCode == null || exitCode.isNull() ? null : exitCode.intValue(), errorText);
+        return new Transition.Event.Result(frame.status(), frame.output(), frame.exitCode(), error);
     }
 }

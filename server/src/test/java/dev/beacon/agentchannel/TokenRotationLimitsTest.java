@@ -89,7 +89,7 @@ class TokenRotationLimitsTest implements ConfiguresServer {
     @Test
     void agent_rotations_are_rate_limited_per_robot_but_operator_rotations_are_not() throws Exception {
         String current = token;
-        for (int i = 0; i < AgentChannel.AGENT_ROTATION_BURST; i++) {
+        for (int i = 0; i < TokenRotation.AGENT_ROTATION_BURST; i++) {
             try (RawAgentSocket rotator = RawAgentSocket.connect(server.baseUrl(), current)) {
                 rotator.rotateOnlyHello().next("welcome");
                 current = rotator.send("{\"type\":\"token.rotate\"}").next("token.rotated").get("token").asText();
@@ -106,7 +106,7 @@ class TokenRotationLimitsTest implements ConfiguresServer {
         }
         try (RawAgentSocket agent = RawAgentSocket.connect(server.baseUrl(), current)) {
             agent.hello().next("welcome");
-            for (int i = 0; i < AgentChannel.AGENT_ROTATION_BURST + 2; i++) {
+            for (int i = 0; i < TokenRotation.AGENT_ROTATION_BURST + 2; i++) {
                 assertThat(server.post("/api/robots/" + robotId + "/rotate-token", "{}", server.adminKey()).status()).isEqualTo(202);
                 current = agent.next("token.rotated").get("token").asText();
                 agent.send("{\"type\":\"token.rotated.ack\"}");
@@ -123,7 +123,7 @@ class TokenRotationLimitsTest implements ConfiguresServer {
             rotator.rotateOnlyHello().next("welcome");
             rotated = rotator.send("{\"type\":\"token.rotate\"}").next("token.rotated").get("token").asText();
             assertThat(status(rotated)).isEqualTo(200);
-            clock.advance(AgentChannel.ROTATION_TTL.plusSeconds(1));
+            clock.advance(TokenRotation.ROTATION_TTL.plusSeconds(1));
             assertThat(status(rotated)).isEqualTo(401);
             JsonNode late = rotator.send("{\"type\":\"token.rotated.ack\"}").next();
             assertThat(late.get("code").asText()).isEqualTo("rotation_expired");
@@ -146,7 +146,7 @@ class TokenRotationLimitsTest implements ConfiguresServer {
         try (RawAgentSocket agent = RawAgentSocket.connect(server.baseUrl(), rotated)) {
             agent.hello().next("welcome");
         }
-        clock.advance(AgentChannel.ROTATION_TTL.plusSeconds(1));
+        clock.advance(TokenRotation.ROTATION_TTL.plusSeconds(1));
         assertThat(status(rotated)).isEqualTo(200);
         assertThat(status(token)).isEqualTo(401);
     }
@@ -162,7 +162,7 @@ class TokenRotationLimitsTest implements ConfiguresServer {
             } catch (java.util.concurrent.CompletionException closedWhileSending) {
                 // the server closed the socket under the flood
             }
-            assertThat(flooder.awaitClosed()).isEqualTo(AgentChannel.POLICY_VIOLATION);
+            assertThat(flooder.awaitClosed()).isEqualTo(Liveness.POLICY_VIOLATION);
         }
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> robot().get("status").asText().equals("offline"));
         assertThat(server.get("/metrics", null).body()).containsPattern("beacon_agent_disconnects_total\\{[^}]*reason=\"too_many_heartbeats\"");

@@ -7,6 +7,7 @@ import static dev.beacon.jobs.Slots.slot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.protocol.FrameCodec;
 import dev.beacon.store.Database;
 import dev.beacon.testing.FakeClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -39,7 +40,7 @@ class SweeperTest {
         ObjectMapper json = new ObjectMapper();
         store = new JobStore(db, json);
         JobSettler settler = new JobSettler(store, registry, clock, metrics);
-        sweeper = new Sweeper(store, registry, settler, new JobSender(json, registry), clock);
+        sweeper = new Sweeper(store, registry, settler, new JobSender(new FrameCodec(json), registry), clock);
     }
 
     @AfterEach

@@ -1,0 +1,220 @@
+package dev.beacon.agentchannel;
+
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameException;
+import dev.beacon.robots.FleetEvents;
+import dev.beacon.robots.PresenceStore;
+import io.javalin.websocket.WsContext;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The open agent sockets of this server and the one greeted socket that speaks for each robot; the only place that
+ * writes frames to a socket and the only place that closes one, recording the end of the robot's presence when it
+ * does. The other parts of the channel ({@link UpgradeGate}, {@link TokenRotation}, {@link Liveness}) share their
+ * sockets through it. Used from connection threads (frames, closes), request threads ({@link #disconnect},
+ * operator rotations) and the server's scheduler (sweeps, shutdown). Thread-safe: the maps are concurrent, and a
+ * socket's close is decided under the socket's monitor, so it happens once.
+ *
+ * <p>Logs as {@code AgentChannel}, like every part of the channel: docs/agent-protocol.md lists the server's lines
+ * under that logger.
+ */
+final class AgentSessions {
+    private static final Logger log = LoggerFactory.getLogger(AgentChannel.class);
+    /** Robots whose disconnection is recorded at once during shutdown. */
+    private static final int SHUTDOWN_PARALLELISM = 64;
+
+    private final PresenceStore presence;
+    private final FleetEvents events;
+    private final Clock clock;
+    private final MeterRegistry metrics;
+    private final FrameCodec frames;
+    /** Every open socket by Jetty session id, greeted or not. */
+    private final ConcurrentHashMap<String, AgentSocket> sockets = new ConcurrentHashMap<>();
+    /** The one socket that speaks for each robot (after hello). */
+    private final ConcurrentHashMap<String, AgentSocket> live = new ConcurrentHashMap<>();
+
+    AgentSessions(PresenceStore presence, FleetEvents events, Clock clock, MeterRegistry metrics, FrameCodec frames) {
+        this.presence = presence;
+        this.events = events;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.frames = frames;
+        Gauge.builder("beacon.agents.connected", live, java.util.Map::size).description("Agents connected and greeted").register(metrics);
+    }
+
+    /** Registers a socket just upgraded. */
+    void opened(String jettySessionId, AgentSocket socket) {
+        sockets.put(jettySessionId, socket);
+    }
+
+    /** The open socket of a Jetty session, or null once it is closed. */
+    AgentSocket socket(String jettySessionId) {
+        return sockets.get(jettySessionId);
+    }
+
+    /** Every open socket, greeted or not (a live view). */
+    Collection<AgentSocket> all() {
+        return sockets.values();
+    }
+
+    /** The greeted socket that speaks for each robot (a live view). */
+    Collection<AgentSocket> greeted() {
+        return live.values();
+    }
+
+    /** The greeted socket that speaks for a robot, or null. */
+    AgentSocket speakingFor(String robotId) {
+        return live.get(robotId);
+    }
+
+    /**
+     * Makes a socket that said hello the one that speaks for its robot; returns the socket it replaces, or null. The
+     * caller holds the socket's monitor and has seen it is not closed, so a close racing the hello sees it greeted.
+     */
+    AgentSocket speakFor(AgentSocket socket) {
+        socket.greeted = true;
+        return live.put(socket.robotId, socket);
+    }
+
+    /** The Jetty session ended (the agent closed it, or the network did): forget the socket and record its end. */
+    void closedByPeer(String jettySessionId, int status) {
+        AgentSocket socket = sockets.remove(jettySessionId);
+        if (socket == null) {
+            return;
+        }
+        String reason;
+        synchronized (socket) {
+            if (socket.closeReason == null) {
+                socket.closeReason = "closed (" + status + ")";
+            }
+            reason = socket.closeReason;
+        }
+        ended(socket, reason);
+    }
+
+    /** Forgets a socket and marks its robot offline, unless a newer session speaks for it. */
+    private void ended(AgentSocket socket, String reason) {
+        boolean wasLive = live.remove(socket.robotId, socket);
+        if (socket.greeted) {
+            boolean changed = presence.disconnected(socket.robotId, socket.sessionId, reason, clock.instant());
+            // After presence: the robot row no longer names this session, so no new job can be assigned to it.
+            events.robotGone(socket.robotId, socket.sessionId, reason);
+            metrics.counter("beacon.agent.disconnects", "reason", reason.startsWith("closed") ? "closed" : reason).increment();
+            if (wasLive || changed) {
+                log.info("agent {} disconnected: {} (session {})", socket.robotName, reason, socket.sessionId);
+            }
+        }
+    }
+
+    /** Closes a socket from the server side with a {@code bye} and marks the robot offline now. */
+    void close(AgentSocket socket, String reason, boolean silentPeer) {
+        close(socket, reason, silentPeer, 1000);
+    }
+
+    /** Like {@link #close(AgentSocket, String, boolean)} with a WebSocket close status; a second close does nothing. */
+    void close(AgentSocket socket, String reason, boolean silentPeer, int status) {
+        synchronized (socket) {
+            if (socket.closeReason != null) {
+                return;
+            }
+            socket.closeReason = reason;
+        }
+        if (!silentPeer) {
+            send(socket, new Frame.Bye(reason));
+        }
+        sockets.remove(socket.ws.sessionId());
+        ended(socket, reason);
+        try {
+            socket.ws.closeSession(status, reason);
+        } catch (RuntimeException e) {
+            log.debug("closing {} failed: {}", socket, e.toString());
+        }
+    }
+
+    /** Closes every live connection of these robots with {@code bye: reason} ({@code revoked} or {@code removed}). */
+    void disconnect(Collection<String> robotIds, String reason) {
+        for (String robotId : robotIds) {
+            for (AgentSocket socket : sockets.values()) {
+                if (socket.robotId.equals(robotId)) {
+                    close(socket, reason, false);
+                }
+            }
+        }
+    }
+
+    /**
+     * Says {@code bye: shutdown} to every agent, then marks their robots offline and settles the jobs they held. The
+     * byes go out first, all of them, so no agent waits for the bookkeeping; the bookkeeping runs
+     * {@value #SHUTDOWN_PARALLELISM} robots at a time, so their presence writes share group commits: one robot after
+     * another took over two minutes for 19,000 agents.
+     */
+    void closeAllForShutdown() {
+        List<AgentSocket> all = new ArrayList<>(sockets.values());
+        for (AgentSocket socket : all) {
+            synchronized (socket) {
+                socket.closeReason = "shutdown";
+            }
+            send(socket, new Frame.Bye("shutdown"));
+            sockets.remove(socket.ws.sessionId());
+            try {
+                socket.ws.closeSession(1000, "shutdown");
+            } catch (RuntimeException e) {
+                log.debug("closing {} failed: {}", socket, e.toString());
+            }
+        }
+        Semaphore running = new Semaphore(SHUTDOWN_PARALLELISM);
+        try (var bookkeeping = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (AgentSocket socket : all) {
+                running.acquire();
+                bookkeeping.submit(() -> {
+                    try {
+                        ended(socket, "shutdown");
+                    } catch (RuntimeException e) {
+                        log.warn("could not record that agent {} went away at shutdown", socket.robotName, e);
+                    } finally {
+                        running.release();
+                    }
+                });
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the rest is left to the next start, which marks stale robots offline
+        }
+    }
+
+    /** The frame an envelope holds, or null after answering with the {@code error} that says what is wrong with it. */
+    Frame decoded(AgentSocket socket, FrameCodec.Envelope envelope) {
+        try {
+            return frames.decode(envelope);
+        } catch (FrameException e) {
+            send(socket, e.toFrame());
+            return null;
+        }
+    }
+
+    void send(AgentSocket socket, Frame frame) {
+        send(socket, frames.write(frame));
+    }
+
+    /** Sends a text frame; dropped when the socket is closed (its end is recorded separately). */
+    void send(AgentSocket socket, String text) {
+        WsContext ws = socket.ws;
+        try {
+            if (ws.session.isOpen()) {
+                ws.send(text);
+            }
+        } catch (RuntimeException e) {
+            log.debug("could not send to {}: {}", socket, e.toString());
+        }
+    }
+}
