@@ -3,6 +3,7 @@ package dev.beacon.jobs;
 import dev.beacon.robots.RobotStates;
 import dev.beacon.store.Database;
 import dev.beacon.store.Sql;
+import java.sql.Connection;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -23,7 +24,8 @@ final class SqliteJobStatements implements JobStatements {
     @Override
     public JobStore.Assignment insert(Job job, JobStore.Pair robot) {
         long at = job.createdAt().toEpochMilli();
-        return db.transactionJdbc(connection -> {
+        return db.write(tx -> {
+            Connection connection = tx.connection();
             boolean claimed = robot != null && RobotStates.claimForJob(connection, robot.robotId(), robot.sessionId(), job.id());
             Sql.update(connection, """
                             INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
@@ -43,7 +45,8 @@ final class SqliteJobStatements implements JobStatements {
     /** Reads the held job, lets {@link Transition} decide, writes the outcome guarded by the session it read. */
     @Override
     public Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now, Instant acceptedAt) {
-        return db.transactionJdbc(connection -> {
+        return db.write(tx -> {
+            Connection connection = tx.connection();
             Job read = Sql.first(connection, "SELECT * FROM jobs WHERE id = ? AND session_id = ?", rows::job, jobId, sessionId);
             if (read == null || !read.isHeld()) {
                 return Optional.<Job>empty();

@@ -11,6 +11,7 @@ import dev.beacon.store.Database;
 import dev.beacon.store.Sql;
 import dev.beacon.testing.Backend;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +80,8 @@ class JobStatementsTest {
             steps.add("late success " + statements.settle("j1", "s1",
                     new Transition.Event.Result(Job.SUCCEEDED, null, 0, null), at(60), null).map(Job::status).orElse("empty"));
 
-            steps.addAll(db.readJdbc(connection -> {
+            steps.addAll(db.read(tx -> {
+                Connection connection = tx.connection();
                 List<String> robots = new ArrayList<>();
                 for (String id : List.of("r1", "r2")) {
                     robots.add(Sql.first(connection, "SELECT id, status, current_job_id FROM robots WHERE id = ?",
@@ -115,7 +117,8 @@ class JobStatementsTest {
     }
 
     private static void seed(Database db) {
-        db.transactionJdbc(connection -> {
+        db.write(tx -> {
+            Connection connection = tx.connection();
             Sql.update(connection, "INSERT INTO organizations (id, name, created_at) VALUES ('o1', 'acme', 0)");
             Sql.update(connection, "INSERT INTO sites (id, org_id, name, created_at) VALUES ('s1', 'o1', 'lab', 0)");
             Sql.update(connection, "INSERT INTO fleets (id, org_id, site_id, name, created_at) VALUES ('f1', 'o1', 's1', 'arms', 0)");

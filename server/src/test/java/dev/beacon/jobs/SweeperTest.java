@@ -35,7 +35,7 @@ class SweeperTest {
     @BeforeEach
     void open() {
         db = Database.open(Database.sqliteUrl(dataDir));
-        db.transaction(handle -> handle.execute("INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)", ORG, "acme", 0));
+        db.write(tx -> tx.execute("INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)", ORG, "acme", 0));
         ObjectMapper json = new ObjectMapper();
         store = new JobStore(db, json);
         JobSettler settler = new JobSettler(store, registry, clock, metrics);
@@ -99,7 +99,7 @@ class SweeperTest {
     /** Stores the job as given to the robot's session at the clock's time. */
     private void hold(Job job, Slot robot) {
         store.insert(job, null);
-        db.transaction(handle -> handle.execute(
+        db.write(tx -> tx.execute(
                 "UPDATE jobs SET status = 'assigned', attempts = 1, robot_id = ?, session_id = ?, assigned_at = ? WHERE id = ?",
                 robot.robotId, robot.sessionId, clock.millis(), job.id()));
         registry.planAndReserve(ORG, List.of(job));
