@@ -258,13 +258,13 @@ public final class EnrollmentService {
 
     private static Claim.Refused refusalFor(EnrollmentKey key, Instant now) {
         return switch (key.status(now)) {
-            case "revoked" -> new Claim.Refused(Refusal.REVOKED, "This enrollment key was revoked at " + key.revokedAt()
+            case REVOKED -> new Claim.Refused(Refusal.REVOKED, "This enrollment key was revoked at " + key.revokedAt()
                     + " — create a new one in API Management.");
-            case "expired" -> new Claim.Refused(Refusal.EXPIRED, "This enrollment key expired at " + key.expiresAt()
+            case EXPIRED -> new Claim.Refused(Refusal.EXPIRED, "This enrollment key expired at " + key.expiresAt()
                     + " — create a new one in API Management.");
-            case "exhausted" -> new Claim.Refused(Refusal.EXHAUSTED, "This enrollment key has been used " + key.uses() + " of "
+            case EXHAUSTED -> new Claim.Refused(Refusal.EXHAUSTED, "This enrollment key has been used " + key.uses() + " of "
                     + key.maxUses() + " times — create a new one in API Management.");
-            default -> null;
+            case ACTIVE -> null;
         };
     }
 

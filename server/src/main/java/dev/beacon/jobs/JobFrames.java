@@ -1,11 +1,9 @@
 package dev.beacon.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Set;
 
 /** Reads the {@code job.result} frame of the agent protocol. Stateless. */
 final class JobFrames {
-    private static final Set<String> RESULT_STATUSES = Set.of(Job.SUCCEEDED, Job.FAILED, Job.TIMED_OUT, Job.CANCELLED);
     /** Longest error text kept; agents cap output themselves, an error message needs no more. */
     static final int MAX_ERROR = 4_000;
 
@@ -15,7 +13,9 @@ final class JobFrames {
     /** The result a frame reports; throws IllegalArgumentException with a message for the agent when malformed. */
     static Transition.Event.Result result(JsonNode frame) {
         JsonNode status = frame.get("status");
-        if (status == null || !status.isTextual() || !RESULT_STATUSES.contains(status.asText())) {
+        JobStatus reported = status == null || !status.isTextual() ? null
+                : JobStatus.fromWire(status.asText()).filter(JobStatus::isFinished).orElse(null);
+        if (reported == null) {
             throw new IllegalArgumentException("'job.result' needs status succeeded, failed, timed_out or cancelled.");
         }
         JsonNode exitCode = frame.get("exit_code");
@@ -31,7 +31,7 @@ final class JobFrames {
         if (errorText != null && errorText.length() > MAX_ERROR) {
             errorText = errorText.substring(0, MAX_ERROR) + "…";
         }
-        return new Transition.Event.Result(status.asText(), output == null || output.isNull() ? null : output,
+        return new Transition.Event.Result(reported, output == null || output.isNull() ? null : output,
                 exitCode == null || exitCode.isNull() ? null : exitCode.intValue(), errorText);
     }
 }

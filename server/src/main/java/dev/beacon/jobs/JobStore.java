@@ -2,6 +2,7 @@ package dev.beacon.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.robots.RobotStates;
+import dev.beacon.robots.RobotStatus;
 import dev.beacon.store.Database;
 import dev.beacon.store.Sql;
 import java.sql.Connection;
@@ -46,7 +47,7 @@ public final class JobStore {
     }
 
     /** Jobs of an organization by id (creation order), with optional filters. */
-    List<Job> list(String orgId, String status, String robotId, String kind, String afterId, int limit) {
+    List<Job> list(String orgId, JobStatus status, String robotId, String kind, String afterId, int limit) {
         StringBuilder sql = new StringBuilder("SELECT * FROM jobs WHERE org_id = :org AND id > :after");
         if (status != null) {
             sql.append(" AND status = :status");
@@ -59,7 +60,7 @@ public final class JobStore {
         }
         sql.append(" ORDER BY id LIMIT :limit");
         return db.read(tx -> tx.createQuery(sql.toString())
-                .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("status", status)
+                .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("status", status == null ? null : status.wireName())
                 .bind("robot", robotId).bind("kind", kind).bind("limit", limit)
                 .map((rs, ctx) -> rows.job(rs)).list());
     }
@@ -223,10 +224,10 @@ public final class JobStore {
                                     WHERE r.fleet_id = f.id AND j.assigned_at >= :since AND j.assigned_at >= j.queued_at) AS wait
                             FROM fleets f WHERE 1 = 1""" + org.replace("org_id", "f.org_id") + " ORDER BY f.name")
                     .bind("org", orgId).bind("since", since.toEpochMilli()).map((rs, ctx) -> wait(rs, rs.getString("id"))).list();
-            long online = robots.getOrDefault("online", 0L);
-            long busy = robots.getOrDefault("busy", 0L);
+            long online = robots.getOrDefault(RobotStatus.ONLINE.wireName(), 0L);
+            long busy = robots.getOrDefault(RobotStatus.BUSY.wireName(), 0L);
             return new QueueFigures(queued, avgWait == null ? 0 : avgWait / 1000.0, online + busy, online,
-                    busy, robots.getOrDefault("offline", 0L), byFleet, byKind);
+                    busy, robots.getOrDefault(RobotStatus.OFFLINE.wireName(), 0L), byFleet, byKind);
         });
     }
 

@@ -48,12 +48,12 @@ final class PostgresJobStatements implements JobStatements {
                                 CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN ?::text END, ?, ?, ?, ?,
                                 CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN ?::bigint END, ?)
                         RETURNING status""", rs -> rs.getString(1), params.toArray()));
-        return Job.ASSIGNED.equals(status) ? JobStore.Assignment.ASSIGNED : JobStore.Assignment.ROBOT_UNAVAILABLE;
+        return JobStatus.ASSIGNED.wireName().equals(status) ? JobStore.Assignment.ASSIGNED : JobStore.Assignment.ROBOT_UNAVAILABLE;
     }
 
     @Override
     public Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now, Instant acceptedAt) {
-        if (event instanceof Transition.Event.Result result && Job.SUCCEEDED.equals(result.status())) {
+        if (event instanceof Transition.Event.Result result && result.status() == JobStatus.SUCCEEDED) {
             return settleSucceeded(jobId, sessionId, result, now, acceptedAt);
         }
         return readFirst.settle(jobId, sessionId, event, now, acceptedAt);

@@ -62,13 +62,13 @@ public final class RobotStore {
     public Optional<NameHolder> liveByName(Connection connection, String orgId, String name) {
         return Optional.ofNullable(Sql.first(connection,
                 "SELECT id, fleet_id, status FROM robots WHERE org_id = ? AND name = ? AND removed_at IS NULL",
-                rs -> new NameHolder(rs.getString("id"), name, rs.getString("fleet_id"), rs.getString("status")), orgId, name));
+                rs -> new NameHolder(rs.getString("id"), name, rs.getString("fleet_id"), RobotStatus.of(rs.getString("status"))), orgId, name));
     }
 
     /** The robot that holds a name: what a claim needs to decide whether {@code replace} may take it over. */
-    public record NameHolder(String id, String name, String fleetId, String status) {
+    public record NameHolder(String id, String name, String fleetId, RobotStatus status) {
         public boolean isConnected() {
-            return Robot.ONLINE.equals(status) || Robot.BUSY.equals(status);
+            return status.isConnected();
         }
     }
 
@@ -78,7 +78,7 @@ public final class RobotStore {
     }
 
     /** Robots of an organization not removed, by id, with optional filters. */
-    public List<Robot> list(String orgId, String status, String siteId, String fleetId, String afterId, int limit) {
+    public List<Robot> list(String orgId, RobotStatus status, String siteId, String fleetId, String afterId, int limit) {
         StringBuilder sql = new StringBuilder("SELECT * FROM robots WHERE org_id = :org AND removed_at IS NULL AND id > :after");
         if (status != null) {
             sql.append(" AND status = :status");
@@ -91,7 +91,7 @@ public final class RobotStore {
         }
         sql.append(" ORDER BY id LIMIT :limit");
         return db.read(tx -> tx.createQuery(sql.toString())
-                .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("status", status)
+                .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("status", status == null ? null : status.wireName())
                 .bind("site", siteId).bind("fleet", fleetId).bind("limit", limit)
                 .map((rs, ctx) -> robot(rs)).list());
     }
@@ -316,7 +316,7 @@ public final class RobotStore {
     private Robot robot(ResultSet rs) throws SQLException {
         return new Robot(rs.getString("id"), rs.getString("org_id"), rs.getString("site_id"), rs.getString("fleet_id"),
                 rs.getString("name"), rs.getString("enrollment_key_id"), Rows.instant(rs, "enrolled_at"),
-                rs.getString("status"), Rows.instant(rs, "last_seen_at"), rs.getString("ip"), rs.getString("hostname"),
+                RobotStatus.of(rs.getString("status")), Rows.instant(rs, "last_seen_at"), rs.getString("ip"), rs.getString("hostname"),
                 rs.getString("os"), rs.getString("arch"), rs.getString("agent_version"),
                 read(rs.getString("capabilities"), STRING_LIST), read(rs.getString("labels"), STRING_MAP),
                 Rows.instant(rs, "paused_at"), Rows.instant(rs, "removed_at"), rs.getString("current_job_id"));

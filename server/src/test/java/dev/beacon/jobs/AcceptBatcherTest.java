@@ -52,7 +52,7 @@ class AcceptBatcherTest {
 
         batcher.write();
 
-        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(Job.RUNNING);
-        assertThat(store.byId(ORG, "j2")).get().extracting(Job::status).isEqualTo(Job.ASSIGNED);
+        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.RUNNING);
+        assertThat(store.byId(ORG, "j2")).get().extracting(Job::status).isEqualTo(JobStatus.ASSIGNED);
     }
 }

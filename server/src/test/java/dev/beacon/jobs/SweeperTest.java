@@ -56,13 +56,13 @@ class SweeperTest {
 
         clock.advance(Duration.ofMillis(10_000 + Sweeper.GRACE_MILLIS));
         assertThat(sweeper.sweep()).containsExactly(ORG);
-        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(Job.ASSIGNED); // not past it yet
+        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.ASSIGNED); // not past it yet
 
         clock.advance(Duration.ofMillis(1));
         sweeper.sweep();
-        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(Job.QUEUED);
+        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.QUEUED);
         assertThat(((Slots.RecordingLink) robot.link).frames).containsExactly("{\"type\":\"job.cancel\",\"job_id\":\"j1\"}");
-        assertThat(metrics.counter("beacon.jobs.settled", "status", Job.QUEUED).count()).isEqualTo(1);
+        assertThat(metrics.counter("beacon.jobs.settled", "status", JobStatus.QUEUED.wireName()).count()).isEqualTo(1);
         assertThat(registry.idleSlots(ORG)).isEmpty(); // draining
 
         clock.advance(Duration.ofMillis(Sweeper.DRAIN_MILLIS));
@@ -82,7 +82,7 @@ class SweeperTest {
         clock.advance(Duration.ofMillis(10_000 + Sweeper.GRACE_MILLIS + 1));
         sweeper.sweep();
 
-        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(Job.TIMED_OUT);
+        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.TIMED_OUT);
     }
 
     @Test
@@ -92,7 +92,7 @@ class SweeperTest {
         store.insert(job("j2", "echo"), null);
 
         assertThat(sweeper.reconcileAtStart()).isEqualTo(1);
-        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(Job.QUEUED);
+        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.QUEUED);
         assertThat(registry.backlog(ORG).holdsJobFor(robot.robot)).isTrue();
     }
 
