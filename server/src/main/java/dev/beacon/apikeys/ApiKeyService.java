@@ -58,9 +58,9 @@ public final class ApiKeyService implements Auth.KeyPrincipals {
         Secret secret = TokenFormat.generate(TokenKind.API_KEY);
         ApiKey key = new ApiKey(ids.next("key"), orgId, name, secret.masked(), checked,
                 Instant.ofEpochMilli(clock.millis()), null, null);
-        db.transaction(handle -> {
-            store.insert(handle, key, secret.hash());
-            audit.append(handle, new AuditLog.Entry(orgId, actor, "api_key.created",
+        db.write(tx -> {
+            store.insert(tx, key, secret.hash());
+            audit.append(tx, new AuditLog.Entry(orgId, actor, "api_key.created",
                     "api_key", key.id(), "name=" + name + " scopes=" + String.join(",", checked)));
             return null;
         });

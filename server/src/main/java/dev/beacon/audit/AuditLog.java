@@ -7,7 +7,7 @@ import dev.beacon.store.Sql;
 import java.sql.Connection;
 import java.time.Clock;
 import java.util.List;
-import org.jdbi.v3.core.Handle;
+import dev.beacon.store.Tx;
 
 /** Appends audit events (inside the caller's transaction where there is one) and reads them back. Thread-safe. */
 public final class AuditLog {
@@ -26,8 +26,8 @@ public final class AuditLog {
     }
 
     /** Appends {@code entry} within the caller's transaction, so the event and the change commit together. */
-    public void append(Handle handle, Entry entry) {
-        append(handle.getConnection(), entry);
+    public void append(Tx tx, Entry entry) {
+        append(tx.connection(), entry);
     }
 
     /** Appends {@code entry} on the caller's JDBC connection (and so within its transaction). */
@@ -41,16 +41,16 @@ public final class AuditLog {
 
     /** Appends {@code entry} in a transaction of its own. */
     public void append(Entry entry) {
-        db.transaction(handle -> {
-            append(handle, entry);
+        db.write(tx -> {
+            append(tx, entry);
             return null;
         });
     }
 
     /** Appends every entry in one transaction of its own: one event seen from several organizations. */
     public void appendAll(List<Entry> entries) {
-        db.transaction(handle -> {
-            entries.forEach(entry -> append(handle, entry));
+        db.write(tx -> {
+            entries.forEach(entry -> append(tx, entry));
             return null;
         });
     }
@@ -71,7 +71,7 @@ public final class AuditLog {
     private List<AuditEvent> read(String scope, String orgId, String action, String beforeId, int limit) {
         String actionFilter = action == null ? "" : " AND action = :action";
         String cursorFilter = beforeId == null ? "" : " AND id < :before";
-        return db.read(handle -> handle.createQuery("SELECT * FROM audit_events WHERE " + scope + actionFilter + cursorFilter
+        return db.read(tx -> tx.createQuery("SELECT * FROM audit_events WHERE " + scope + actionFilter + cursorFilter
                         + " ORDER BY id DESC LIMIT :limit")
                 .bind("org", orgId).bind("action", action).bind("before", beforeId).bind("limit", limit)
                 .map((rs, ctx) -> new AuditEvent(rs.getString("id"), rs.getString("org_id"), rs.getString("actor_type"),

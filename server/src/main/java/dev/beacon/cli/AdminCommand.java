@@ -10,6 +10,7 @@ import dev.beacon.orgs.Organization;
 import dev.beacon.server.Bootstrap;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
+import dev.beacon.store.Tx;
 import dev.beacon.users.PasswordHasher;
 import dev.beacon.users.UserStore;
 import java.io.BufferedReader;
@@ -152,16 +153,16 @@ public final class AdminCommand {
                 Organization organization = tools.organization(org);
                 String hash = new PasswordHasher().hash(password);
                 try {
-                    tools.db().transaction(handle -> {
+                    tools.db().write(tx -> {
                         String existing = tools.users().idByUsername(username).orElse(null);
-                        String userId = existing != null ? existing : tools.users().create(handle, username, hash, organization.id(), role);
+                        String userId = existing != null ? existing : tools.users().create(tx, username, hash, organization.id(), role);
                         if (existing != null) {
-                            tools.users().addMembership(handle, existing, organization.id(), role);
+                            tools.users().addMembership(tx, existing, organization.id(), role);
                         }
-                        tools.audit().append(handle, new AuditLog.Entry(organization.id(), Actor.cli(),
+                        tools.audit().append(tx, new AuditLog.Entry(organization.id(), Actor.cli(),
                                 existing != null ? "user.joined" : "user.created", "user", userId, "role=" + role));
                         if (instanceAdmin) {
-                            grantInstanceAdmin(tools, handle, userId, true);
+                            grantInstanceAdmin(tools, tx, userId, true);
                         }
                         return userId;
                     });
@@ -222,7 +223,7 @@ public final class AdminCommand {
             return withDatabase(spec, storage, (tools, out, err) -> {
                 String userId = tools.users().idByUsername(username)
                         .orElseThrow(() -> new CommandFailed("No user named '" + username + "'."));
-                boolean changed = tools.db().transaction(handle -> grantInstanceAdmin(tools, handle, userId, !off));
+                boolean changed = tools.db().write(tx -> grantInstanceAdmin(tools, tx, userId, !off));
                 out.println("User '" + username + "' " + (changed ? "is now " : "was already ") + (off ? "not an instance admin." : "an instance admin."));
                 return 0;
             });
@@ -230,10 +231,10 @@ public final class AdminCommand {
     }
 
     /** Sets or clears the instance admin flag and audits the change in the instance log (it belongs to no organization). */
-    static boolean grantInstanceAdmin(Tools tools, org.jdbi.v3.core.Handle handle, String userId, boolean instanceAdmin) {
-        boolean changed = tools.users().setInstanceAdmin(handle, userId, instanceAdmin);
+    static boolean grantInstanceAdmin(Tools tools, Tx tx, String userId, boolean instanceAdmin) {
+        boolean changed = tools.users().setInstanceAdmin(tx, userId, instanceAdmin);
         if (changed) {
-            tools.audit().append(handle, new AuditLog.Entry(null, Actor.cli(),
+            tools.audit().append(tx, new AuditLog.Entry(null, Actor.cli(),
                     instanceAdmin ? "user.instance_admin_granted" : "user.instance_admin_revoked", "user", userId, null));
         }
         return changed;
@@ -256,9 +257,9 @@ public final class AdminCommand {
         public Integer call() {
             return withDatabase(spec, storage, (tools, out, err) -> {
                 try {
-                    Organization created = tools.db().transaction(handle -> {
-                        Organization org = tools.orgs().createOrganization(handle, name);
-                        tools.audit().append(handle, new AuditLog.Entry(org.id(), Actor.cli(), "organization.created", "organization", org.id(), null));
+                    Organization created = tools.db().write(tx -> {
+                        Organization org = tools.orgs().createOrganization(tx, name);
+                        tools.audit().append(tx, new AuditLog.Entry(org.id(), Actor.cli(), "organization.created", "organization", org.id(), null));
                         return org;
                     });
                     out.println("Created organization '" + name + "' (" + created.id() + ").");

@@ -2,6 +2,7 @@ package dev.beacon.dashboard;
 
 import dev.beacon.audit.AuditLog;
 import dev.beacon.enrollment.EnrollmentKey;
+import dev.beacon.enrollment.EnrollmentKeyStatus;
 import dev.beacon.enrollment.EnrollmentService;
 import dev.beacon.web.PublicUrl;
 import io.javalin.config.RoutesConfig;
@@ -82,7 +83,7 @@ final class ApiManagementPage {
         List<EnrollmentKey> tokens = new ArrayList<>(services.enrollment().list(session.orgId(), null, DashboardRoutes.LIST_LIMIT));
         // Usable tokens first, newest first within each group.
         tokens.sort((a, b) -> {
-            int active = Boolean.compare(!"active".equals(a.status(now)), !"active".equals(b.status(now)));
+            int active = Boolean.compare(a.status(now) != EnrollmentKeyStatus.ACTIVE, b.status(now) != EnrollmentKeyStatus.ACTIVE);
             return active != 0 ? active : b.createdAt().compareTo(a.createdAt());
         });
         return new Views.TokensView(tokens, setup.sites(), setup.fleets(), setup.places(), now,

@@ -1,6 +1,7 @@
 package dev.beacon.dashboard;
 
 import dev.beacon.store.Database;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -46,7 +47,8 @@ public final class DashboardReads {
             params.add(beforeId);
         }
         sql.append(" ORDER BY id DESC LIMIT ").append(limit);
-        return db.readJdbc(connection -> {
+        return db.read(tx -> {
+            Connection connection = tx.connection();
             try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
                 for (int i = 0; i < params.size(); i++) {
                     statement.setString(i + 1, params.get(i));
@@ -65,7 +67,8 @@ public final class DashboardReads {
 
     /** How many machines (not removed) each fleet of the organization has, by fleet id. */
     public Map<String, Long> machinesPerFleet(String orgId) {
-        return db.readJdbc(connection -> {
+        return db.read(tx -> {
+            Connection connection = tx.connection();
             try (PreparedStatement statement = connection.prepareStatement(
                     "SELECT fleet_id, COUNT(*) FROM robots WHERE org_id = ? AND removed_at IS NULL GROUP BY fleet_id")) {
                 statement.setString(1, orgId);
@@ -117,7 +120,8 @@ public final class DashboardReads {
     }
 
     private Map<String, String> query(String sql, List<String> params) {
-        return db.readJdbc(connection -> {
+        return db.read(tx -> {
+            Connection connection = tx.connection();
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 for (int i = 0; i < params.size(); i++) {
                     statement.setString(i + 1, params.get(i));

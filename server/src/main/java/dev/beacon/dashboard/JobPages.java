@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beacon.jobs.Job;
 import dev.beacon.jobs.JobRequest;
+import dev.beacon.jobs.JobStatus;
 import dev.beacon.robots.Robot;
 import dev.beacon.web.ApiError;
 import io.javalin.config.RoutesConfig;
@@ -13,8 +14,11 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The jobs list ({@code /jobs}), one job's page ({@code /jobs/{id}}), the fragments that refresh them live, and the
@@ -23,6 +27,7 @@ import java.util.Map;
  * Javalin's request threads. Thread-safe.
  */
 final class JobPages {
+    private static final Set<String> STATUSES = Arrays.stream(JobStatus.values()).map(JobStatus::wireName).collect(Collectors.toSet());
     private static final int PAGE = 50;
 
     private final DashboardRoutes.Services services;
@@ -52,7 +57,7 @@ final class JobPages {
 
     /** The organization's jobs, newest first, filtered by {@code ?status=}, {@code ?kind=}, {@code ?robot_id=}, paged by {@code ?before=}. */
     private Views.JobsView jobsView(Context ctx, Session session) {
-        String status = Form.choice(ctx.queryParam("status"), Job.STATUSES);
+        String status = Form.choice(ctx.queryParam("status"), STATUSES);
         String kind = Form.blankToNull(ctx.queryParam("kind"));
         String robotId = Form.blankToNull(ctx.queryParam("robot_id"));
         String before = Form.blankToNull(ctx.queryParam("before"));
@@ -105,7 +110,7 @@ final class JobPages {
         JobRequest request = JobRequest.parse(new ByteArrayInputStream(json.writeValueAsBytes(requestBody(ctx))), json);
         Job job = services.jobs().submit(session.orgId(), Guards.actor(ctx, session), request, null).job();
         kit.flash().put(session.id(), Flash.Message.notice("Job " + job.id() + " (" + job.kind() + ") "
-                + (Job.QUEUED.equals(job.status()) ? "queued." : "handed to a machine at once.")));
+                + (job.status() == JobStatus.QUEUED ? "queued." : "handed to a machine at once.")));
         ctx.redirect("/jobs/" + job.id(), HttpStatus.SEE_OTHER);
     }
 
@@ -158,9 +163,9 @@ final class JobPages {
         Guards.requireOperator(session);
         Job job = services.jobs().cancel(session.orgId(), ctx.pathParam("id"));
         kit.flash().put(session.id(), Flash.Message.notice(switch (job.status()) {
-            case Job.CANCELLED -> "Job " + job.id() + " cancelled.";
-            case Job.ASSIGNED, Job.RUNNING -> "Asked the machine to stop job " + job.id() + "; it ends as cancelled once the agent confirms.";
-            default -> "Job " + job.id() + " had already ended (" + Fmt.words(job.status()) + ").";
+            case JobStatus.CANCELLED -> "Job " + job.id() + " cancelled.";
+            case JobStatus.ASSIGNED, JobStatus.RUNNING -> "Asked the machine to stop job " + job.id() + "; it ends as cancelled once the agent confirms.";
+            default -> "Job " + job.id() + " had already ended (" + Fmt.words(job.status().wireName()) + ").";
         }));
         ctx.redirect(Guards.back(ctx, "/jobs/" + job.id()), HttpStatus.SEE_OTHER);
     }

@@ -2,6 +2,7 @@ package dev.beacon.dashboard;
 
 import dev.beacon.store.Database;
 import io.javalin.http.sse.SseClient;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -134,7 +135,8 @@ public final class LiveFeed implements AutoCloseable {
     }
 
     private Map<String, Object> fingerprints(String orgId) {
-        return db.readJdbc(connection -> {
+        return db.read(tx -> {
+            Connection connection = tx.connection();
             Map<String, Object> prints = new LinkedHashMap<>();
             prints.put("machines", hashRows(connection, """
                     SELECT id, name, status, paused_at, current_job_id, site_id, fleet_id, enrolled_at FROM robots

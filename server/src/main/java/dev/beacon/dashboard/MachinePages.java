@@ -3,6 +3,7 @@ package dev.beacon.dashboard;
 import dev.beacon.jobs.Job;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.Robot;
+import dev.beacon.robots.RobotStatus;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -17,7 +18,7 @@ import java.util.Set;
  * threads. Thread-safe.
  */
 final class MachinePages {
-    private static final Set<String> STATUSES = Set.of(Robot.ONLINE, Robot.BUSY, Robot.OFFLINE, "paused");
+    private static final Set<String> STATUSES = Set.of(RobotStatus.ONLINE.wireName(), RobotStatus.BUSY.wireName(), RobotStatus.OFFLINE.wireName(), "paused");
 
     private final DashboardRoutes.Services services;
     private final DashboardReads reads;
@@ -49,7 +50,7 @@ final class MachinePages {
         String siteId = Form.blankToNull(ctx.queryParam("site_id"));
         String fleetId = Form.blankToNull(ctx.queryParam("fleet_id"));
         String after = Form.blankToNull(ctx.queryParam("after"));
-        List<Robot> robots = services.robots().list(session.orgId(), "paused".equals(status) ? null : status, siteId, fleetId, after,
+        List<Robot> robots = services.robots().list(session.orgId(), RobotStatus.fromWire(status).orElse(null), siteId, fleetId, after,
                 limit + 1);
         String next = robots.size() > limit ? robots.get(limit - 1).id() : null;
         robots = robots.subList(0, Math.min(robots.size(), limit));

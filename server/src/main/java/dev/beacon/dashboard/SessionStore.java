@@ -45,7 +45,7 @@ public final class SessionStore {
         String token = random();
         String id = ids.next("ses");
         long now = clock.millis();
-        db.transaction(handle -> handle.createUpdate("""
+        db.write(tx -> tx.createUpdate("""
                         INSERT INTO user_sessions (id, token_hash, user_id, org_id, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at)
                         VALUES (:id, :hash, :user, :org, :csrf, :ip, :ua, :now, :now, :expires)""")
                 .bind("id", id).bind("hash", TokenFormat.sha256Hex(token)).bind("user", userId).bind("org", orgId)
@@ -60,7 +60,7 @@ public final class SessionStore {
             return Optional.empty();
         }
         long now = clock.millis();
-        Optional<Session> found = db.read(handle -> handle.createQuery("""
+        Optional<Session> found = db.read(tx -> tx.createQuery("""
                         SELECT s.id, s.user_id, u.username, s.org_id, o.name, m.role, s.csrf_token, s.expires_at, s.last_seen_at,
                                u.instance_admin_at
                         FROM user_sessions s
@@ -74,25 +74,25 @@ public final class SessionStore {
                         rs.getObject(10) != null))
                 .findOne());
         found.filter(session -> now - session.lastSeenAt().toEpochMilli() > TOUCH_EVERY.toMillis())
-                .ifPresent(session -> db.transaction(handle -> handle.createUpdate("UPDATE user_sessions SET last_seen_at = :now WHERE id = :id")
+                .ifPresent(session -> db.write(tx -> tx.createUpdate("UPDATE user_sessions SET last_seen_at = :now WHERE id = :id")
                         .bind("now", now).bind("id", session.id()).execute()));
         return found;
     }
 
     /** Moves the session to another organization the user belongs to (the caller checks membership). */
     public void switchOrganization(String sessionId, String orgId) {
-        db.transaction(handle -> handle.createUpdate("UPDATE user_sessions SET org_id = :org WHERE id = :id")
+        db.write(tx -> tx.createUpdate("UPDATE user_sessions SET org_id = :org WHERE id = :id")
                 .bind("org", orgId).bind("id", sessionId).execute());
     }
 
     public void close(String sessionId) {
-        db.transaction(handle -> handle.createUpdate("DELETE FROM user_sessions WHERE id = :id").bind("id", sessionId).execute());
+        db.write(tx -> tx.createUpdate("DELETE FROM user_sessions WHERE id = :id").bind("id", sessionId).execute());
     }
 
     /** Deletes sessions that can no longer be used; returns how many. */
     public int purgeExpired() {
         long now = clock.millis();
-        return db.transaction(handle -> handle.createUpdate("DELETE FROM user_sessions WHERE expires_at <= :now OR last_seen_at <= :idle")
+        return db.write(tx -> tx.createUpdate("DELETE FROM user_sessions WHERE expires_at <= :now OR last_seen_at <= :idle")
                 .bind("now", now).bind("idle", now - IDLE.toMillis()).execute());
     }
 

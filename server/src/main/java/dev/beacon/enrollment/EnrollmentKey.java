@@ -15,16 +15,16 @@ public record EnrollmentKey(String id, String orgId, String siteId, String fleet
     }
 
     /** {@code active, expired, exhausted} or {@code revoked} at {@code now}; revocation wins, then expiry. */
-    public String status(Instant now) {
+    public EnrollmentKeyStatus status(Instant now) {
         if (revokedAt != null) {
-            return "revoked";
+            return EnrollmentKeyStatus.REVOKED;
         }
         if (!expiresAt.isAfter(now)) {
-            return "expired";
+            return EnrollmentKeyStatus.EXPIRED;
         }
         if (uses >= maxUses) {
-            return "exhausted";
+            return EnrollmentKeyStatus.EXHAUSTED;
         }
-        return "active";
+        return EnrollmentKeyStatus.ACTIVE;
     }
 }

@@ -41,7 +41,7 @@ public final class EnrollmentRoutes {
 
     /** An enrollment key as the API shows it; {@code key_value} only for admins. */
     record KeyView(String id, String name, String siteId, String fleetId, int maxUses, int uses, Instant expiresAt,
-                   Instant createdAt, Instant revokedAt, String status, String keyPrefix, List<String> allowedCidrs,
+                   Instant createdAt, Instant revokedAt, EnrollmentKeyStatus status, String keyPrefix, List<String> allowedCidrs,
                    String keyValue) {
     }
 

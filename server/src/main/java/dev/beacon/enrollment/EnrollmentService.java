@@ -17,6 +17,7 @@ import dev.beacon.tokens.Secret;
 import dev.beacon.tokens.SecretBox;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,9 +87,9 @@ public final class EnrollmentService {
         EnrollmentKey key = new EnrollmentKey(id, orgId, site.id(), fleet.id(), request.name(), secret.masked(),
                 secretBox.seal(secret.value(), id), request.maxUses(), 0, cidrs,
                 now.plus(Duration.ofHours(request.expiresInHours())), now, null);
-        db.transaction(handle -> {
-            keys.insert(handle, key, secret.hash());
-            audit.append(handle, new AuditLog.Entry(orgId, actor, "enrollment_key.created", "enrollment_key", id,
+        db.write(tx -> {
+            keys.insert(tx, key, secret.hash());
+            audit.append(tx, new AuditLog.Entry(orgId, actor, "enrollment_key.created", "enrollment_key", id,
                     "name=" + request.name() + " max_uses=" + request.maxUses() + " prefix=" + secret.masked()));
             return null;
         });
@@ -114,15 +115,15 @@ public final class EnrollmentService {
      */
     public EnrollmentKey revoke(String orgId, String id, boolean cascade, Actor actor) {
         Instant now = clock.instant();
-        List<String> cascaded = db.transaction(handle -> {
-            keys.byId(handle, orgId, id).orElseThrow(() -> new NotFound("enrollment key"));
-            boolean revokedNow = keys.revoke(handle, id, now);
-            List<String> robotIds = cascade ? robots.idsEnrolledWith(handle, id) : List.of();
+        List<String> cascaded = db.write(tx -> {
+            keys.byId(tx, orgId, id).orElseThrow(() -> new NotFound("enrollment key"));
+            boolean revokedNow = keys.revoke(tx, id, now);
+            List<String> robotIds = cascade ? robots.idsEnrolledWith(tx, id) : List.of();
             for (String robotId : robotIds) {
-                robots.revokeTokens(handle.getConnection(), robotId, now);
+                robots.revokeTokens(tx.connection(), robotId, now);
             }
             if (revokedNow || !robotIds.isEmpty()) {
-                audit.append(handle, new AuditLog.Entry(orgId, actor, "enrollment_key.revoked", "enrollment_key", id,
+                audit.append(tx, new AuditLog.Entry(orgId, actor, "enrollment_key.revoked", "enrollment_key", id,
                         cascade ? "cascade: revoked " + robotIds.size() + (robotIds.size() == 1 ? " robot" : " robots") : null));
             }
             return robotIds;
@@ -197,7 +198,8 @@ public final class EnrollmentService {
         try {
             // Plain JDBC: this transaction is the enrollment hot path (see docs/performance.md). Claims race for
             // the key's row, so they are committed in groups (on SQLite every write already is).
-            return db.transactionGrouped(connection -> {
+            return db.write(Database.Commit.GROUPED, tx -> {
+                Connection connection = tx.connection();
                 Registration registration = request.registration();
                 RobotStore.NameHolder holder = robots.liveByName(connection, key.orgId(), registration.name()).orElse(null);
                 String robotId;
@@ -256,13 +258,13 @@ public final class EnrollmentService {
 
     private static Claim.Refused refusalFor(EnrollmentKey key, Instant now) {
         return switch (key.status(now)) {
-            case "revoked" -> new Claim.Refused(Refusal.REVOKED, "This enrollment key was revoked at " + key.revokedAt()
+            case REVOKED -> new Claim.Refused(Refusal.REVOKED, "This enrollment key was revoked at " + key.revokedAt()
                     + " — create a new one in API Management.");
-            case "expired" -> new Claim.Refused(Refusal.EXPIRED, "This enrollment key expired at " + key.expiresAt()
+            case EXPIRED -> new Claim.Refused(Refusal.EXPIRED, "This enrollment key expired at " + key.expiresAt()
                     + " — create a new one in API Management.");
-            case "exhausted" -> new Claim.Refused(Refusal.EXHAUSTED, "This enrollment key has been used " + key.uses() + " of "
+            case EXHAUSTED -> new Claim.Refused(Refusal.EXHAUSTED, "This enrollment key has been used " + key.uses() + " of "
                     + key.maxUses() + " times — create a new one in API Management.");
-            default -> null;
+            case ACTIVE -> null;
         };
     }
 

@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
+import dev.beacon.store.Tx;
 
 /** SQL for enrollment keys, including the race-proof use counter. Thread-safe. */
 final class EnrollmentStore {
@@ -20,8 +20,8 @@ final class EnrollmentStore {
         this.db = db;
     }
 
-    void insert(Handle handle, EnrollmentKey key, String keyHash) {
-        handle.createUpdate("""
+    void insert(Tx tx, EnrollmentKey key, String keyHash) {
+        tx.createUpdate("""
                         INSERT INTO enrollment_keys (id, org_id, site_id, fleet_id, name, key_hash, key_prefix, key_ciphertext,
                                                      max_uses, uses, allowed_cidrs, expires_at, created_at)
                         VALUES (:id, :org, :site, :fleet, :name, :hash, :prefix, :ciphertext, :maxUses, 0, :cidrs, :expires, :created)""")
@@ -39,7 +39,7 @@ final class EnrollmentStore {
 
     /** The key with this hash and the names the claim answers with, in one query (the claim's hot path). */
     Optional<ClaimTarget> claimTarget(String keyHash) {
-        return Optional.ofNullable(db.readJdbc(connection -> Sql.first(connection, """
+        return Optional.ofNullable(db.read(tx -> Sql.first(tx.connection(), """
                         SELECT k.*, o.name AS org_name, s.name AS site_name, f.name AS fleet_name
                         FROM enrollment_keys k
                         JOIN organizations o ON o.id = k.org_id
@@ -51,21 +51,21 @@ final class EnrollmentStore {
     }
 
     Optional<EnrollmentKey> byHash(String keyHash) {
-        return db.read(handle -> handle.createQuery("SELECT * FROM enrollment_keys WHERE key_hash = :hash")
+        return db.read(tx -> tx.createQuery("SELECT * FROM enrollment_keys WHERE key_hash = :hash")
                 .bind("hash", keyHash).map((rs, ctx) -> key(rs)).findOne());
     }
 
-    Optional<EnrollmentKey> byId(Handle handle, String orgId, String id) {
-        return handle.createQuery("SELECT * FROM enrollment_keys WHERE org_id = :org AND id = :id")
+    Optional<EnrollmentKey> byId(Tx tx, String orgId, String id) {
+        return tx.createQuery("SELECT * FROM enrollment_keys WHERE org_id = :org AND id = :id")
                 .bind("org", orgId).bind("id", id).map((rs, ctx) -> key(rs)).findOne();
     }
 
     Optional<EnrollmentKey> byId(String orgId, String id) {
-        return db.read(handle -> byId(handle, orgId, id));
+        return db.read(tx -> byId(tx, orgId, id));
     }
 
     List<EnrollmentKey> list(String orgId, String afterId, int limit) {
-        return db.read(handle -> handle.createQuery(
+        return db.read(tx -> tx.createQuery(
                         "SELECT * FROM enrollment_keys WHERE org_id = :org AND id > :after ORDER BY id LIMIT :limit")
                 .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("limit", limit)
                 .map((rs, ctx) -> key(rs)).list());
@@ -90,8 +90,8 @@ final class EnrollmentStore {
     }
 
     /** Sets revoked_at once; false when it was already revoked. */
-    boolean revoke(Handle handle, String keyId, Instant now) {
-        return handle.createUpdate("UPDATE enrollment_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL")
+    boolean revoke(Tx tx, String keyId, Instant now) {
+        return tx.createUpdate("UPDATE enrollment_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL")
                 .bind("now", now.toEpochMilli()).bind("id", keyId).execute() == 1;
     }
 

@@ -162,7 +162,7 @@ final class DispatchRound {
     static Job assigned(Job job, Slot slot, Instant at) {
         Instant now = Instant.ofEpochMilli(at.toEpochMilli()); // what the database keeps
         return new Job(job.id(), job.orgId(), job.kind(), job.payload(), job.target(), job.priority(), job.timeoutS(),
-                job.maxAttempts(), job.attempts() + 1, Job.ASSIGNED, slot.robotId, slot.sessionId, job.idempotencyKey(), null, null,
+                job.maxAttempts(), job.attempts() + 1, JobStatus.ASSIGNED, slot.robotId, slot.sessionId, job.idempotencyKey(), null, null,
                 job.error(), job.createdBy(), job.createdAt(), job.queuedAt(), now, null, null, null, now);
     }
 }

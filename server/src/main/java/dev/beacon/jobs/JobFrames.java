@@ -30,6 +30,8 @@ final class JobFrames {
         if (error != null && error.length() > MAX_ERROR) {
             error = error.substring(0, MAX_ERROR) + "…";
         }
-        return new Transition.Event.Result(frame.status(), frame.output(), frame.exitCode(), error);
+        JobStatus reported = JobStatus.fromWire(frame.status()).filter(JobStatus::isFinished).orElseThrow(() ->
+                new IllegalArgumentException("'job.result' needs status succeeded, failed, timed_out or cancelled."));
+        return new Transition.Event.Result(reported, frame.output(), frame.exitCode(), error);
     }
 }

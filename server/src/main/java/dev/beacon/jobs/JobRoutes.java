@@ -63,11 +63,9 @@ public final class JobRoutes {
 
     private void list(Context ctx) {
         Principal principal = auth.principal(ctx).requireJobReader();
-        String status = blankToNull(ctx.queryParam("status"));
-        if (status != null && !Job.STATUSES.contains(status)) {
-            throw ApiError.validation("status", "Query parameter 'status' must be one of queued, assigned, running, succeeded, "
-                    + "failed, timed_out, cancelled.");
-        }
+        String statusParam = blankToNull(ctx.queryParam("status"));
+        JobStatus status = statusParam == null ? null : JobStatus.fromWire(statusParam).orElseThrow(() -> ApiError.validation("status",
+                "Query parameter 'status' must be one of queued, assigned, running, succeeded, failed, timed_out, cancelled."));
         int limit = Page.limit(ctx);
         List<Job> fetched = service.list(principal.orgId(), status, blankToNull(ctx.queryParam("robot_id")),
                 blankToNull(ctx.queryParam("kind")), Page.cursor(ctx), limit + 1);

@@ -33,7 +33,7 @@ final class JobRows {
         return new Job(rs.getString("id"), rs.getString("org_id"), rs.getString("kind"), tree(rs.getString("payload")),
                 new Target(rs.getString("target_robot_id"), rs.getString("target_fleet_id"), rs.getString("target_site_id"),
                         read(rs.getString("target_capabilities"), STRING_LIST), read(rs.getString("target_labels"), STRING_MAP)),
-                rs.getInt("priority"), rs.getInt("timeout_s"), rs.getInt("max_attempts"), rs.getInt("attempts"), rs.getString("status"),
+                rs.getInt("priority"), rs.getInt("timeout_s"), rs.getInt("max_attempts"), rs.getInt("attempts"), JobStatus.of(rs.getString("status")),
                 rs.getString("robot_id"), rs.getString("session_id"), rs.getString("idempotency_key"),
                 output == null ? null : tree(output), exit, rs.getString("error"), rs.getString("created_by"),
                 Rows.instant(rs, "created_at"), Rows.instant(rs, "queued_at"), Rows.instant(rs, "assigned_at"),

@@ -54,7 +54,7 @@ public final class JobService {
         requireExists("sites", orgId, target.siteId(), "target.site_id", "site");
         Instant now = Instant.ofEpochMilli(clock.millis()); // what the database keeps
         Job job = new Job(ids.next("job"), orgId, request.kind(), request.payload(), target, request.priority(), request.timeoutS(),
-                request.maxAttempts(), 0, Job.QUEUED, null, null, idempotencyKey, null, null, null,
+                request.maxAttempts(), 0, JobStatus.QUEUED, null, null, idempotencyKey, null, null, null,
                 actor.type() + (actor.id() == null ? "" : ":" + actor.id()), now, now, null, null, null, null, now);
         Job stored;
         try {
@@ -81,7 +81,7 @@ public final class JobService {
         return store.byId(orgId, jobId).orElseThrow(() -> new NotFound("job"));
     }
 
-    List<Job> list(String orgId, String status, String robotId, String kind, String afterId, int limit) {
+    List<Job> list(String orgId, JobStatus status, String robotId, String kind, String afterId, int limit) {
         return store.list(orgId, status, robotId, kind, afterId, limit);
     }
 
@@ -90,7 +90,7 @@ public final class JobService {
      * run it (no database read), else from all the organization's robots like {@link #waitingReasons}.
      */
     String waitingReasonAfterSubmit(String orgId, Job job) {
-        if (!Job.QUEUED.equals(job.status())) {
+        if (job.status() != JobStatus.QUEUED) {
             return null;
         }
         String fromSlots = dispatcher.waitingReasonFromSlots(job);
@@ -99,14 +99,14 @@ public final class JobService {
 
     /** Explains each queued job among {@code jobs}: job id → reason. Reads the organization's robots once. */
     public Map<String, String> waitingReasons(String orgId, List<Job> jobs) {
-        if (jobs.stream().noneMatch(job -> Job.QUEUED.equals(job.status()))) {
+        if (jobs.stream().noneMatch(job -> job.status() == JobStatus.QUEUED)) {
             return Map.of();
         }
         List<Robot> all = robots.allLive(orgId);
         Map<String, String> names = store.placeNames(orgId);
         Map<String, String> reasons = new java.util.HashMap<>();
         for (Job job : jobs) {
-            if (Job.QUEUED.equals(job.status())) {
+            if (job.status() == JobStatus.QUEUED) {
                 reasons.put(job.id(), WaitingReason.of(job, all, names));
             }
         }
@@ -120,8 +120,8 @@ public final class JobService {
     public Job cancel(String orgId, String jobId) {
         Job job = get(orgId, jobId);
         Instant now = clock.instant();
-        if (Job.QUEUED.equals(job.status()) && store.cancelQueued(orgId, jobId, now)) {
-            metrics.counter("beacon.jobs.settled", "status", Job.CANCELLED).increment();
+        if (job.status() == JobStatus.QUEUED && store.cancelQueued(orgId, jobId, now)) {
+            metrics.counter("beacon.jobs.settled", "status", JobStatus.CANCELLED.wireName()).increment();
             return get(orgId, jobId);
         }
         Job current = get(orgId, jobId);

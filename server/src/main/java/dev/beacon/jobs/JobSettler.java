@@ -34,9 +34,9 @@ final class JobSettler {
     Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant acceptedAt) {
         Optional<Job> settled = store.settle(jobId, sessionId, event, clock.instant(), acceptedAt);
         settled.ifPresent(job -> {
-            metrics.counter("beacon.jobs.settled", "status", job.status()).increment();
+            metrics.counter("beacon.jobs.settled", "status", job.status().wireName()).increment();
             log.info("job {} ({}): {}{}", job.id(), job.kind(), job.status(), job.error() == null ? "" : " — " + job.error());
-            if (Job.QUEUED.equals(job.status())) {
+            if (job.status() == JobStatus.QUEUED) {
                 registry.queued(job);
             }
         });

@@ -2,6 +2,7 @@ package dev.beacon.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.robots.RobotStates;
+import dev.beacon.robots.RobotStatus;
 import dev.beacon.store.Database;
 import dev.beacon.store.Sql;
 import java.sql.Connection;
@@ -36,17 +37,17 @@ public final class JobStore {
     }
 
     Optional<Job> byId(String orgId, String id) {
-        return Optional.ofNullable(db.readJdbc(connection ->
-                Sql.first(connection, "SELECT * FROM jobs WHERE org_id = ? AND id = ?", rows::job, orgId, id)));
+        return Optional.ofNullable(db.read(tx ->
+                Sql.first(tx.connection(), "SELECT * FROM jobs WHERE org_id = ? AND id = ?", rows::job, orgId, id)));
     }
 
     Optional<Job> byIdempotencyKey(String orgId, String key) {
-        return Optional.ofNullable(db.readJdbc(connection ->
-                Sql.first(connection, "SELECT * FROM jobs WHERE org_id = ? AND idempotency_key = ?", rows::job, orgId, key)));
+        return Optional.ofNullable(db.read(tx ->
+                Sql.first(tx.connection(), "SELECT * FROM jobs WHERE org_id = ? AND idempotency_key = ?", rows::job, orgId, key)));
     }
 
     /** Jobs of an organization by id (creation order), with optional filters. */
-    List<Job> list(String orgId, String status, String robotId, String kind, String afterId, int limit) {
+    List<Job> list(String orgId, JobStatus status, String robotId, String kind, String afterId, int limit) {
         StringBuilder sql = new StringBuilder("SELECT * FROM jobs WHERE org_id = :org AND id > :after");
         if (status != null) {
             sql.append(" AND status = :status");
@@ -58,21 +59,21 @@ public final class JobStore {
             sql.append(" AND kind = :kind");
         }
         sql.append(" ORDER BY id LIMIT :limit");
-        return db.read(handle -> handle.createQuery(sql.toString())
-                .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("status", status)
+        return db.read(tx -> tx.createQuery(sql.toString())
+                .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("status", status == null ? null : status.wireName())
                 .bind("robot", robotId).bind("kind", kind).bind("limit", limit)
                 .map((rs, ctx) -> rows.job(rs)).list());
     }
 
     /** The robot's most recent jobs (the ones it holds or ran last), newest first. */
     public List<Job> history(String robotId, int limit) {
-        return db.read(handle -> handle.createQuery("SELECT * FROM jobs WHERE robot_id = :robot ORDER BY id DESC LIMIT :limit")
+        return db.read(tx -> tx.createQuery("SELECT * FROM jobs WHERE robot_id = :robot ORDER BY id DESC LIMIT :limit")
                 .bind("robot", robotId).bind("limit", limit).map((rs, ctx) -> rows.job(rs)).list());
     }
 
     /** The head of an organization's queue: highest priority first, then oldest. */
     List<Job> queued(String orgId, int limit) {
-        return db.read(handle -> handle.createQuery("""
+        return db.read(tx -> tx.createQuery("""
                         SELECT * FROM jobs WHERE org_id = :org AND status = 'queued'
                         ORDER BY priority DESC, created_at, id LIMIT :limit""")
                 .bind("org", orgId).bind("limit", limit).map((rs, ctx) -> rows.job(rs)).list());
@@ -94,7 +95,8 @@ public final class JobStore {
      */
     List<Assignment> assignAll(List<Pair> pairs, Instant now) {
         long at = now.toEpochMilli();
-        return db.transactionJdbc(connection -> {
+        return db.write(tx -> {
+            Connection connection = tx.connection();
             List<Assignment> outcomes = new ArrayList<>(pairs.size());
             for (Pair pair : pairs) {
                 outcomes.add(assign(connection, pair.jobId(), pair.robotId(), pair.sessionId(), at));
@@ -130,7 +132,8 @@ public final class JobStore {
      * holds the job (a job settled or requeued since is left as it is).
      */
     void accepted(List<Accept> accepts) {
-        db.transactionJdbc(connection -> {
+        db.write(tx -> {
+            Connection connection = tx.connection();
             for (Accept accept : accepts) {
                 long at = accept.at().toEpochMilli();
                 Sql.update(connection, """
@@ -149,19 +152,19 @@ public final class JobStore {
 
     /** The jobs a session holds (to settle when it ends). */
     List<Job> heldBy(String sessionId) {
-        return db.read(handle -> handle.createQuery("SELECT * FROM jobs WHERE session_id = :session AND status IN ('assigned', 'running')")
+        return db.read(tx -> tx.createQuery("SELECT * FROM jobs WHERE session_id = :session AND status IN ('assigned', 'running')")
                 .bind("session", sessionId).map((rs, ctx) -> rows.job(rs)).list());
     }
 
     /** Every job some session holds (at start, all of them were held by sessions a restart ended). */
     List<Job> allHeld() {
-        return db.read(handle -> handle.createQuery("SELECT * FROM jobs WHERE status IN ('assigned', 'running')")
+        return db.read(tx -> tx.createQuery("SELECT * FROM jobs WHERE status IN ('assigned', 'running')")
                 .map((rs, ctx) -> rows.job(rs)).list());
     }
 
     /** Clears every robot's current job, at start (no session survives a restart). */
     int clearCurrentJobs() {
-        return db.transactionJdbc(RobotStates::releaseAll);
+        return db.write(tx -> RobotStates.releaseAll(tx.connection()));
     }
 
     /**
@@ -169,7 +172,7 @@ public final class JobStore {
      * requested more than {@code graceMillis} ago that the agent never confirmed.
      */
     List<Job> overdue(Instant now, long graceMillis) {
-        return db.read(handle -> handle.createQuery("""
+        return db.read(tx -> tx.createQuery("""
                         SELECT * FROM jobs WHERE status IN ('assigned', 'running')
                           AND (assigned_at + timeout_s * 1000 + :grace < :now
                                OR (cancel_requested_at IS NOT NULL AND cancel_requested_at + :grace < :now))""")
@@ -178,7 +181,7 @@ public final class JobStore {
 
     /** queued → cancelled; false when the job was not queued (any more). */
     boolean cancelQueued(String orgId, String jobId, Instant now) {
-        return db.transactionJdbc(connection -> Sql.update(connection, """
+        return db.write(tx -> Sql.update(tx.connection(), """
                         UPDATE jobs SET status = 'cancelled', error = 'cancelled while queued', finished_at = ?, updated_at = ?,
                                         cancel_requested_at = ?
                         WHERE org_id = ? AND id = ? AND status = 'queued'""",
@@ -187,7 +190,7 @@ public final class JobStore {
 
     /** Marks a held job for cancellation (the agent is told; the job ends when it answers or its session ends). */
     boolean requestCancel(String orgId, String jobId, Instant now) {
-        return db.transactionJdbc(connection -> Sql.update(connection, """
+        return db.write(tx -> Sql.update(tx.connection(), """
                         UPDATE jobs SET cancel_requested_at = ?, updated_at = ?
                         WHERE org_id = ? AND id = ? AND status IN ('assigned', 'running') AND cancel_requested_at IS NULL""",
                 now.toEpochMilli(), now.toEpochMilli(), orgId, jobId) == 1);
@@ -196,35 +199,35 @@ public final class JobStore {
     /** Queue figures of one organization, or of all when {@code orgId} is null. */
     QueueFigures figures(String orgId, Instant since) {
         String org = orgId == null ? "" : " AND org_id = :org";
-        return db.read(handle -> {
+        return db.read(tx -> {
             // Across all organizations (the /metrics gauges) no statement uses :org; Jdbi would refuse the binding.
-            handle.getConfig(SqlStatements.class).setUnusedBindingAllowed(true);
-            long queued = handle.createQuery("SELECT COUNT(*) FROM jobs WHERE status = 'queued'" + org)
+            tx.handle().getConfig(SqlStatements.class).setUnusedBindingAllowed(true);
+            long queued = tx.createQuery("SELECT COUNT(*) FROM jobs WHERE status = 'queued'" + org)
                     .bind("org", orgId).mapTo(Long.class).one();
-            Double avgWait = handle.createQuery("""
+            Double avgWait = tx.createQuery("""
                             SELECT AVG(assigned_at - queued_at) FROM jobs
                             WHERE assigned_at >= :since AND assigned_at >= queued_at""" + org)
                     .bind("org", orgId).bind("since", since.toEpochMilli()).mapTo(Double.class).findOne().orElse(null);
             Map<String, Long> robots = new java.util.HashMap<>();
-            handle.createQuery("SELECT status, COUNT(*) AS n FROM robots WHERE removed_at IS NULL" + org + " GROUP BY status")
+            tx.createQuery("SELECT status, COUNT(*) AS n FROM robots WHERE removed_at IS NULL" + org + " GROUP BY status")
                     .bind("org", orgId)
                     .map((rs, ctx) -> Map.entry(rs.getString("status"), rs.getLong("n"))).forEach(e -> robots.put(e.getKey(), e.getValue()));
-            List<QueueFigures.Wait> byKind = handle.createQuery("""
+            List<QueueFigures.Wait> byKind = tx.createQuery("""
                             SELECT kind AS name, SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END) AS queued,
                                    AVG(CASE WHEN assigned_at >= :since AND assigned_at >= queued_at THEN assigned_at - queued_at END) AS wait
                             FROM jobs WHERE (status = 'queued' OR assigned_at >= :since)""" + org + " GROUP BY kind ORDER BY kind")
                     .bind("org", orgId).bind("since", since.toEpochMilli()).map((rs, ctx) -> wait(rs, null)).list();
-            List<QueueFigures.Wait> byFleet = handle.createQuery("""
+            List<QueueFigures.Wait> byFleet = tx.createQuery("""
                             SELECT f.id AS id, f.name AS name,
                                    (SELECT COUNT(*) FROM jobs q WHERE q.status = 'queued' AND q.target_fleet_id = f.id) AS queued,
                                    (SELECT AVG(j.assigned_at - j.queued_at) FROM jobs j JOIN robots r ON r.id = j.robot_id
                                     WHERE r.fleet_id = f.id AND j.assigned_at >= :since AND j.assigned_at >= j.queued_at) AS wait
                             FROM fleets f WHERE 1 = 1""" + org.replace("org_id", "f.org_id") + " ORDER BY f.name")
                     .bind("org", orgId).bind("since", since.toEpochMilli()).map((rs, ctx) -> wait(rs, rs.getString("id"))).list();
-            long online = robots.getOrDefault("online", 0L);
-            long busy = robots.getOrDefault("busy", 0L);
+            long online = robots.getOrDefault(RobotStatus.ONLINE.wireName(), 0L);
+            long busy = robots.getOrDefault(RobotStatus.BUSY.wireName(), 0L);
             return new QueueFigures(queued, avgWait == null ? 0 : avgWait / 1000.0, online + busy, online,
-                    busy, robots.getOrDefault("offline", 0L), byFleet, byKind);
+                    busy, robots.getOrDefault(RobotStatus.OFFLINE.wireName(), 0L), byFleet, byKind);
         });
     }
 
@@ -237,9 +240,9 @@ public final class JobStore {
 
     /** Names of sites and fleets by id, for {@code waiting_reason}. */
     Map<String, String> placeNames(String orgId) {
-        return db.read(handle -> {
+        return db.read(tx -> {
             Map<String, String> names = new java.util.HashMap<>();
-            handle.createQuery("SELECT id, name FROM sites WHERE org_id = :org UNION ALL SELECT id, name FROM fleets WHERE org_id = :org")
+            tx.createQuery("SELECT id, name FROM sites WHERE org_id = :org UNION ALL SELECT id, name FROM fleets WHERE org_id = :org")
                     .bind("org", orgId).map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("name")))
                     .forEach(e -> names.put(e.getKey(), e.getValue()));
             return names;
@@ -252,7 +255,7 @@ public final class JobStore {
             throw new IllegalArgumentException(table);
         }
         String removed = table.equals("robots") ? " AND removed_at IS NULL" : "";
-        return db.readJdbc(connection -> Sql.first(connection, "SELECT 1 FROM " + table + " WHERE org_id = ? AND id = ?" + removed,
+        return db.read(tx -> Sql.first(tx.connection(), "SELECT 1 FROM " + table + " WHERE org_id = ? AND id = ?" + removed,
                 rs -> true, orgId, id)) != null;
     }
 }

@@ -38,7 +38,7 @@ final class PostgresJobStatements implements JobStatements {
                 job.target().fleetId(), job.target().siteId(), rows.write(job.target().capabilities()),
                 rows.write(job.target().labels()), job.priority(), job.timeoutS(), job.maxAttempts(),
                 robot == null ? null : robot.sessionId(), job.idempotencyKey(), job.createdBy(), at, at, at, at));
-        String status = db.statementJdbc(connection -> Sql.first(connection, "WITH claimed AS (" + claim + ") " + """
+        String status = db.write(Database.Commit.ONE_STATEMENT, tx -> Sql.first(tx.connection(), "WITH claimed AS (" + claim + ") " + """
                         INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
                                           target_capabilities, target_labels, priority, timeout_s, max_attempts, attempts, status,
                                           robot_id, session_id, idempotency_key, created_by, created_at, queued_at, assigned_at,
@@ -48,12 +48,12 @@ final class PostgresJobStatements implements JobStatements {
                                 CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN ?::text END, ?, ?, ?, ?,
                                 CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN ?::bigint END, ?)
                         RETURNING status""", rs -> rs.getString(1), params.toArray()));
-        return Job.ASSIGNED.equals(status) ? JobStore.Assignment.ASSIGNED : JobStore.Assignment.ROBOT_UNAVAILABLE;
+        return JobStatus.ASSIGNED.wireName().equals(status) ? JobStore.Assignment.ASSIGNED : JobStore.Assignment.ROBOT_UNAVAILABLE;
     }
 
     @Override
     public Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now, Instant acceptedAt) {
-        if (event instanceof Transition.Event.Result result && Job.SUCCEEDED.equals(result.status())) {
+        if (event instanceof Transition.Event.Result result && result.status() == JobStatus.SUCCEEDED) {
             return settleSucceeded(jobId, sessionId, result, now, acceptedAt);
         }
         return readFirst.settle(jobId, sessionId, event, now, acceptedAt);
@@ -66,7 +66,7 @@ final class PostgresJobStatements implements JobStatements {
     private Optional<Job> settleSucceeded(String jobId, String sessionId, Transition.Event.Result result, Instant now,
                                           Instant acceptedAt) {
         long at = now.toEpochMilli();
-        return Optional.ofNullable(db.statementJdbc(connection -> Sql.first(connection, """
+        return Optional.ofNullable(db.write(Database.Commit.ONE_STATEMENT, tx -> Sql.first(tx.connection(), """
                         WITH done AS (
                             UPDATE jobs SET status = 'succeeded', output = ?, exit_code = ?, error = ?, session_id = NULL,
                                    started_at = COALESCE(started_at, ?), finished_at = ?, updated_at = ?

@@ -3,6 +3,7 @@ package dev.beacon.jobs;
 import dev.beacon.robots.RobotStates;
 import dev.beacon.store.Database;
 import dev.beacon.store.Sql;
+import java.sql.Connection;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -23,7 +24,8 @@ final class SqliteJobStatements implements JobStatements {
     @Override
     public JobStore.Assignment insert(Job job, JobStore.Pair robot) {
         long at = job.createdAt().toEpochMilli();
-        return db.transactionJdbc(connection -> {
+        return db.write(tx -> {
+            Connection connection = tx.connection();
             boolean claimed = robot != null && RobotStates.claimForJob(connection, robot.robotId(), robot.sessionId(), job.id());
             Sql.update(connection, """
                             INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
@@ -33,7 +35,7 @@ final class SqliteJobStatements implements JobStatements {
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     job.id(), job.orgId(), job.kind(), rows.write(job.payload()), job.target().robotId(), job.target().fleetId(),
                     job.target().siteId(), rows.write(job.target().capabilities()), rows.write(job.target().labels()), job.priority(),
-                    job.timeoutS(), job.maxAttempts(), claimed ? 1 : 0, claimed ? Job.ASSIGNED : Job.QUEUED,
+                    job.timeoutS(), job.maxAttempts(), claimed ? 1 : 0, (claimed ? JobStatus.ASSIGNED : JobStatus.QUEUED).wireName(),
                     claimed ? robot.robotId() : null, claimed ? robot.sessionId() : null, job.idempotencyKey(), job.createdBy(),
                     at, at, claimed ? at : null, at);
             return claimed ? JobStore.Assignment.ASSIGNED : JobStore.Assignment.ROBOT_UNAVAILABLE;
@@ -43,20 +45,21 @@ final class SqliteJobStatements implements JobStatements {
     /** Reads the held job, lets {@link Transition} decide, writes the outcome guarded by the session it read. */
     @Override
     public Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now, Instant acceptedAt) {
-        return db.transactionJdbc(connection -> {
+        return db.write(tx -> {
+            Connection connection = tx.connection();
             Job read = Sql.first(connection, "SELECT * FROM jobs WHERE id = ? AND session_id = ?", rows::job, jobId, sessionId);
             if (read == null || !read.isHeld()) {
                 return Optional.<Job>empty();
             }
-            Job held = acceptedAt != null && Job.ASSIGNED.equals(read.status()) ? running(read, acceptedAt) : read;
+            Job held = acceptedAt != null && read.status() == JobStatus.ASSIGNED ? running(read, acceptedAt) : read;
             Transition.Outcome outcome = Transition.of(held, event);
-            boolean requeued = Job.QUEUED.equals(outcome.status());
+            boolean requeued = outcome.status() == JobStatus.QUEUED;
             long at = now.toEpochMilli();
             int changed = Sql.update(connection, """
                             UPDATE jobs SET status = ?, output = ?, exit_code = ?, error = ?, robot_id = ?, session_id = NULL,
                                    queued_at = ?, started_at = ?, finished_at = ?, updated_at = ?
                             WHERE id = ? AND session_id = ? AND status IN ('assigned', 'running')""",
-                    outcome.status(), outcome.output() == null ? null : rows.write(outcome.output()), outcome.exitCode(),
+                    outcome.status().wireName(), outcome.output() == null ? null : rows.write(outcome.output()), outcome.exitCode(),
                     outcome.error(), requeued ? null : held.robotId(), requeued ? at : held.queuedAt().toEpochMilli(),
                     held.startedAt() == null ? null : held.startedAt().toEpochMilli(), requeued ? null : at, at,
                     jobId, sessionId);
@@ -77,7 +80,7 @@ final class SqliteJobStatements implements JobStatements {
     private static Job running(Job job, Instant startedAt) {
         Instant started = Instant.ofEpochMilli(startedAt.toEpochMilli()); // what the database keeps
         return new Job(job.id(), job.orgId(), job.kind(), job.payload(), job.target(), job.priority(), job.timeoutS(),
-                job.maxAttempts(), job.attempts(), Job.RUNNING, job.robotId(), job.sessionId(), job.idempotencyKey(), job.output(),
+                job.maxAttempts(), job.attempts(), JobStatus.RUNNING, job.robotId(), job.sessionId(), job.idempotencyKey(), job.output(),
                 job.exitCode(), job.error(), job.createdBy(), job.createdAt(), job.queuedAt(), job.assignedAt(), started,
                 job.finishedAt(), job.cancelRequestedAt(), job.updatedAt());
     }

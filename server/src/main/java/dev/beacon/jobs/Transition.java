@@ -14,7 +14,7 @@ final class Transition {
     /** What happened to a held job. */
     sealed interface Event {
         /** The agent's {@code job.result}. */
-        record Result(String status, JsonNode output, Integer exitCode, String error) implements Event {
+        record Result(JobStatus status, JsonNode output, Integer exitCode, String error) implements Event {
         }
 
         /** The robot's session ended (disconnect, server restart) while it held the job. */
@@ -27,36 +27,36 @@ final class Transition {
     }
 
     /** The job's next state. */
-    record Outcome(String status, JsonNode output, Integer exitCode, String error) {
+    record Outcome(JobStatus status, JsonNode output, Integer exitCode, String error) {
     }
 
     static Outcome of(Job job, Event event) {
         boolean cancelRequested = job.cancelRequestedAt() != null;
         return switch (event) {
             case Event.Result result -> switch (result.status()) {
-                case Job.SUCCEEDED -> new Outcome(Job.SUCCEEDED, result.output(), result.exitCode(), result.error());
-                case Job.CANCELLED -> cancelRequested
-                        ? new Outcome(Job.CANCELLED, result.output(), result.exitCode(), orElse(result.error(), "cancelled on request"))
-                        : retryOr(job, Job.FAILED, "the agent stopped the job" + suffix(result.error()));
-                case Job.TIMED_OUT -> retryOr(job, Job.TIMED_OUT, orElse(result.error(), "timed out after " + job.timeoutS() + " s"));
-                default -> Job.ASSIGNED.equals(job.status())
+                case JobStatus.SUCCEEDED -> new Outcome(JobStatus.SUCCEEDED, result.output(), result.exitCode(), result.error());
+                case JobStatus.CANCELLED -> cancelRequested
+                        ? new Outcome(JobStatus.CANCELLED, result.output(), result.exitCode(), orElse(result.error(), "cancelled on request"))
+                        : retryOr(job, JobStatus.FAILED, "the agent stopped the job" + suffix(result.error()));
+                case JobStatus.TIMED_OUT -> retryOr(job, JobStatus.TIMED_OUT, orElse(result.error(), "timed out after " + job.timeoutS() + " s"));
+                default -> job.status() == JobStatus.ASSIGNED
                         // Refused before it started (agent busy, kind unknown): it never ran, so another robot may try.
-                        ? retryOr(job, Job.FAILED, "robot " + job.robotId() + " refused the job" + suffix(result.error()))
-                        : new Outcome(Job.FAILED, result.output(), result.exitCode(), result.error());
+                        ? retryOr(job, JobStatus.FAILED, "robot " + job.robotId() + " refused the job" + suffix(result.error()))
+                        : new Outcome(JobStatus.FAILED, result.output(), result.exitCode(), result.error());
             };
             case Event.Lost lost -> cancelRequested
-                    ? new Outcome(Job.CANCELLED, null, null, "cancelled on request; " + lost.reason())
-                    : retryOr(job, Job.FAILED, lost.reason());
+                    ? new Outcome(JobStatus.CANCELLED, null, null, "cancelled on request; " + lost.reason())
+                    : retryOr(job, JobStatus.FAILED, lost.reason());
             case Event.Overdue overdue -> cancelRequested
-                    ? new Outcome(Job.CANCELLED, null, null, "cancelled on request; " + overdue.reason())
-                    : retryOr(job, Job.TIMED_OUT, overdue.reason());
+                    ? new Outcome(JobStatus.CANCELLED, null, null, "cancelled on request; " + overdue.reason())
+                    : retryOr(job, JobStatus.TIMED_OUT, overdue.reason());
         };
     }
 
-    private static Outcome retryOr(Job job, String finalStatus, String reason) {
+    private static Outcome retryOr(Job job, JobStatus finalStatus, String reason) {
         String attempt = " (attempt " + job.attempts() + " of " + job.maxAttempts() + ")";
         if (job.attempts() < job.maxAttempts()) {
-            return new Outcome(Job.QUEUED, null, null, reason + attempt + "; queued again");
+            return new Outcome(JobStatus.QUEUED, null, null, reason + attempt + "; queued again");
         }
         return new Outcome(finalStatus, null, null, reason + attempt + "; no attempts left");
     }

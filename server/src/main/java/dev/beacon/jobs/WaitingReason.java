@@ -1,6 +1,7 @@
 package dev.beacon.jobs;
 
 import dev.beacon.robots.Robot;
+import dev.beacon.robots.RobotStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +32,8 @@ final class WaitingReason {
                     + " (" + count(selected.size(), "robot") + " there)";
         }
         long paused = capable.stream().filter(Robot::isPaused).count();
-        long offline = capable.stream().filter(r -> !r.isPaused() && Robot.OFFLINE.equals(r.status())).count();
-        long busy = capable.stream().filter(r -> !r.isPaused() && Robot.BUSY.equals(r.status())).count();
+        long offline = capable.stream().filter(r -> !r.isPaused() && r.status() == RobotStatus.OFFLINE).count();
+        long busy = capable.stream().filter(r -> !r.isPaused() && r.status() == RobotStatus.BUSY).count();
         long idle = capable.size() - paused - offline - busy;
         String others = tail(offline, paused);
         if (idle > 0) {

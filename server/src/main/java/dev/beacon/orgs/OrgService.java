@@ -28,9 +28,9 @@ public final class OrgService {
     /** Creates a site named {@code name}; 409 when the organization has one of that name. */
     public Site createSite(String orgId, String name, Actor actor) {
         try {
-            return db.transaction(handle -> {
-                Site site = store.createSite(handle, orgId, name);
-                audit.append(handle, new AuditLog.Entry(orgId, actor, "site.created", "site", site.id(), "name=" + name));
+            return db.write(tx -> {
+                Site site = store.createSite(tx, orgId, name);
+                audit.append(tx, new AuditLog.Entry(orgId, actor, "site.created", "site", site.id(), "name=" + name));
                 return site;
             });
         } catch (RuntimeException e) {
@@ -43,9 +43,9 @@ public final class OrgService {
         Site site = store.site(orgId, siteId)
                 .orElseThrow(() -> Invalid.reference("site_id", "No site " + siteId + " in this organization."));
         try {
-            return db.transaction(handle -> {
-                Fleet fleet = store.createFleet(handle, orgId, site.id(), name);
-                audit.append(handle, new AuditLog.Entry(orgId, actor, "fleet.created", "fleet", fleet.id(), "name=" + name + " site=" + site.id()));
+            return db.write(tx -> {
+                Fleet fleet = store.createFleet(tx, orgId, site.id(), name);
+                audit.append(tx, new AuditLog.Entry(orgId, actor, "fleet.created", "fleet", fleet.id(), "name=" + name + " site=" + site.id()));
                 return fleet;
             });
         } catch (RuntimeException e) {

@@ -37,14 +37,14 @@ public final class PresenceStore {
      */
     public RobotStore.TokenCheck connected(String robotId, String sessionId, String ip, Hello hello, Instant now,
                                            java.util.function.Function<java.sql.Connection, RobotStore.TokenCheck> guard) {
-        return db.transaction(handle -> {
-            RobotStore.TokenCheck check = guard.apply(handle.getConnection());
+        return db.write(tx -> {
+            RobotStore.TokenCheck check = guard.apply(tx.connection());
             if (check != RobotStore.TokenCheck.LIVE) {
                 return check;
             }
-            RobotStates.connect(handle.getConnection(), robotId, sessionId, ip, hello, write(hello.capabilities()),
+            RobotStates.connect(tx.connection(), robotId, sessionId, ip, hello, write(hello.capabilities()),
                     write(hello.labels()), now);
-            handle.createUpdate("""
+            tx.createUpdate("""
                             INSERT INTO robot_connections (id, robot_id, session_id, ip, agent_version, connected_at)
                             VALUES (:id, :robot, :session, :ip, :version, :now)""")
                     .bind("id", ids.next("con")).bind("robot", robotId).bind("session", sessionId).bind("ip", ip)
@@ -59,13 +59,13 @@ public final class PresenceStore {
      * row either way. Returns whether the robot's status changed.
      */
     public boolean disconnected(String robotId, String sessionId, String reason, Instant now) {
-        return db.transaction(handle -> {
-            handle.createUpdate("""
+        return db.write(tx -> {
+            tx.createUpdate("""
                             UPDATE robot_connections SET disconnected_at = :now, reason = :reason
                             WHERE robot_id = :robot AND session_id = :session AND disconnected_at IS NULL""")
                     .bind("now", now.toEpochMilli()).bind("reason", reason).bind("robot", robotId).bind("session", sessionId)
                     .execute();
-            return RobotStates.disconnect(handle.getConnection(), robotId, sessionId, now);
+            return RobotStates.disconnect(tx.connection(), robotId, sessionId, now);
         });
     }
 
@@ -74,8 +74,8 @@ public final class PresenceStore {
         if (lastSeenByRobot.isEmpty()) {
             return;
         }
-        db.transaction(handle -> {
-            var batch = handle.prepareBatch("UPDATE robots SET last_seen_at = :at WHERE id = :id AND (last_seen_at IS NULL OR last_seen_at < :at)");
+        db.write(tx -> {
+            var batch = tx.prepareBatch("UPDATE robots SET last_seen_at = :at WHERE id = :id AND (last_seen_at IS NULL OR last_seen_at < :at)");
             lastSeenByRobot.forEach((id, at) -> batch.bind("id", id).bind("at", at).add());
             batch.execute();
             return null;
@@ -87,10 +87,10 @@ public final class PresenceStore {
      * marked offline and their open history rows closed.
      */
     public int resetAll(Instant now) {
-        return db.transaction(handle -> {
-            handle.createUpdate("UPDATE robot_connections SET disconnected_at = :now, reason = 'server_restart' WHERE disconnected_at IS NULL")
+        return db.write(tx -> {
+            tx.createUpdate("UPDATE robot_connections SET disconnected_at = :now, reason = 'server_restart' WHERE disconnected_at IS NULL")
                     .bind("now", now.toEpochMilli()).execute();
-            return RobotStates.disconnectAll(handle.getConnection());
+            return RobotStates.disconnectAll(tx.connection());
         });
     }
 
@@ -101,7 +101,7 @@ public final class PresenceStore {
 
     /** The robot's most recent connections, newest first. */
     public List<Connection> history(String robotId, int limit) {
-        return db.read(handle -> handle.createQuery("""
+        return db.read(tx -> tx.createQuery("""
                         SELECT session_id, ip, agent_version, connected_at, disconnected_at, reason FROM robot_connections
                         WHERE robot_id = :robot ORDER BY id DESC LIMIT :limit""")
                 .bind("robot", robotId).bind("limit", limit)

@@ -6,13 +6,9 @@ import java.util.Map;
 
 /** A machine enrolled in an organization, as stored. Immutable. */
 public record Robot(String id, String orgId, String siteId, String fleetId, String name, String enrollmentKeyId,
-                    Instant enrolledAt, String status, Instant lastSeenAt, String ip, String hostname, String os,
+                    Instant enrolledAt, RobotStatus status, Instant lastSeenAt, String ip, String hostname, String os,
                     String arch, String agentVersion, List<String> capabilities, Map<String, String> labels,
                     Instant pausedAt, Instant removedAt, String currentJobId) {
-    public static final String ONLINE = "online";
-    public static final String BUSY = "busy";
-    public static final String OFFLINE = "offline";
-
     public Robot {
         capabilities = List.copyOf(capabilities);
         labels = Map.copyOf(labels);

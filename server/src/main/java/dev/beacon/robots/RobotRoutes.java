@@ -11,12 +11,9 @@ import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** HTTP for the machine registry ({@code /api/robots}) and an agent's view of itself ({@code /api/agent/me}). */
 public final class RobotRoutes {
-    private static final Set<String> STATUSES = Set.of(Robot.ONLINE, Robot.BUSY, Robot.OFFLINE);
-
     private final RobotStore store;
     private final RobotService service;
     private final PresenceStore presence;
@@ -38,7 +35,7 @@ public final class RobotRoutes {
     }
 
     /** A robot as the API shows it. */
-    record RobotView(String id, String name, String status, String siteId, String fleetId, Instant lastSeenAt,
+    record RobotView(String id, String name, RobotStatus status, String siteId, String fleetId, Instant lastSeenAt,
                      String currentJob, String ip, String hostname, String os, String arch, String agentVersion,
                      List<String> capabilities, Map<String, String> labels, Instant enrolledAt, String enrollmentKeyId,
                      boolean paused) {
@@ -83,10 +80,9 @@ public final class RobotRoutes {
 
     private void list(Context ctx) {
         Principal principal = auth.reader(ctx);
-        String status = blankToNull(ctx.queryParam("status"));
-        if (status != null && !STATUSES.contains(status)) {
-            throw ApiError.validation("status", "Query parameter 'status' must be online, busy or offline.");
-        }
+        String statusParam = blankToNull(ctx.queryParam("status"));
+        RobotStatus status = statusParam == null ? null : RobotStatus.fromWire(statusParam).orElseThrow(
+                () -> ApiError.validation("status", "Query parameter 'status' must be online, busy or offline."));
         int limit = Page.limit(ctx);
         List<Robot> fetched = store.list(principal.orgId(), status, blankToNull(ctx.queryParam("site_id")),
                 blankToNull(ctx.queryParam("fleet_id")), Page.cursor(ctx), limit + 1);

@@ -37,10 +37,10 @@ public final class RobotService {
     /** Unregisters the robot: its tokens are revoked, its socket closed with {@code bye: removed}, its history kept. */
     public void remove(String orgId, String robotId, Actor actor) {
         Instant now = clock.instant();
-        boolean removed = db.transaction(handle -> {
-            boolean changed = robots.remove(handle, orgId, robotId, now);
+        boolean removed = db.write(tx -> {
+            boolean changed = robots.remove(tx, orgId, robotId, now);
             if (changed) {
-                audit.append(handle, new AuditLog.Entry(orgId, actor, "robot.removed", "robot", robotId, null));
+                audit.append(tx, new AuditLog.Entry(orgId, actor, "robot.removed", "robot", robotId, null));
             }
             return changed;
         });
@@ -54,9 +54,9 @@ public final class RobotService {
     public Robot revokeToken(String orgId, String robotId, Actor actor) {
         get(orgId, robotId);
         Instant now = clock.instant();
-        db.transaction(handle -> {
-            robots.revokeTokens(handle.getConnection(), robotId, now);
-            audit.append(handle, new AuditLog.Entry(orgId, actor, "robot.token_revoked", "robot", robotId, null));
+        db.write(tx -> {
+            robots.revokeTokens(tx.connection(), robotId, now);
+            audit.append(tx, new AuditLog.Entry(orgId, actor, "robot.token_revoked", "robot", robotId, null));
             return null;
         });
         events.robotsRevoked(List.of(robotId));

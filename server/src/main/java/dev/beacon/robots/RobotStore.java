@@ -18,7 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
+import dev.beacon.store.Tx;
 
 /** SQL for robots and their tokens. Thread-safe. */
 public final class RobotStore {
@@ -62,23 +62,23 @@ public final class RobotStore {
     public Optional<NameHolder> liveByName(Connection connection, String orgId, String name) {
         return Optional.ofNullable(Sql.first(connection,
                 "SELECT id, fleet_id, status FROM robots WHERE org_id = ? AND name = ? AND removed_at IS NULL",
-                rs -> new NameHolder(rs.getString("id"), name, rs.getString("fleet_id"), rs.getString("status")), orgId, name));
+                rs -> new NameHolder(rs.getString("id"), name, rs.getString("fleet_id"), RobotStatus.of(rs.getString("status"))), orgId, name));
     }
 
     /** The robot that holds a name: what a claim needs to decide whether {@code replace} may take it over. */
-    public record NameHolder(String id, String name, String fleetId, String status) {
+    public record NameHolder(String id, String name, String fleetId, RobotStatus status) {
         public boolean isConnected() {
-            return Robot.ONLINE.equals(status) || Robot.BUSY.equals(status);
+            return status.isConnected();
         }
     }
 
     public Optional<Robot> byId(String orgId, String id) {
-        return db.read(handle -> handle.createQuery("SELECT * FROM robots WHERE org_id = :org AND id = :id")
+        return db.read(tx -> tx.createQuery("SELECT * FROM robots WHERE org_id = :org AND id = :id")
                 .bind("org", orgId).bind("id", id).map((rs, ctx) -> robot(rs)).findOne());
     }
 
     /** Robots of an organization not removed, by id, with optional filters. */
-    public List<Robot> list(String orgId, String status, String siteId, String fleetId, String afterId, int limit) {
+    public List<Robot> list(String orgId, RobotStatus status, String siteId, String fleetId, String afterId, int limit) {
         StringBuilder sql = new StringBuilder("SELECT * FROM robots WHERE org_id = :org AND removed_at IS NULL AND id > :after");
         if (status != null) {
             sql.append(" AND status = :status");
@@ -90,15 +90,15 @@ public final class RobotStore {
             sql.append(" AND fleet_id = :fleet");
         }
         sql.append(" ORDER BY id LIMIT :limit");
-        return db.read(handle -> handle.createQuery(sql.toString())
-                .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("status", status)
+        return db.read(tx -> tx.createQuery(sql.toString())
+                .bind("org", orgId).bind("after", afterId == null ? "" : afterId).bind("status", status == null ? null : status.wireName())
                 .bind("site", siteId).bind("fleet", fleetId).bind("limit", limit)
                 .map((rs, ctx) -> robot(rs)).list());
     }
 
     /** Every robot of an organization that is not removed (for dispatch and {@code waiting_reason}). */
     public List<Robot> allLive(String orgId) {
-        return db.read(handle -> handle.createQuery("SELECT * FROM robots WHERE org_id = :org AND removed_at IS NULL ORDER BY id")
+        return db.read(tx -> tx.createQuery("SELECT * FROM robots WHERE org_id = :org AND removed_at IS NULL ORDER BY id")
                 .bind("org", orgId).map((rs, ctx) -> robot(rs)).list());
     }
 
@@ -152,7 +152,8 @@ public final class RobotStore {
     public Rotation rotate(String robotId, String presentedHash, String tokenId, Instant now, Duration ttl) {
         Secret token = TokenFormat.generate(TokenKind.ROBOT);
         Instant expiresAt = Instant.ofEpochMilli(now.plus(ttl).toEpochMilli());
-        return db.transactionJdbc(connection -> {
+        return db.write(tx -> {
+            Connection connection = tx.connection();
             lock(connection, robotId);
             // Expired rotations are dead already; marking them revoked keeps "revoked_at IS NULL" meaning live for readers.
             Sql.update(connection, "UPDATE robot_tokens SET revoked_at = ? WHERE robot_id = ? AND revoked_at IS NULL AND expires_at <= ?",
@@ -201,7 +202,8 @@ public final class RobotStore {
      * expired or was revoked first (then nothing changes).
      */
     public int acknowledgeRotation(String robotId, String newHash, Instant now) {
-        return db.transactionJdbc(connection -> {
+        return db.write(tx -> {
+            Connection connection = tx.connection();
             lock(connection, robotId);
             return promote(connection, robotId, newHash, now);
         });
@@ -232,7 +234,7 @@ public final class RobotStore {
 
     /** {@link #checkToken(Connection, String, String, Instant)} in a transaction of its own. */
     public TokenCheck checkToken(String robotId, String tokenHash, Instant now) {
-        return db.transactionJdbc(connection -> checkToken(connection, robotId, tokenHash, now));
+        return db.write(tx -> checkToken(tx.connection(), robotId, tokenHash, now));
     }
 
     /**
@@ -275,22 +277,22 @@ public final class RobotStore {
     }
 
     /** Marks a robot removed (its name becomes free) and revokes its tokens; false when already removed or unknown. */
-    public boolean remove(Handle handle, String orgId, String robotId, Instant now) {
-        boolean removed = RobotStates.remove(handle.getConnection(), orgId, robotId, now);
+    public boolean remove(Tx tx, String orgId, String robotId, Instant now) {
+        boolean removed = RobotStates.remove(tx.connection(), orgId, robotId, now);
         if (removed) {
-            revokeTokens(handle.getConnection(), robotId, now);
+            revokeTokens(tx.connection(), robotId, now);
         }
         return removed;
     }
 
     /** Sets or clears {@code paused_at}; false when the robot is not in this org or removed. */
     public boolean setPaused(String orgId, String robotId, Instant pausedAt) {
-        return db.transactionJdbc(connection -> RobotStates.pause(connection, orgId, robotId, pausedAt));
+        return db.write(tx -> RobotStates.pause(tx.connection(), orgId, robotId, pausedAt));
     }
 
     /** The robot a live token belongs to, when the token is valid and the robot not removed. */
     public Optional<Robot> byLiveToken(String tokenHash, Instant now) {
-        return db.read(handle -> handle.createQuery("""
+        return db.read(tx -> tx.createQuery("""
                         SELECT r.* FROM robot_tokens t JOIN robots r ON r.id = t.robot_id
                         WHERE t.token_hash = :hash AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now)
                           AND r.removed_at IS NULL""")
@@ -299,22 +301,22 @@ public final class RobotStore {
 
     /** Why a token is not live, for a clear refusal: {@code revoked} (also: expired), {@code removed}, or empty when unknown. */
     public Optional<String> deadTokenReason(String tokenHash) {
-        return db.read(handle -> handle.createQuery("""
+        return db.read(tx -> tx.createQuery("""
                         SELECT CASE WHEN r.removed_at IS NOT NULL THEN 'removed' ELSE 'revoked' END
                         FROM robot_tokens t JOIN robots r ON r.id = t.robot_id WHERE t.token_hash = :hash""")
                 .bind("hash", tokenHash).mapTo(String.class).findOne());
     }
 
     /** Ids of the robots that enrolled with a key, for cascade revocation. */
-    public List<String> idsEnrolledWith(Handle handle, String enrollmentKeyId) {
-        return handle.createQuery("SELECT id FROM robots WHERE enrollment_key_id = :key AND removed_at IS NULL")
+    public List<String> idsEnrolledWith(Tx tx, String enrollmentKeyId) {
+        return tx.createQuery("SELECT id FROM robots WHERE enrollment_key_id = :key AND removed_at IS NULL")
                 .bind("key", enrollmentKeyId).mapTo(String.class).list();
     }
 
     private Robot robot(ResultSet rs) throws SQLException {
         return new Robot(rs.getString("id"), rs.getString("org_id"), rs.getString("site_id"), rs.getString("fleet_id"),
                 rs.getString("name"), rs.getString("enrollment_key_id"), Rows.instant(rs, "enrolled_at"),
-                rs.getString("status"), Rows.instant(rs, "last_seen_at"), rs.getString("ip"), rs.getString("hostname"),
+                RobotStatus.of(rs.getString("status")), Rows.instant(rs, "last_seen_at"), rs.getString("ip"), rs.getString("hostname"),
                 rs.getString("os"), rs.getString("arch"), rs.getString("agent_version"),
                 read(rs.getString("capabilities"), STRING_LIST), read(rs.getString("labels"), STRING_MAP),
                 Rows.instant(rs, "paused_at"), Rows.instant(rs, "removed_at"), rs.getString("current_job_id"));

@@ -32,11 +32,11 @@ public final class Bootstrap {
         String password = generate ? generatePassword() : adminPassword;
         String hash = new PasswordHasher().hash(password);
         try {
-            db.transaction(handle -> {
-                Organization org = orgs.createOrganization(handle, DEFAULT_ORG);
-                String userId = users.create(handle, ADMIN_USER, hash, org.id(), "admin");
-                users.setInstanceAdmin(handle, userId, true); // whoever installed the server also sees what belongs to no organization
-                audit.append(handle, new AuditLog.Entry(org.id(), Actor.SYSTEM, "bootstrap", "user", userId, "first start"));
+            db.write(tx -> {
+                Organization org = orgs.createOrganization(tx, DEFAULT_ORG);
+                String userId = users.create(tx, ADMIN_USER, hash, org.id(), "admin");
+                users.setInstanceAdmin(tx, userId, true); // whoever installed the server also sees what belongs to no organization
+                audit.append(tx, new AuditLog.Entry(org.id(), Actor.SYSTEM, "bootstrap", "user", userId, "first start"));
                 return null;
             });
         } catch (RuntimeException e) {

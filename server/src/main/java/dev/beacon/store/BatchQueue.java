@@ -14,7 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class BatchQueue implements AutoCloseable {
     /** One caller's transaction and the future its caller waits on. */
-    record Task<T>(Database.ConnectionCallback<T> work, CompletableFuture<T> result) {
+    record Task<T>(Database.Work<T> work, CompletableFuture<T> result) {
     }
 
     /** Runs one batch: completes every task, normally or exceptionally, once the batch is committed (or failed). */
@@ -22,7 +22,7 @@ final class BatchQueue implements AutoCloseable {
         void run(List<Task<?>> batch);
     }
 
-    private static final Task<Void> STOP = new Task<>(connection -> null, new CompletableFuture<>());
+    private static final Task<Void> STOP = new Task<>(tx -> null, new CompletableFuture<>());
     private final int maxBatch;
     private final Runner runner;
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
@@ -36,7 +36,7 @@ final class BatchQueue implements AutoCloseable {
     }
 
     /** Runs {@code work} in the next batch and returns its result once committed; rethrows what it threw. */
-    <T> T submit(Database.ConnectionCallback<T> work) {
+    <T> T submit(Database.Work<T> work) {
         if (closed) {
             throw new IllegalStateException("the database is closed");
         }

@@ -14,12 +14,19 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationVersion;
-import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.ConnectionFactory;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.SqlStatements;
 
 /**
  * The connection pool, migrations and transactions for either SQLite or PostgreSQL. Thread-safe.
+ *
+ * <p>One way to run each: {@link #read} for queries, {@link #write} for anything that changes the database. Both
+ * hand the callback a {@link Tx}, one connection to use with plain JDBC ({@link Tx#connection()} with {@link Sql},
+ * what hot paths use) or Jdbi ({@link Tx#createQuery}, opened on first use). A write commits as one transaction;
+ * {@link Commit} names the two cheaper ways PostgreSQL can commit it (one statement in autocommit, or grouped with
+ * other writes to one hot row), which make no difference on SQLite.
  *
  * <p>SQLite allows one writer at a time. Rather than let racing writers collide inside SQLite (where a
  * deferred transaction that upgrades to a write lock fails with SQLITE_BUSY instead of waiting), every
@@ -29,21 +36,19 @@ import org.jdbi.v3.core.statement.SqlStatements;
 public final class Database implements AutoCloseable {
     private final Dialect dialect;
     private final HikariDataSource dataSource;
-    private final Jdbi jdbi;
     /** SQLite only: the single writer all write transactions go through; null on PostgreSQL. */
     private final SqliteWriter writer;
-    /** PostgreSQL only: group commit for transactions that write one hot row (see {@link #transactionGrouped}). */
+    /** PostgreSQL only: group commit for transactions that write one hot row (see {@link Commit#GROUPED}). */
     private final PostgresGroupCommit grouped;
-    /** Jdbi over the writer's connection, for write transactions written with Jdbi. */
-    private final Jdbi writerJdbi;
+    /** Opens the Jdbi handles of {@link Tx}s, on whatever connection the Tx has. */
+    private final Handles handles;
 
-    private Database(Dialect dialect, HikariDataSource dataSource, SqliteWriter writer) {
+    private Database(Dialect dialect, HikariDataSource dataSource, SqliteWriter writer, Handles handles) {
         this.dialect = dialect;
         this.dataSource = dataSource;
         this.writer = writer;
-        this.grouped = writer == null ? new PostgresGroupCommit(dataSource) : null;
-        this.jdbi = configure(Jdbi.create(dataSource));
-        this.writerJdbi = writer == null ? null : configure(Jdbi.create(writer::unclosableConnection));
+        this.handles = handles;
+        this.grouped = writer == null ? new PostgresGroupCommit(dataSource, handles) : null;
     }
 
     private static Jdbi configure(Jdbi jdbi) {
@@ -131,8 +136,9 @@ public final class Database implements AutoCloseable {
             } else {
                 checkSchema(flyway);
             }
-            SqliteWriter writer = dialect == Dialect.SQLITE ? new SqliteWriter(DriverManager.getConnection(jdbcUrl, sqlite)) : null;
-            return new Database(dialect, dataSource, writer);
+            Handles handles = new Handles();
+            SqliteWriter writer = dialect == Dialect.SQLITE ? new SqliteWriter(DriverManager.getConnection(jdbcUrl, sqlite), handles) : null;
+            return new Database(dialect, dataSource, writer, handles);
         } catch (RuntimeException | SQLException e) {
             dataSource.close();
             throw e instanceof RuntimeException runtime ? runtime : new Sql.DatabaseException("(open " + dialect + ")", (SQLException) e);
@@ -194,46 +200,81 @@ public final class Database implements AutoCloseable {
         return dialect;
     }
 
-    /** Runs {@code callback} with a handle in autocommit mode, for reads and single statements. */
-    public <T> T read(HandleCallback<T, RuntimeException> callback) {
-        return jdbi.withHandle(callback);
-    }
-
-    /** Runs {@code callback} in one transaction; it commits when the callback returns and rolls back if it throws. */
-    public <T> T transaction(HandleCallback<T, RuntimeException> callback) {
-        if (writer == null) {
-            return jdbi.inTransaction(callback);
-        }
-        return writer.submit(connection -> writerJdbi.withHandle(callback));
-    }
-
-    /** Work on a plain JDBC connection; see {@link Sql}. */
+    /** Work on one connection, given as a {@link Tx}; it may throw SQLException, which reaches the caller wrapped. */
     @FunctionalInterface
-    public interface ConnectionCallback<T> {
-        T apply(Connection connection) throws SQLException;
+    public interface Work<T> {
+        T run(Tx tx) throws SQLException;
     }
 
-    /** Runs {@code callback} on a pooled connection in autocommit mode, without Jdbi (hot read paths). */
-    public <T> T readJdbc(ConnectionCallback<T> callback) {
+    /** How a {@link #write} commits. Every kind is one atomic unit; they differ only in cost on PostgreSQL. */
+    public enum Commit {
+        /** A transaction of its own: BEGIN, the work, COMMIT. The default; right for any write. */
+        TRANSACTION,
+        /**
+         * For work that is a single statement (atomic by itself): on PostgreSQL it runs in autocommit, so the
+         * statement and its commit take one round trip instead of two.
+         */
+        ONE_STATEMENT,
+        /**
+         * For short transactions that race for one hot row (an enrollment key's use counter): on PostgreSQL they
+         * are committed in groups, each in its own savepoint (see {@link PostgresGroupCommit}). The work must not
+         * depend on seeing its own commit before it returns.
+         */
+        GROUPED
+    }
+
+    /**
+     * Runs a read: {@code work} gets a pooled connection in autocommit mode (on SQLite, beside the writer). Use it
+     * for queries, never for writes: on SQLite writes go through {@link #write}'s single writer.
+     */
+    public <T> T read(Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {
-            return callback.apply(connection);
+            Tx tx = new Tx(connection, connection, handles);
+            try {
+                return work.run(tx);
+            } finally {
+                tx.close();
+            }
         } catch (SQLException e) {
             throw new Sql.DatabaseException("(connection)", e);
         }
     }
 
-    /** Like {@link #transaction} on a plain JDBC connection, without Jdbi (hot write paths). */
-    public <T> T transactionJdbc(ConnectionCallback<T> callback) {
+    /**
+     * Runs a write in one transaction: it commits when {@code work} returns and rolls back if it throws; this
+     * returns only after the commit. The way to change anything in the database.
+     */
+    public <T> T write(Work<T> work) {
+        return write(Commit.TRANSACTION, work);
+    }
+
+    /**
+     * Like {@link #write(Work)}, committed the way {@code commit} says. On SQLite every kind goes through the one
+     * {@link SqliteWriter}, which commits whatever is queued together (each write in its own savepoint, so a write
+     * that throws rolls back only itself); the kinds differ on PostgreSQL only.
+     */
+    public <T> T write(Commit commit, Work<T> work) {
         if (writer != null) {
-            return writer.submit(callback);
+            return writer.submit(work);
         }
+        return switch (commit) {
+            case TRANSACTION -> inTransaction(work);
+            case ONE_STATEMENT -> read(work);
+            case GROUPED -> grouped.submit(work);
+        };
+    }
+
+    private <T> T inTransaction(Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
+            Tx tx = new Tx(connection, connection, handles);
             try {
-                T result = callback.apply(connection);
+                T result = work.run(tx);
+                tx.close();
                 connection.commit();
                 return result;
             } catch (SQLException | RuntimeException | Error e) {
+                tx.close();
                 connection.rollback();
                 throw e;
             }
@@ -243,21 +284,32 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Like {@link #transactionJdbc}, for work that is one statement (atomic by itself): on PostgreSQL it runs in
-     * autocommit, so the statement and its commit take one round trip instead of two (BEGIN with the statement,
-     * then COMMIT); on SQLite it goes through the writer like every write.
+     * Opens Jdbi handles on a connection {@link Database} already holds (a {@link Tx}'s): the connection is passed
+     * to Jdbi's connection factory through a thread-local for the moment of opening, and closing the handle leaves
+     * it open. Thread-safe.
      */
-    public <T> T statementJdbc(ConnectionCallback<T> callback) {
-        return writer != null ? writer.submit(callback) : readJdbc(callback);
-    }
+    static final class Handles {
+        private final ThreadLocal<Connection> opening = new ThreadLocal<>();
+        private final Jdbi jdbi = configure(Jdbi.create(new ConnectionFactory() {
+            @Override
+            public Connection openConnection() {
+                return opening.get();
+            }
 
-    /**
-     * Like {@link #transactionJdbc}, for short transactions that race for one hot row (an enrollment key's use
-     * counter): on PostgreSQL they are committed in groups (see {@link PostgresGroupCommit}); on SQLite every write
-     * already is. The callback must not commit, roll back or close the connection.
-     */
-    public <T> T transactionGrouped(ConnectionCallback<T> callback) {
-        return grouped != null ? grouped.submit(callback) : transactionJdbc(callback);
+            @Override
+            public void closeConnection(Connection connection) {
+                // the Tx's owner closes it
+            }
+        }));
+
+        Handle open(Connection connection) {
+            opening.set(connection);
+            try {
+                return jdbi.open();
+            } finally {
+                opening.remove();
+            }
+        }
     }
 
     /**
@@ -266,8 +318,8 @@ public final class Database implements AutoCloseable {
      */
     public void checkpoint() {
         if (dialect == Dialect.SQLITE) {
-            readJdbc(connection -> {
-                try (var statement = connection.createStatement()) {
+            read(tx -> {
+                try (var statement = tx.connection().createStatement()) {
                     statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
                 }
                 return null;
@@ -278,7 +330,7 @@ public final class Database implements AutoCloseable {
     /** True when a trivial query answers, for {@code /readyz}. */
     public boolean isReachable() {
         try {
-            return read(handle -> handle.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
+            return read(tx -> tx.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
         } catch (RuntimeException e) {
             return false;
         }

@@ -24,14 +24,16 @@ final class PostgresGroupCommit implements AutoCloseable {
 
     private final DataSource dataSource;
     private final BatchQueue batches;
+    private final Database.Handles handles;
 
-    PostgresGroupCommit(DataSource dataSource) {
+    PostgresGroupCommit(DataSource dataSource, Database.Handles handles) {
         this.dataSource = dataSource;
+        this.handles = handles;
         this.batches = new BatchQueue("beacon-pg-group-commit", MAX_BATCH, this::runBatch);
     }
 
     /** Runs {@code work} in the next batch and returns its result once committed; rethrows what it threw. */
-    <T> T submit(Database.ConnectionCallback<T> work) {
+    <T> T submit(Database.Work<T> work) {
         return batches.submit(work);
     }
 
@@ -61,10 +63,16 @@ final class PostgresGroupCommit implements AutoCloseable {
         completions.forEach(Runnable::run);
     }
 
-    private static <T> Runnable runInSavepoint(Connection connection, BatchQueue.Task<T> task) throws SQLException {
+    private <T> Runnable runInSavepoint(Connection connection, BatchQueue.Task<T> task) throws SQLException {
         Savepoint savepoint = connection.setSavepoint();
+        Tx tx = new Tx(connection, connection, handles);
         try {
-            T value = task.work().apply(connection);
+            T value;
+            try {
+                value = task.work().run(tx);
+            } finally {
+                tx.close();
+            }
             connection.releaseSavepoint(savepoint);
             return () -> task.result().complete(value);
         } catch (SQLException | RuntimeException | Error e) {

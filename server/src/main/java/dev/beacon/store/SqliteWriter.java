@@ -30,10 +30,10 @@ final class SqliteWriter implements AutoCloseable {
     private static final int MAX_STATEMENTS = 128;
 
     private final Connection connection;
-    /** The same connection with close() disabled, for Jdbi handles opened on it. */
+    /** The same connection with close() disabled, for the Jdbi handles of {@link Tx#handle()}. */
     private final Connection unclosable;
     /**
-     * The connection plain-JDBC work ({@link Database#transactionJdbc}) gets: {@code prepareStatement(sql)} reuses a
+     * The connection plain-JDBC work ({@link Tx#connection()}) gets: {@code prepareStatement(sql)} reuses a
      * statement prepared earlier. sqlite-jdbc has no statement cache, and preparing was ~45% of this thread's CPU
      * time under job load (each job runs the same dozen statements); see docs/performance.md. A cached statement is
      * not reentrant: work must not run the same SQL again while a result set of it is still open.
@@ -51,9 +51,11 @@ final class SqliteWriter implements AutoCloseable {
         }
     };
     private final BatchQueue batches;
+    private final Database.Handles handles;
 
-    SqliteWriter(Connection connection) {
+    SqliteWriter(Connection connection, Database.Handles handles) {
         this.connection = connection;
+        this.handles = handles;
         this.unclosable = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
                 (proxy, method, args) -> "close".equals(method.getName()) ? null : method.invoke(connection, args));
         this.caching = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
@@ -63,11 +65,6 @@ final class SqliteWriter implements AutoCloseable {
                     default -> invoke(method, connection, args);
                 });
         this.batches = new BatchQueue("beacon-sqlite-writer", MAX_BATCH, this::runBatch);
-    }
-
-    /** The writer's connection, safe to hand to Jdbi (closing it does nothing); only valid inside submitted work. */
-    Connection unclosableConnection() {
-        return unclosable;
     }
 
     /**
@@ -116,7 +113,7 @@ final class SqliteWriter implements AutoCloseable {
     }
 
     /** Runs {@code work} in the next batch and returns its result once committed; rethrows what it threw. */
-    <T> T submit(Database.ConnectionCallback<T> work) {
+    <T> T submit(Database.Work<T> work) {
         return batches.submit(work);
     }
 
@@ -142,8 +139,14 @@ final class SqliteWriter implements AutoCloseable {
 
     private <T> Runnable runInSavepoint(Statement control, BatchQueue.Task<T> task) throws SQLException {
         statements.computeIfAbsent("SAVEPOINT work", this::prepare).execute();
+        Tx tx = new Tx(caching, unclosable, handles);
         try {
-            T value = task.work().apply(caching);
+            T value;
+            try {
+                value = task.work().run(tx);
+            } finally {
+                tx.close();
+            }
             statements.computeIfAbsent("RELEASE work", this::prepare).execute();
             return () -> task.result().complete(value);
         } catch (Throwable failure) {

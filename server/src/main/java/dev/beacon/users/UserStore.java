@@ -4,7 +4,7 @@ import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
 import java.time.Clock;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
+import dev.beacon.store.Tx;
 
 /** SQL for dashboard users and their memberships in organizations. Thread-safe. */
 public final class UserStore {
@@ -21,16 +21,16 @@ public final class UserStore {
     }
 
     /** Creates a user with a membership in {@code orgId}; returns the user id. */
-    public String create(Handle handle, String username, String passwordHash, String orgId, String role) {
+    public String create(Tx tx, String username, String passwordHash, String orgId, String role) {
         String id = ids.next("usr");
-        handle.createUpdate("INSERT INTO users (id, username, password_hash, created_at) VALUES (:id, :name, :hash, :now)")
+        tx.createUpdate("INSERT INTO users (id, username, password_hash, created_at) VALUES (:id, :name, :hash, :now)")
                 .bind("id", id).bind("name", username).bind("hash", passwordHash).bind("now", clock.millis()).execute();
-        addMembership(handle, id, orgId, role);
+        addMembership(tx, id, orgId, role);
         return id;
     }
 
-    public void addMembership(Handle handle, String userId, String orgId, String role) {
-        handle.createUpdate("INSERT INTO memberships (user_id, org_id, role) VALUES (:user, :org, :role)")
+    public void addMembership(Tx tx, String userId, String orgId, String role) {
+        tx.createUpdate("INSERT INTO memberships (user_id, org_id, role) VALUES (:user, :org, :role)")
                 .bind("user", userId).bind("org", orgId).bind("role", role).execute();
     }
 
@@ -38,20 +38,20 @@ public final class UserStore {
      * Makes a user an instance admin, or ordinary again; false when nothing changed (no such user, or already so).
      * Instance admins alone see the audit events that belong to no organization.
      */
-    public boolean setInstanceAdmin(Handle handle, String userId, boolean instanceAdmin) {
+    public boolean setInstanceAdmin(Tx tx, String userId, boolean instanceAdmin) {
         String change = instanceAdmin ? "instance_admin_at = :now WHERE id = :id AND instance_admin_at IS NULL"
                 : "instance_admin_at = NULL WHERE id = :id AND instance_admin_at IS NOT NULL";
-        return handle.createUpdate("UPDATE users SET " + change).bind("now", clock.millis()).bind("id", userId).execute() == 1;
+        return tx.createUpdate("UPDATE users SET " + change).bind("now", clock.millis()).bind("id", userId).execute() == 1;
     }
 
     /** Whether the user is an instance admin, read fresh so that taking the flag away takes effect at once. */
     public boolean isInstanceAdmin(String userId) {
-        return db.read(handle -> handle.createQuery("SELECT 1 FROM users WHERE id = :id AND instance_admin_at IS NOT NULL")
+        return db.read(tx -> tx.createQuery("SELECT 1 FROM users WHERE id = :id AND instance_admin_at IS NOT NULL")
                 .bind("id", userId).mapTo(Integer.class).findOne().isPresent());
     }
 
     public Optional<String> idByUsername(String username) {
-        return db.read(handle -> handle.createQuery("SELECT id FROM users WHERE username = :name")
+        return db.read(tx -> tx.createQuery("SELECT id FROM users WHERE username = :name")
                 .bind("name", username).mapTo(String.class).findOne());
     }
 
@@ -64,7 +64,7 @@ public final class UserStore {
     }
 
     public Optional<Credentials> credentials(String username) {
-        return db.read(handle -> handle.createQuery("SELECT id, username, password_hash FROM users WHERE username = :name")
+        return db.read(tx -> tx.createQuery("SELECT id, username, password_hash FROM users WHERE username = :name")
                 .bind("name", username)
                 .map((rs, ctx) -> new Credentials(rs.getString(1), rs.getString(2), rs.getString(3)))
                 .findOne());
@@ -76,7 +76,7 @@ public final class UserStore {
 
     /** The user's organizations, by name. */
     public java.util.List<Membership> memberships(String userId) {
-        return db.read(handle -> handle.createQuery("""
+        return db.read(tx -> tx.createQuery("""
                         SELECT m.org_id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
                         WHERE m.user_id = :user ORDER BY o.name""")
                 .bind("user", userId)
@@ -86,10 +86,10 @@ public final class UserStore {
 
     /** Replaces the password hash and ends the user's dashboard sessions; false when there is no such user. */
     public boolean setPasswordHash(String username, String passwordHash) {
-        return db.transaction(handle -> {
-            boolean found = handle.createUpdate("UPDATE users SET password_hash = :hash WHERE username = :name")
+        return db.write(tx -> {
+            boolean found = tx.createUpdate("UPDATE users SET password_hash = :hash WHERE username = :name")
                     .bind("hash", passwordHash).bind("name", username).execute() == 1;
-            handle.createUpdate("DELETE FROM user_sessions WHERE user_id IN (SELECT id FROM users WHERE username = :name)")
+            tx.createUpdate("DELETE FROM user_sessions WHERE user_id IN (SELECT id FROM users WHERE username = :name)")
                     .bind("name", username).execute();
             return found;
         });

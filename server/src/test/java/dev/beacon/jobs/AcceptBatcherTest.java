@@ -27,12 +27,12 @@ class AcceptBatcherTest {
     @BeforeEach
     void open() {
         db = Database.open(Database.sqliteUrl(dataDir));
-        db.transaction(handle -> handle.execute("INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)", ORG, "acme", 0));
+        db.write(tx -> tx.execute("INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)", ORG, "acme", 0));
         store = new JobStore(db, new ObjectMapper());
         batcher = new AcceptBatcher(store);
         for (String id : new String[] {"j1", "j2"}) {
             store.insert(job(id, "echo"), null);
-            db.transaction(handle -> handle.execute(
+            db.write(tx -> tx.execute(
                     "UPDATE jobs SET status = 'assigned', attempts = 1, robot_id = 'r1', session_id = 's1', assigned_at = 0 WHERE id = ?", id));
         }
     }
@@ -52,7 +52,7 @@ class AcceptBatcherTest {
 
         batcher.write();
 
-        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(Job.RUNNING);
-        assertThat(store.byId(ORG, "j2")).get().extracting(Job::status).isEqualTo(Job.ASSIGNED);
+        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.RUNNING);
+        assertThat(store.byId(ORG, "j2")).get().extracting(Job::status).isEqualTo(JobStatus.ASSIGNED);
     }
 }

@@ -32,7 +32,7 @@ class JobFramesTest {
     void a_result_keeps_its_status_output_and_exit_code() {
         var output = JsonNodeFactory.instance.objectNode().put("lines", 3);
         Transition.Event.Result result = JobFrames.result(new Frame.JobResult("job_1", "failed", output, 2, "boom"));
-        assertThat(result).isEqualTo(new Transition.Event.Result("failed", output, 2, "boom"));
+        assertThat(result).isEqualTo(new Transition.Event.Result(JobStatus.FAILED, output, 2, "boom"));
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.beacon.store.Database;
 import dev.beacon.store.Sql;
 import dev.beacon.testing.Backend;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,21 +66,22 @@ class JobStatementsTest {
             steps.add("duplicate key refused");
 
             steps.add("settle j1 " + settled(store, statements.settle("j1", "s1",
-                    new Transition.Event.Result(Job.SUCCEEDED, TextNode.valueOf("ok"), 0, null), at(10), at(5))));
+                    new Transition.Event.Result(JobStatus.SUCCEEDED, TextNode.valueOf("ok"), 0, null), at(10), at(5))));
             steps.add("assign " + store.assignAll(List.of(new JobStore.Pair("j2", "r1", "s1"), new JobStore.Pair("j3", "r2", "s2")),
                     at(20)));
             store.accepted(List.of(new JobStore.Accept("j2", "s1", at(21))));
             steps.add("settle j2 " + settled(store, statements.settle("j2", "s1",
-                    new Transition.Event.Result(Job.FAILED, IntNode.valueOf(7), 3, "boom"), at(30), null)));
+                    new Transition.Event.Result(JobStatus.FAILED, IntNode.valueOf(7), 3, "boom"), at(30), null)));
             steps.add("assign " + store.assignAll(List.of(new JobStore.Pair("j3", "r1", "s1")), at(40)));
             steps.add("settle j3 " + settled(store, statements.settle("j3", "s1", new Transition.Event.Lost("robot r1 disconnected"),
                     at(50), null)));
             steps.add("late result " + statements.settle("j3", "s1",
-                    new Transition.Event.Result(Job.FAILED, null, 1, null), at(60), null).map(Job::status).orElse("empty"));
+                    new Transition.Event.Result(JobStatus.FAILED, null, 1, null), at(60), null).map(job -> job.status().wireName()).orElse("empty"));
             steps.add("late success " + statements.settle("j1", "s1",
-                    new Transition.Event.Result(Job.SUCCEEDED, null, 0, null), at(60), null).map(Job::status).orElse("empty"));
+                    new Transition.Event.Result(JobStatus.SUCCEEDED, null, 0, null), at(60), null).map(job -> job.status().wireName()).orElse("empty"));
 
-            steps.addAll(db.readJdbc(connection -> {
+            steps.addAll(db.read(tx -> {
+                Connection connection = tx.connection();
                 List<String> robots = new ArrayList<>();
                 for (String id : List.of("r1", "r2")) {
                     robots.add(Sql.first(connection, "SELECT id, status, current_job_id FROM robots WHERE id = ?",
@@ -100,13 +102,13 @@ class JobStatementsTest {
     private static String settled(JobStore store, Optional<Job> settled) {
         Job job = settled.orElseThrow();
         assertEquals(store.byId(job.orgId(), job.id()).orElseThrow(), job);
-        return job.status();
+        return job.status().wireName();
     }
 
     private static Job job(String id, String idempotencyKey, int maxAttempts, int second) {
         Instant created = at(second);
         return new Job(id, "o1", "echo", JSON.createObjectNode().put("n", second),
-                new Target(null, "f1", null, List.of("cam"), Map.of("zone", "a")), 0, 60, maxAttempts, 0, Job.QUEUED, null, null,
+                new Target(null, "f1", null, List.of("cam"), Map.of("zone", "a")), 0, 60, maxAttempts, 0, JobStatus.QUEUED, null, null,
                 idempotencyKey, null, null, null, "user_1", created, created, null, null, null, null, created);
     }
 
@@ -115,7 +117,8 @@ class JobStatementsTest {
     }
 
     private static void seed(Database db) {
-        db.transactionJdbc(connection -> {
+        db.write(tx -> {
+            Connection connection = tx.connection();
             Sql.update(connection, "INSERT INTO organizations (id, name, created_at) VALUES ('o1', 'acme', 0)");
             Sql.update(connection, "INSERT INTO sites (id, org_id, name, created_at) VALUES ('s1', 'o1', 'lab', 0)");
             Sql.update(connection, "INSERT INTO fleets (id, org_id, site_id, name, created_at) VALUES ('f1', 'o1', 's1', 'arms', 0)");

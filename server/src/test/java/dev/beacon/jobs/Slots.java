@@ -2,6 +2,7 @@ package dev.beacon.jobs;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.beacon.robots.Robot;
+import dev.beacon.robots.RobotStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ final class Slots {
     }
 
     static Robot robot(String id, List<String> capabilities, boolean paused) {
-        return new Robot(id, ORG, "site-1", "fleet-1", id, null, T0, Robot.ONLINE, T0, null, null, null, null, null,
+        return new Robot(id, ORG, "site-1", "fleet-1", id, null, T0, RobotStatus.ONLINE, T0, null, null, null, null, null,
                 capabilities, Map.of(), paused ? T0 : null, null, null);
     }
 
@@ -42,7 +43,7 @@ final class Slots {
 
     static Job job(String id, String kind, int priority, int timeoutS, int maxAttempts) {
         return new Job(id, ORG, kind, JsonNodeFactory.instance.objectNode(), new Target(null, null, null, List.of(), Map.of()),
-                priority, timeoutS, maxAttempts, 0, Job.QUEUED, null, null, null, null, null, null, null, T0, T0, null, null, null,
+                priority, timeoutS, maxAttempts, 0, JobStatus.QUEUED, null, null, null, null, null, null, null, T0, T0, null, null, null,
                 null, T0);
     }
 }

@@ -36,7 +36,7 @@ class SweeperTest {
     @BeforeEach
     void open() {
         db = Database.open(Database.sqliteUrl(dataDir));
-        db.transaction(handle -> handle.execute("INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)", ORG, "acme", 0));
+        db.write(tx -> tx.execute("INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)", ORG, "acme", 0));
         ObjectMapper json = new ObjectMapper();
         store = new JobStore(db, json);
         JobSettler settler = new JobSettler(store, registry, clock, metrics);
@@ -57,13 +57,13 @@ class SweeperTest {
 
         clock.advance(Duration.ofMillis(10_000 + Sweeper.GRACE_MILLIS));
         assertThat(sweeper.sweep()).containsExactly(ORG);
-        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(Job.ASSIGNED); // not past it yet
+        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.ASSIGNED); // not past it yet
 
         clock.advance(Duration.ofMillis(1));
         sweeper.sweep();
-        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(Job.QUEUED);
+        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.QUEUED);
         assertThat(((Slots.RecordingLink) robot.link).frames).containsExactly("{\"type\":\"job.cancel\",\"job_id\":\"j1\"}");
-        assertThat(metrics.counter("beacon.jobs.settled", "status", Job.QUEUED).count()).isEqualTo(1);
+        assertThat(metrics.counter("beacon.jobs.settled", "status", JobStatus.QUEUED.wireName()).count()).isEqualTo(1);
         assertThat(registry.idleSlots(ORG)).isEmpty(); // draining
 
         clock.advance(Duration.ofMillis(Sweeper.DRAIN_MILLIS));
@@ -83,7 +83,7 @@ class SweeperTest {
         clock.advance(Duration.ofMillis(10_000 + Sweeper.GRACE_MILLIS + 1));
         sweeper.sweep();
 
-        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(Job.TIMED_OUT);
+        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.TIMED_OUT);
     }
 
     @Test
@@ -93,14 +93,14 @@ class SweeperTest {
         store.insert(job("j2", "echo"), null);
 
         assertThat(sweeper.reconcileAtStart()).isEqualTo(1);
-        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(Job.QUEUED);
+        assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.QUEUED);
         assertThat(registry.backlog(ORG).holdsJobFor(robot.robot)).isTrue();
     }
 
     /** Stores the job as given to the robot's session at the clock's time. */
     private void hold(Job job, Slot robot) {
         store.insert(job, null);
-        db.transaction(handle -> handle.execute(
+        db.write(tx -> tx.execute(
                 "UPDATE jobs SET status = 'assigned', attempts = 1, robot_id = ?, session_id = ?, assigned_at = ? WHERE id = ?",
                 robot.robotId, robot.sessionId, clock.millis(), job.id()));
         registry.planAndReserve(ORG, List.of(job));

@@ -14,7 +14,7 @@ class TransitionTest {
     static Job held(String status, int attempts, int maxAttempts, boolean cancelRequested) {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
         return new Job("job_1", "org_1", "echo", IntNode.valueOf(1), new Target(null, null, null, List.of(), Map.of()), 0, 60,
-                maxAttempts, attempts, status, "rob_1", "ses_1", null, null, null, null, "test", now, now, now, null, null,
+                maxAttempts, attempts, JobStatus.of(status), "rob_1", "ses_1", null, null, null, null, "test", now, now, now, null, null,
                 cancelRequested ? now : null, now);
     }
 
@@ -41,12 +41,12 @@ class TransitionTest {
         Transition.Event happened = switch (event) {
             case "lost" -> new Transition.Event.Lost("robot rob_1 disconnected");
             case "overdue" -> new Transition.Event.Overdue("no result");
-            default -> new Transition.Event.Result(event, null, null, null);
+            default -> new Transition.Event.Result(JobStatus.of(event), null, null, null);
         };
 
         Transition.Outcome outcome = Transition.of(held(status, attempts, maxAttempts, cancelRequested), happened);
 
-        assertThat(outcome.status()).isEqualTo(expected);
+        assertThat(outcome.status().wireName()).isEqualTo(expected);
         if (expected.equals("queued")) {
             assertThat(outcome.error()).endsWith("queued again");
         }

@@ -1,0 +1,125 @@
+package dev.beacon.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.beacon.testing.Backend;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@link Database#read} and {@link Database#write} on real SQLite and PostgreSQL: every kind of commit keeps what
+ * returned and undoes what threw, and plain JDBC and Jdbi on one {@link Tx} share its transaction.
+ */
+class DatabaseTest {
+    @TempDir
+    Path dir;
+    private String url;
+
+    @AfterEach
+    void dropDatabase() {
+        Backend.dropDatabase(url);
+    }
+
+    private Database open(Backend backend) {
+        url = backend.createDatabase(dir);
+        Database db = Database.open(url == null ? Database.sqliteUrl(dir) : url);
+        db.write(tx -> tx.createUpdate("CREATE TABLE notes (id TEXT PRIMARY KEY)").execute());
+        return db;
+    }
+
+    private static List<String> notes(Database db) {
+        return db.read(tx -> tx.createQuery("SELECT id FROM notes ORDER BY id").mapTo(String.class).list());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void everyKindOfWriteKeepsWhatReturnedAndUndoesWhatThrew(Backend backend) {
+        try (Database db = open(backend)) {
+            for (Database.Commit commit : Database.Commit.values()) {
+                db.write(commit, tx -> Sql.update(tx.connection(), "INSERT INTO notes (id) VALUES (?)", "kept-" + commit));
+                if (commit == Database.Commit.ONE_STATEMENT) {
+                    // Its work is one statement, atomic by itself: a statement that fails changes nothing.
+                    assertThrows(Sql.DatabaseException.class, () -> db.write(commit, tx -> Sql.update(tx.connection(),
+                            "INSERT INTO notes (id) VALUES (?), (?)", "undone-" + commit, "kept-" + commit)));
+                    continue;
+                }
+                IllegalStateException refused = new IllegalStateException("refused");
+                IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> db.write(commit, tx -> {
+                    Sql.update(tx.connection(), "INSERT INTO notes (id) VALUES (?)", "undone-" + commit);
+                    throw refused;
+                }));
+                assertSame(refused, thrown);
+            }
+            assertEquals(List.of("kept-GROUPED", "kept-ONE_STATEMENT", "kept-TRANSACTION"), notes(db));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void jdbcAndJdbiInOneWriteShareItsTransaction(Backend backend) {
+        try (Database db = open(backend)) {
+            assertThrows(IllegalStateException.class, () -> db.write(tx -> {
+                Sql.update(tx.connection(), "INSERT INTO notes (id) VALUES (?)", "a");
+                tx.createUpdate("INSERT INTO notes (id) VALUES ('b')").execute();
+                long seen = tx.createQuery("SELECT COUNT(*) FROM notes").mapTo(Long.class).one();
+                String first = Sql.first(tx.connection(), "SELECT MIN(id) FROM notes", rs -> rs.getString(1));
+                assertEquals(2, seen);
+                assertEquals("a", first);
+                throw new IllegalStateException("undo both");
+            }));
+            assertEquals(List.of(), notes(db));
+        }
+    }
+
+    /** Grouped writes racing each other: the ones that throw roll back only themselves (their savepoint). */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aGroupedWriteThatThrowsUndoesOnlyItself(Backend backend) throws Exception {
+        try (Database db = open(backend); ExecutorService threads = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> writes = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                String id = String.format("n%02d", i);
+                boolean fails = i % 3 == 0;
+                writes.add(threads.submit(() -> db.write(Database.Commit.GROUPED, tx -> {
+                    Sql.update(tx.connection(), "INSERT INTO notes (id) VALUES (?)", id);
+                    if (fails) {
+                        throw new IllegalStateException(id);
+                    }
+                    return null;
+                })));
+            }
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < writes.size(); i++) {
+                if (i % 3 == 0) {
+                    assertThrows(Exception.class, writes.get(i)::get);
+                } else {
+                    writes.get(i).get();
+                    expected.add(String.format("n%02d", i));
+                }
+            }
+            assertEquals(expected, notes(db));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aFailedStatementReachesTheCallerAsADatabaseException(Backend backend) {
+        try (Database db = open(backend)) {
+            Sql.DatabaseException failed = assertThrows(Sql.DatabaseException.class,
+                    () -> db.read(tx -> tx.connection().createStatement().executeQuery("SELECT * FROM no_such_table")));
+            assertInstanceOf(SQLException.class, failed.getCause());
+        }
+    }
+}
