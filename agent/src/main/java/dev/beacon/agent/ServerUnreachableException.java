@@ -9,6 +9,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateException;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -55,6 +56,24 @@ public class ServerUnreachableException extends AgentException {
         String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         return new ServerUnreachableException("Cannot reach the server at " + where + ": " + detail
                 + " — check the --server URL and your network.", false, cause);
+    }
+
+    /**
+     * One line for several servers that all failed, in the order they were tried; a single failure is returned as
+     * it is, so an agent with one server says exactly what it always said.
+     */
+    public static ServerUnreachableException ofAll(List<ServerUnreachableException> failures) {
+        if (failures.size() == 1) {
+            return failures.get(0);
+        }
+        StringBuilder line = new StringBuilder("None of the " + failures.size() + " servers answered: ");
+        boolean tls = false;
+        for (int i = 0; i < failures.size(); i++) {
+            String message = failures.get(i).getMessage();
+            line.append(i == 0 ? "" : " ").append(i + 1).append(") ").append(message);
+            tls |= failures.get(i).tls();
+        }
+        return new ServerUnreachableException(line.toString(), tls, failures.get(failures.size() - 1));
     }
 
     private static String tlsLine(String where, Throwable cause) {
