@@ -152,4 +152,17 @@ class ServerFailoverTest {
         assertThat(result.out()).contains("Using the saved servers " + dead + ", " + server.baseUrl()
                 + "; ignoring --server http://127.0.0.1:1");
     }
+
+    @Test
+    void rotate_token_from_the_command_line_moves_past_a_dead_first_server() {
+        AgentConfig saved = enrollThroughBoth("failover-bot-6");
+
+        AgentCli.Result result = AgentCli.run("rotate-token", "--config", config.toString());
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).startsWith("Server " + dead + " unreachable, trying " + server.baseUrl() + "...\n");
+        AgentConfig rotated = AgentConfigFile.at(config).read().orElseThrow();
+        assertThat(rotated.robotToken()).isNotEqualTo(saved.robotToken());
+        assertThat(rotated.servers()).containsExactly(dead, server.baseUrl());
+    }
 }
