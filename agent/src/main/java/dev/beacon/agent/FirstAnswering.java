@@ -5,8 +5,10 @@ import java.util.List;
 
 /**
  * Asks the servers of one control plane in order until one answers, for the one-shot requests (enrollment,
- * {@code agent status}). Only "could not talk to it" ({@link ServerUnreachableException}) moves on to the next
- * server; any answer, a refusal included, is final, because every node of a control plane gives the same answer.
+ * {@code agent status}, {@code rotate-token}). Only "could not talk to it at all" (a
+ * {@link ServerUnreachableException} whose request was {@linkplain ServerUnreachableException#neverSent() never
+ * sent}) moves on to the next server; any answer, a refusal included, is final, because every node of a control
+ * plane gives the same answer, and so is a request that broke off after it was sent, which may have taken effect.
  * Stateless; runs on the caller's thread.
  */
 public final class FirstAnswering {
@@ -37,6 +39,9 @@ public final class FirstAnswering {
             try {
                 return attempt.to(servers.get(i));
             } catch (ServerUnreachableException e) {
+                if (!e.neverSent()) {
+                    throw e;
+                }
                 failures.add(e);
                 if (i + 1 < servers.size()) {
                     onFailover.moving(servers.get(i), e, servers.get(i + 1));

@@ -19,10 +19,21 @@ import java.util.concurrent.ExecutionException;
  */
 public class ServerUnreachableException extends AgentException {
     private final boolean tls;
+    private final boolean neverSent;
 
-    private ServerUnreachableException(String oneLine, boolean tls, Throwable cause) {
+    private ServerUnreachableException(String oneLine, boolean tls, boolean neverSent, Throwable cause) {
         super(oneLine, 1, cause);
         this.tls = tls;
+        this.neverSent = neverSent;
+    }
+
+    /**
+     * True when the request certainly never reached the server: no connection (refused, connect timeout, unknown
+     * host) or no TLS session. Only then may another node be asked: a request that timed out or broke off after
+     * it was sent may have enrolled this machine or rotated its token already.
+     */
+    public boolean neverSent() {
+        return neverSent;
     }
 
     /** True when the transport worked but TLS did not (untrusted or mismatched certificate, not TLS at all). */
@@ -35,27 +46,27 @@ public class ServerUnreachableException extends AgentException {
         Throwable cause = unwrap(failure);
         String where = target.getScheme() + "://" + target.getAuthority();
         if (has(cause, SSLException.class)) {
-            return new ServerUnreachableException(tlsLine(where, cause), true, cause);
+            return new ServerUnreachableException(tlsLine(where, cause), true, true, cause);
         }
         if (has(cause, UnresolvedAddressException.class)) {
             return new ServerUnreachableException("Cannot reach the server at " + where + ": unknown host "
-                    + target.getHost() + " — check the --server URL.", false, cause);
+                    + target.getHost() + " — check the --server URL.", false, true, cause);
         }
         if (cause instanceof HttpConnectTimeoutException) {
             return new ServerUnreachableException("Cannot reach the server at " + where
-                    + ": connection timed out — check the address and that a firewall allows it.", false, cause);
+                    + ": connection timed out — check the address and that a firewall allows it.", false, true, cause);
         }
         if (cause instanceof HttpTimeoutException) {
             return new ServerUnreachableException("The server at " + where
-                    + " did not answer in time — try again, or check the server's health.", false, cause);
+                    + " did not answer in time — try again, or check the server's health.", false, false, cause);
         }
         if (has(cause, ConnectException.class)) {
             return new ServerUnreachableException("Cannot reach the server at " + where
-                    + ": connection refused — check the --server URL and that the server is running.", false, cause);
+                    + ": connection refused — check the --server URL and that the server is running.", false, true, cause);
         }
         String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         return new ServerUnreachableException("Cannot reach the server at " + where + ": " + detail
-                + " — check the --server URL and your network.", false, cause);
+                + " — check the --server URL and your network.", false, false, cause);
     }
 
     /**
@@ -73,7 +84,7 @@ public class ServerUnreachableException extends AgentException {
             line.append(i == 0 ? "" : " ").append(i + 1).append(") ").append(message);
             tls |= failures.get(i).tls();
         }
-        return new ServerUnreachableException(line.toString(), tls, failures.get(failures.size() - 1));
+        return new ServerUnreachableException(line.toString(), tls, false, failures.get(failures.size() - 1));
     }
 
     private static String tlsLine(String where, Throwable cause) {
