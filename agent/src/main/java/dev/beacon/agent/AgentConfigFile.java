@@ -2,6 +2,7 @@ package dev.beacon.agent;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,7 @@ public final class AgentConfigFile {
      * Keys the agent owns; on write they are replaced, every other key in the file is kept as it was. Holds
      * {@code websocket_url}, which older agents saved and is no longer written, so a rewrite drops the stale value.
      */
-    private static final Set<String> OWN_KEYS = Set.of("server", "robot_id", "robot_token", "name", "organization",
+    private static final Set<String> OWN_KEYS = Set.of("server", "servers", "robot_id", "robot_token", "name", "organization",
             "site", "fleet", "websocket_url", "ca_cert", "labels", "handlers");
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
@@ -118,7 +119,7 @@ public final class AgentConfigFile {
     public Optional<AgentConfig> read() {
         return readTree().map(tree -> {
             try {
-                return AgentJson.TOML.treeToValue(tree, AgentConfig.class);
+                return AgentJson.TOML.treeToValue(withServerList(tree), AgentConfig.class);
             } catch (JacksonException | IllegalArgumentException e) {
                 throw new AgentException("Cannot use " + path + ": " + firstLine(e));
             }
@@ -135,7 +136,7 @@ public final class AgentConfigFile {
      */
     public void write(AgentConfig config) {
         ObjectNode tree = readTreeQuietly();
-        ObjectNode fresh = AgentJson.TOML.valueToTree(config);
+        ObjectNode fresh = withServerSpelledAsWritten(AgentJson.TOML.valueToTree(config));
         tree.remove(OWN_KEYS);
         ObjectNode merged = AgentJson.TOML.createObjectNode();
         merged.setAll(fresh); // the agent's keys first, in a stable order
@@ -165,6 +166,54 @@ public final class AgentConfigFile {
         } catch (IOException e) {
             throw new AgentException("Cannot save credentials to " + path + ": " + describe(e));
         }
+    }
+
+    /**
+     * A copy of the file's tree with {@code server} and {@code servers} merged into one {@code servers} array:
+     * {@code server} first, then the entries of {@code servers} (the record drops repeats). So a file from before
+     * the list existed reads as a list of one, and an operator who adds {@code servers = [...]} beside the old
+     * {@code server} line gets both, the old one first. Either key may hold a string or an array of strings.
+     */
+    private static ObjectNode withServerList(ObjectNode tree) {
+        ObjectNode copy = tree.deepCopy();
+        ArrayNode servers = AgentJson.TOML.createArrayNode();
+        for (String key : List.of("server", "servers")) {
+            JsonNode value = copy.remove(key);
+            if (value != null && value.isTextual()) {
+                servers.add(value.textValue());
+            } else if (value != null && value.isArray()) {
+                for (JsonNode item : value) {
+                    if (!item.isTextual()) {
+                        throw new IllegalArgumentException("`" + key + "` must hold server URLs in quotes, e.g. "
+                                + key + " = [\"https://beacon-1.example.com\", \"https://beacon-2.example.com\"]");
+                    }
+                    servers.add(item.textValue());
+                }
+            } else if (value != null && !value.isNull()) {
+                throw new IllegalArgumentException("`" + key + "` must be a server URL in quotes, or a list of them");
+            }
+        }
+        copy.set("servers", servers);
+        return copy;
+    }
+
+    /**
+     * The record's tree as the file spells it: one URL as {@code server = "…"}, the form every agent version reads,
+     * and several as {@code servers = ["…", "…"]}; none at all (before enrollment) as neither key.
+     */
+    private static ObjectNode withServerSpelledAsWritten(ObjectNode fresh) {
+        JsonNode servers = fresh.path("servers");
+        ObjectNode spelled = AgentJson.TOML.createObjectNode();
+        fresh.properties().forEach(entry -> {
+            if (!entry.getKey().equals("servers")) {
+                spelled.set(entry.getKey(), entry.getValue());
+            } else if (servers.size() == 1) {
+                spelled.set("server", servers.get(0));
+            } else if (servers.size() > 1) {
+                spelled.set("servers", servers);
+            }
+        });
+        return spelled;
     }
 
     private void moveAtomically(Path temp) throws IOException {

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -21,7 +22,13 @@ import java.util.concurrent.TimeoutException;
 /**
  * The running agent: keeps one WebSocket to the server (reconnecting with capped, jittered backoff), reports
  * presence, runs jobs, and ends with an exit code — 0 when stopped, 1 when replaced by another agent, 3 when the
- * server refuses the token. Thread-safe: {@link #start} runs it on its own thread, and every other method may be
+ * server refuses the token.
+ *
+ * <p>With several server URLs (the nodes of one control plane) it starts with the first. When a connection cannot
+ * be made, or ends before the server's {@code welcome}, the next attempt goes to the next URL, cycling, with the
+ * same backoff between attempts; a refused token stays final whichever node refused it. After a session that was
+ * welcomed, the first attempt goes back to the URL that worked: a blip or a restart of that node costs one retry,
+ * and agents do not all stampede the next node while theirs is fine. Thread-safe: {@link #start} runs it on its own thread, and every other method may be
  * called from any thread, including a shutdown hook.
  */
 public final class AgentConnection {
@@ -32,6 +39,7 @@ public final class AgentConnection {
     private final JobRunner jobs;
     private final Backoff backoff;
     private final HttpClient http;
+    private final List<ServerEndpoint> servers;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             DaemonThreads.factory("beacon-agent-ticker"));
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -39,6 +47,7 @@ public final class AgentConnection {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile AgentSession session;
     private volatile String sessionId;
+    private volatile ServerEndpoint connectedServer;
     private volatile String exitMessage;
 
     private AgentConnection(CredentialStore credentials, ConnectionOptions options) {
@@ -46,7 +55,8 @@ public final class AgentConnection {
         this.options = options;
         this.jobs = new JobRunner(credentials.current().handlers());
         this.backoff = new Backoff(options.backoffBase(), options.backoffCap(), new Random());
-        this.http = ServerEndpoint.of(credentials.current()).httpClient();
+        this.servers = ServerEndpoint.allOf(credentials.current());
+        this.http = servers.get(0).httpClient(); // one CA for all nodes, so one client serves them all
     }
 
     /**
@@ -110,6 +120,12 @@ public final class AgentConnection {
         return Optional.ofNullable(sessionId);
     }
 
+    /** The base URL of the server that welcomed the current connection, while connected. */
+    public Optional<String> connectedServer() {
+        ServerEndpoint server = connectedServer;
+        return server == null ? Optional.empty() : Optional.of(server.base().toString());
+    }
+
     /** The config in use, which changes when the server rotates the token. */
     public AgentConfig config() {
         return credentials.current();
@@ -143,6 +159,10 @@ public final class AgentConnection {
         }
     }
 
+    private static String withoutStop(String reason) {
+        return reason.endsWith(".") ? reason.substring(0, reason.length() - 1) : reason;
+    }
+
     private boolean stopping() {
         return stopRequested.getCount() == 0;
     }
@@ -151,9 +171,11 @@ public final class AgentConnection {
         int code = 0;
         String message = null;
         try {
+            int index = 0;
             while (!stopping()) {
                 AgentConfig config = credentials.reload(); // `beacon agent rotate-token` may have saved a new token
-                URI uri = ServerEndpoint.of(config).websocketUri();
+                ServerEndpoint server = servers.get(index);
+                URI uri = server.websocketUri();
                 AgentSession current = new AgentSession(uri, credentials, jobs, options, scheduler);
                 session = current;
                 if (stopping()) {
@@ -161,12 +183,15 @@ public final class AgentConnection {
                 }
                 current.welcomed().thenAccept(id -> {
                     sessionId = id;
+                    connectedServer = server;
                     firstWelcome.complete(id);
                 });
                 SessionEnd end = current.open(http).get();
                 sessionId = null;
+                connectedServer = null;
                 jobs.cancelCurrent(); // the server retries a job whose robot dropped; never run it twice at once
-                if (current.welcomed().isDone()) {
+                boolean welcomed = current.welcomed().isDone();
+                if (welcomed) {
                     backoff.reset();
                 }
                 if (stopping()) {
@@ -179,10 +204,16 @@ public final class AgentConnection {
                     break;
                 }
                 Duration delay = backoff.next();
-                String reason = ((SessionEnd.Reconnect) end).reason();
-                LOG.info("{}: {}; {} in {} s", current.opened() ? "disconnected" : "cannot connect",
-                        reason.endsWith(".") ? reason.substring(0, reason.length() - 1) : reason,
-                        current.opened() ? "reconnecting" : "retrying", String.format(Locale.ROOT, "%.1f", delay.toMillis() / 1000.0));
+                String reason = withoutStop(((SessionEnd.Reconnect) end).reason());
+                String inSeconds = String.format(Locale.ROOT, "%.1f", delay.toMillis() / 1000.0);
+                if (welcomed || servers.size() == 1) {
+                    LOG.info("{}: {}; {} in {} s", current.opened() ? "disconnected" : "cannot connect", reason,
+                            current.opened() ? "reconnecting" : "retrying", inSeconds);
+                } else {
+                    index = (index + 1) % servers.size();
+                    LOG.info("server {} unreachable, trying {} in {} s ({})", server.base(), servers.get(index).base(),
+                            inSeconds, reason);
+                }
                 if (stopRequested.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
                     break;
                 }

@@ -2,6 +2,8 @@ package dev.beacon.agent;
 
 import dev.beacon.tokens.TokenFormat;
 
+import java.util.List;
+
 /**
  * What a successful {@code POST /api/enroll} returns (201): this robot's identity and long-lived token.
  * Immutable and thread-safe; {@link #toString()} masks the token.
@@ -20,8 +22,8 @@ public record Enrollment(
         Integer heartbeatIntervalS) {
 
     /** {@code base} updated with this enrollment's identity and token, for saving to agent.toml. */
-    public AgentConfig applyTo(AgentConfig base, String server, String name) {
-        return new AgentConfig(server, robotId, robotToken, name, organization, site, fleet, base.caCert(),
+    public AgentConfig applyTo(AgentConfig base, List<String> servers, String name) {
+        return new AgentConfig(servers, robotId, robotToken, name, organization, site, fleet, base.caCert(),
                 base.labels(), base.handlers());
     }
 

@@ -14,7 +14,9 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * Where the control plane is and how to trust it: the base URL, the optional private CA, and the HTTP client
@@ -56,9 +58,32 @@ public record ServerEndpoint(URI base, Path caCert) {
         }
     }
 
-    /** The endpoint an agent config points at. */
+    /** The endpoint an agent config points at first. */
     public static ServerEndpoint of(AgentConfig config) {
         return of(config.server(), config.caCert());
+    }
+
+    /**
+     * Every endpoint of {@code urls}, in order, all trusting {@code caCert}: the nodes of one control plane share
+     * one certificate authority. Throws {@link AgentException} for an empty list or any unusable URL.
+     */
+    public static List<ServerEndpoint> allOf(List<String> urls, String caCert) {
+        if (urls == null || urls.isEmpty()) {
+            return List.of(of((String) null, caCert)); // throws the "No server URL" line
+        }
+        List<ServerEndpoint> endpoints = new ArrayList<>();
+        for (String url : urls) {
+            ServerEndpoint endpoint = of(url, caCert);
+            if (!endpoints.contains(endpoint)) {
+                endpoints.add(endpoint); // "https://a/" and "https://a" are one server
+            }
+        }
+        return List.copyOf(endpoints);
+    }
+
+    /** Every endpoint an agent config lists, in the order they are tried. */
+    public static List<ServerEndpoint> allOf(AgentConfig config) {
+        return allOf(config.servers(), config.caCert());
     }
 
     /** {@code base + apiPath}, e.g. {@code resolve("/api/enroll")}. */

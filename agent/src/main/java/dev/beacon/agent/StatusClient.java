@@ -22,9 +22,20 @@ public final class StatusClient {
         this.http = http;
     }
 
-    /** Asks once and blocks for at most {@link #REQUEST_TIMEOUT}; never throws for server or network trouble. */
+    /**
+     * Asks the config's servers in order until one answers (only an unreachable server moves on to the next), each
+     * for at most {@link #REQUEST_TIMEOUT}; never throws for server or network trouble.
+     */
     public TokenCheck check(AgentConfig config) throws InterruptedException {
-        ServerEndpoint endpoint = ServerEndpoint.of(config);
+        try {
+            return FirstAnswering.ask(ServerEndpoint.allOf(config), server -> check(server, config), (unreachable, failure, next) -> {
+            });
+        } catch (ServerUnreachableException e) {
+            return new TokenCheck.Unknown(e.getMessage());
+        }
+    }
+
+    private TokenCheck check(ServerEndpoint endpoint, AgentConfig config) throws InterruptedException {
         URI uri = endpoint.resolve("/api/agent/me");
         HttpResponse<String> response;
         try {
@@ -34,16 +45,17 @@ public final class StatusClient {
                     .header("Accept", "application/json")
                     .GET().build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            return new TokenCheck.Unknown(ServerUnreachableException.of(uri, e).getMessage());
+            throw ServerUnreachableException.of(uri, e);
         }
         JsonNode body = parse(response.body());
         int status = response.statusCode();
         if (status == 200) {
             return new TokenCheck.Accepted(text(body, "robot_id", text(body, "id", null)), text(body, "name", null),
-                    text(body, "status", null));
+                    text(body, "status", null), endpoint.base().toString());
         }
         if (status == 401 || status == 403) {
-            return new TokenCheck.Refused(status, text(body, "code", status == 401 ? "unauthorized" : "forbidden"));
+            return new TokenCheck.Refused(status, text(body, "code", status == 401 ? "unauthorized" : "forbidden"),
+                    endpoint.base().toString());
         }
         return new TokenCheck.Unknown("the server at " + endpoint.base() + " answered HTTP " + status + " to " + uri.getPath());
     }

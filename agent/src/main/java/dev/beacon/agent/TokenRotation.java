@@ -8,8 +8,10 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,21 +30,34 @@ public final class TokenRotation {
     }
 
     /**
-     * Rotates the token of the enrolled config in {@code credentials}, blocking for at most {@code timeout}, and
-     * returns the saved config. Throws {@link TokenRefusedException} when the server refuses the current token and
-     * {@link AgentException} for anything else; the file is changed only once a valid new token has arrived.
+     * Rotates the token of the enrolled config in {@code credentials} at its first server, blocking for at most
+     * {@code timeout}; see {@link #rotate(CredentialStore, ServerEndpoint, HttpClient, Duration)}.
      */
     public static AgentConfig rotate(CredentialStore credentials, HttpClient http, Duration timeout)
             throws InterruptedException {
+        return rotate(credentials, ServerEndpoint.of(credentials.current()), http, timeout);
+    }
+
+    /**
+     * Rotates the token of the enrolled config in {@code credentials} at {@code server}, blocking for at most
+     * {@code timeout}, and returns the saved config. Throws {@link ServerUnreachableException} when the server
+     * cannot be reached (so a caller may try another node), {@link TokenRefusedException} when it refuses the
+     * current token and {@link AgentException} for anything else; the file is changed only once a valid new token
+     * has arrived.
+     */
+    public static AgentConfig rotate(CredentialStore credentials, ServerEndpoint server, HttpClient http,
+                                     Duration timeout) throws InterruptedException {
         AgentConfig config = credentials.current();
-        URI uri = ServerEndpoint.of(config).websocketUri();
+        URI uri = server.websocketUri();
         Listener listener = new Listener(credentials, uri);
         CompletableFuture<WebSocket> opening = http.newWebSocketBuilder()
                 .header("Authorization", "Bearer " + config.robotToken())
                 .connectTimeout(ServerEndpoint.CONNECT_TIMEOUT)
                 .buildAsync(uri, listener);
         opening.whenComplete((ws, failure) -> {
-            if (failure != null) {
+            if (failure != null && !(unwrap(failure) instanceof WebSocketHandshakeException)) {
+                listener.done.completeExceptionally(ServerUnreachableException.of(uri, failure)); // no answer at all
+            } else if (failure != null) {
                 listener.fail(SessionEnd.ofDialFailure(failure, uri, credentials.file().path()));
             }
         });
@@ -59,6 +74,14 @@ public final class TokenRotation {
         } finally {
             opening.thenAccept(WebSocket::abort); // after our close frame, or at once when we gave up
         }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     private static final class Listener implements WebSocket.Listener {

@@ -221,4 +221,76 @@ class AgentConfigFileTest {
 
         assertThat(enrolled(token).toString()).doesNotContain(token).contains(TokenFormat.mask(token));
     }
+
+    @Test
+    void a_file_with_one_server_reads_as_a_list_of_one_and_is_written_back_as_server() throws Exception {
+        Path path = tmp.resolve("agent.toml");
+        String token = TokenFormat.generate(TokenKind.ROBOT).value();
+        Files.writeString(path, "server = \"https://beacon.example.com\"\nrobot_id = \"r_1\"\nrobot_token = \"" + token
+                + "\"\nname = \"bot-9\"\n");
+        AgentConfigFile file = AgentConfigFile.at(path);
+
+        AgentConfig config = file.read().orElseThrow();
+        file.write(config.withRobotToken(TokenFormat.generate(TokenKind.ROBOT).value()));
+
+        assertThat(config.servers()).containsExactly("https://beacon.example.com");
+        assertThat(config.server()).isEqualTo("https://beacon.example.com");
+        assertThat(Files.readString(path)).contains("\nserver = \"https://beacon.example.com\"\n").doesNotContain("servers");
+    }
+
+    @Test
+    void several_servers_round_trip_in_order_as_a_servers_list() throws Exception {
+        AgentConfigFile file = AgentConfigFile.at(tmp.resolve("agent.toml"));
+        AgentConfig one = enrolled(TokenFormat.generate(TokenKind.ROBOT).value());
+        AgentConfig several = new AgentConfig(List.of("https://beacon-2.example.com", "https://beacon-1.example.com"),
+                one.robotId(), one.robotToken(), one.name(), one.organization(), one.site(), one.fleet(), one.caCert(),
+                one.labels(), one.handlers());
+
+        file.write(several);
+
+        assertThat(file.read()).contains(several);
+        assertThat(Files.readString(file.path()))
+                .contains("\nservers = [\"https://beacon-2.example.com\", \"https://beacon-1.example.com\"]\n")
+                .doesNotContain("\nserver = ");
+    }
+
+    @Test
+    void server_beside_servers_reads_as_server_first_without_repeats() throws Exception {
+        Path path = tmp.resolve("agent.toml");
+        Files.writeString(path, """
+                server = "https://a.example.com"
+                servers = ["https://b.example.com", "https://a.example.com", "https://c.example.com"]
+                """);
+
+        AgentConfig config = AgentConfigFile.at(path).read().orElseThrow();
+
+        assertThat(config.servers()).containsExactly("https://a.example.com", "https://b.example.com", "https://c.example.com");
+    }
+
+    @Test
+    void a_servers_key_that_is_not_a_list_of_urls_is_refused_in_one_line() throws Exception {
+        Path path = tmp.resolve("agent.toml");
+        Files.writeString(path, "servers = [\"https://a.example.com\", 8080]\n");
+
+        assertThatThrownBy(() -> AgentConfigFile.at(path).read())
+                .isInstanceOf(AgentException.class)
+                .hasMessageStartingWith("Cannot use " + path + ": `servers` must hold server URLs in quotes");
+    }
+
+    @Test
+    void a_token_rotated_into_a_file_keeps_its_server_list() {
+        AgentConfigFile file = AgentConfigFile.at(tmp.resolve("agent.toml"));
+        AgentConfig one = enrolled(TokenFormat.generate(TokenKind.ROBOT).value());
+        AgentConfig several = new AgentConfig(List.of("https://a.example.com", "https://b.example.com"), one.robotId(),
+                one.robotToken(), one.name(), one.organization(), one.site(), one.fleet(), one.caCert(), one.labels(),
+                one.handlers());
+        file.write(several);
+        String rotated = TokenFormat.generate(TokenKind.ROBOT).value();
+
+        new CredentialStore(file, several).replaceToken(rotated);
+
+        AgentConfig saved = file.read().orElseThrow();
+        assertThat(saved.robotToken()).isEqualTo(rotated);
+        assertThat(saved.servers()).containsExactly("https://a.example.com", "https://b.example.com");
+    }
 }

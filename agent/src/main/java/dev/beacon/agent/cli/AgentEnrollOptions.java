@@ -3,13 +3,17 @@ package dev.beacon.agent.cli;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Options that shape an enrollment, shared by {@code agent enroll} and {@code agent run}; a picocli mixin. */
 final class AgentEnrollOptions {
-    @Option(names = "--server", paramLabel = "URL", description = "Beacon server, e.g. https://beacon.example.com.")
-    String server;
+    @Option(names = "--server", paramLabel = "URL", split = ",",
+            description = "Beacon server, e.g. https://beacon.example.com; repeat it (or separate with commas) for the"
+                    + " nodes of one control plane, tried in order.")
+    List<String> servers = new ArrayList<>();
 
     @Option(names = "--name", paramLabel = "NAME", description = "Robot name, unique in the organization (default: this host's name).")
     String name;

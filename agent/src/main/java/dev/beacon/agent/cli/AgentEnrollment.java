@@ -6,11 +6,13 @@ import dev.beacon.agent.AgentException;
 import dev.beacon.agent.EnrollClient;
 import dev.beacon.agent.EnrollRequest;
 import dev.beacon.agent.Enrollment;
+import dev.beacon.agent.FirstAnswering;
 import dev.beacon.agent.HostFacts;
 import dev.beacon.agent.ServerEndpoint;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,12 +23,17 @@ final class AgentEnrollment {
     private AgentEnrollment() {
     }
 
-    /** Fails before any prompt when there is no server to enroll with, or its URL is unusable. */
+    /** Fails before any prompt when there is no server to enroll with, or one of the URLs is unusable. */
     static void requireServer(AgentEnrollOptions options, AgentConfig staged) {
-        if (options.server == null && staged.server() == null) {
+        if (serverUrls(options, staged).isEmpty()) {
             throw new AgentException("No server given: pass --server https://beacon.example.com.");
         }
-        ServerEndpoint.of(options.server != null ? options.server : staged.server(), null); // throws on a bad URL
+        ServerEndpoint.allOf(serverUrls(options, staged), null); // throws on a bad URL
+    }
+
+    /** The --server URLs when any were given, else those agent.toml already held (staged by provisioning). */
+    private static List<String> serverUrls(AgentEnrollOptions options, AgentConfig staged) {
+        return options.servers.isEmpty() ? staged.servers() : options.servers;
     }
 
     /**
@@ -38,20 +45,26 @@ final class AgentEnrollment {
         EnrollClient.checkKey(enrollmentKey); // a truncated key never leaves the machine
         requireServer(options, staged);
         String caCert = options.caCert != null ? options.caCert.toAbsolutePath().normalize().toString() : staged.caCert();
-        ServerEndpoint endpoint = ServerEndpoint.of(options.server != null ? options.server : staged.server(), caCert);
+        List<ServerEndpoint> servers = ServerEndpoint.allOf(serverUrls(options, staged), caCert);
+        List<String> urls = servers.stream().map(server -> server.base().toString()).toList();
         String name = options.name != null ? options.name : staged.name() != null ? staged.name() : HostFacts.localHostname();
         Map<String, String> labels = new LinkedHashMap<>(staged.labels());
         labels.putAll(options.labels);
-        AgentConfig base = new AgentConfig(endpoint.base().toString(), null, null, name, null, null, null, caCert,
+        AgentConfig base = new AgentConfig(urls, null, null, name, null, null, null, caCert,
                 labels, staged.handlers());
 
         out.println("Enrolling with organization...");
         out.flush();
-        Enrollment enrollment = new EnrollClient(endpoint)
-                .enroll(EnrollRequest.of(enrollmentKey, name, HostFacts.detect(), base, options.replace));
+        EnrollRequest request = EnrollRequest.of(enrollmentKey, name, HostFacts.detect(), base, options.replace);
+        // Only an unreachable server moves on to the next; a refusal from a live node is the control plane's answer.
+        Enrollment enrollment = FirstAnswering.ask(servers, server -> new EnrollClient(server).enroll(request),
+                (unreachable, failure, next) -> {
+                    out.println("Server " + unreachable.base() + " unreachable, trying " + next.base() + "...");
+                    out.flush();
+                });
         out.println("✓ Enrollment successful!");
         out.flush();
-        AgentConfig saved = enrollment.applyTo(base, endpoint.base().toString(), name);
+        AgentConfig saved = enrollment.applyTo(base, urls, name);
         file.write(saved);
         out.println("✓ Credentials saved to " + file.path());
         out.flush();

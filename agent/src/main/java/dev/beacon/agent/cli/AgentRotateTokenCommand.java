@@ -4,12 +4,14 @@ import dev.beacon.agent.AgentConfig;
 import dev.beacon.agent.AgentConfigFile;
 import dev.beacon.agent.AgentException;
 import dev.beacon.agent.CredentialStore;
+import dev.beacon.agent.FirstAnswering;
 import dev.beacon.agent.ServerEndpoint;
 import dev.beacon.agent.TokenRotation;
 import dev.beacon.tokens.TokenFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.net.http.HttpClient;
 import java.time.Duration;
 
 /** {@code beacon agent rotate-token}: asks the server for a new robot token and saves it atomically. */
@@ -26,8 +28,13 @@ final class AgentRotateTokenCommand extends AgentSubcommand {
         AgentConfigFile file = configOption.file();
         AgentConfig config = file.read().filter(AgentConfig::enrolled).orElseThrow(() -> new AgentException(
                 "Not enrolled: " + file.path() + " holds no robot token, so there is nothing to rotate."));
-        AgentConfig rotated = TokenRotation.rotate(new CredentialStore(file, config), ServerEndpoint.of(config).httpClient(),
-                TIMEOUT);
+        CredentialStore credentials = new CredentialStore(file, config);
+        HttpClient http = ServerEndpoint.of(config).httpClient();
+        AgentConfig rotated = FirstAnswering.ask(ServerEndpoint.allOf(config),
+                server -> TokenRotation.rotate(credentials, server, http, TIMEOUT), (unreachable, failure, next) -> {
+                    out().println("Server " + unreachable.base() + " unreachable, trying " + next.base() + "...");
+                    out().flush();
+                });
         out().println("✓ Robot token rotated (now " + TokenFormat.mask(rotated.robotToken()) + "); saved to " + file.path());
         return 0;
     }

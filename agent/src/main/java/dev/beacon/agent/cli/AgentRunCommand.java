@@ -39,9 +39,11 @@ final class AgentRunCommand extends AgentSubcommand {
                 out().println("Already enrolled as " + AgentEnrollment.describe(saved) + "; ignoring --enrollment-key. Delete "
                         + file.path() + " to re-enroll.");
             }
-            if (enrollOptions.server != null
-                    && !Objects.equals(ServerEndpoint.of(enrollOptions.server, null).base().toString(), saved.server())) {
-                out().println("Using the saved server " + saved.server() + "; ignoring --server " + enrollOptions.server + ".");
+            if (!enrollOptions.servers.isEmpty() && !Objects.equals(ServerEndpoint.allOf(enrollOptions.servers, null).stream()
+                    .map(server -> server.base().toString()).toList(), saved.servers())) {
+                out().println("Using the saved " + (saved.servers().size() == 1 ? "server " : "servers ")
+                        + String.join(", ", saved.servers()) + "; ignoring --server " + String.join(", ", enrollOptions.servers)
+                        + " (edit " + file.path() + " to change them).");
             }
             if (enrollOptions.name != null && !enrollOptions.name.equals(saved.name())) {
                 out().println("Using the saved name " + saved.name() + "; ignoring --name " + enrollOptions.name
@@ -69,7 +71,7 @@ final class AgentRunCommand extends AgentSubcommand {
         if (!enrollOptions.labels.isEmpty()) {
             Map<String, String> labels = new LinkedHashMap<>(config.labels());
             labels.putAll(enrollOptions.labels);
-            config = new AgentConfig(config.server(), config.robotId(), config.robotToken(), config.name(),
+            config = new AgentConfig(config.servers(), config.robotId(), config.robotToken(), config.name(),
                     config.organization(), config.site(), config.fleet(), config.caCert(), labels,
                     config.handlers());
         }

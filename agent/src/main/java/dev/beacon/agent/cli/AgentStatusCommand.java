@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
+import java.util.Optional;
 
 /**
  * {@code beacon agent status}: shows what agent.toml holds (token masked) and whether the server accepts the token;
@@ -33,7 +34,11 @@ final class AgentStatusCommand extends AgentSubcommand {
         }
         PrintWriter out = out();
         row(out, "Config", file.path().toString());
-        row(out, "Server", config.server());
+        if (config.servers().size() == 1) {
+            row(out, "Server", config.server());
+        } else {
+            row(out, "Servers", String.join(", ", config.servers()));
+        }
         row(out, "Name", config.name());
         row(out, "Robot ID", config.robotId());
         row(out, "Organization", config.organization());
@@ -47,10 +52,11 @@ final class AgentStatusCommand extends AgentSubcommand {
         out.flush();
         TokenCheck check;
         try {
-            check = new StatusClient(ServerEndpoint.of(config).httpClient()).check(config);
+            check = new StatusClient(ServerEndpoint.of(config).httpClient()).check(config); // the first that answers
         } catch (AgentException e) {
             check = new TokenCheck.Unknown(e.getMessage());
         }
+        answeredBy(check).ifPresent(server -> row(out, "Answered by", server));
         row(out, "Server says", describe(check, file.path().toString()));
         // The same codes as `agent run`, so a script can tell "fix the network" from "enroll again".
         if (check instanceof TokenCheck.Accepted) {
@@ -68,6 +74,16 @@ final class AgentStatusCommand extends AgentSubcommand {
             return "token refused (" + refused.code() + ") — delete " + path + " and enroll again";
         }
         return "unknown — " + ((TokenCheck.Unknown) check).line();
+    }
+
+    private static Optional<String> answeredBy(TokenCheck check) {
+        if (check instanceof TokenCheck.Accepted accepted) {
+            return Optional.ofNullable(accepted.server());
+        }
+        if (check instanceof TokenCheck.Refused refused) {
+            return Optional.ofNullable(refused.server());
+        }
+        return Optional.empty();
     }
 
     private static void row(PrintWriter out, String label, String value) {
