@@ -1,4 +1,4 @@
-package dev.beacon.enrollment;
+package dev.beacon.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
