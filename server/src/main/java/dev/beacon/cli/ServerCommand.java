@@ -2,6 +2,7 @@ package dev.beacon.cli;
 
 import dev.beacon.server.BeaconServer;
 import dev.beacon.server.ServerConfig;
+import dev.beacon.store.Database;
 import dev.beacon.web.Cidr;
 import dev.beacon.web.ClientAddress;
 import java.io.PrintWriter;
@@ -91,6 +92,10 @@ public final class ServerCommand implements Callable<Integer> {
         BeaconServer server;
         try {
             server = BeaconServer.start(config);
+        } catch (Database.SchemaMismatch mismatch) { // on start, only a schema newer than this build's (see Database.open)
+            err.println("✗ Beacon could not start: the database has schema version " + mismatch.found() + ", newer than this beacon's "
+                    + mismatch.expected() + " (a newer Beacon migrated it): run that version or newer on this node.");
+            return 1;
         } catch (RuntimeException e) {
             err.println("✗ Beacon could not start: " + rootMessage(e));
             return 1;

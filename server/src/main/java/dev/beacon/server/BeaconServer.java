@@ -173,6 +173,7 @@ public final class BeaconServer implements AutoCloseable {
         var clock = config.clock();
         Ids ids = new Ids(clock);
         SecretBox secretBox = SecretBox.load(config.secretKeyHex(), config.dataDir());
+        SecretKeyCheck.run(db, secretBox, clock); // before this node writes anything sealed under its key
         AuditLog audit = new AuditLog(db, ids, clock);
         OrgStore orgs = new OrgStore(db, ids, clock);
         UserStore users = new UserStore(db, ids, clock);

@@ -31,7 +31,8 @@ public record Cidr(byte[] network, int prefixLength, String text) {
 
     /** Whether {@code ip} (a literal address, as the server saw it) lies in this network. */
     public boolean contains(String ip) {
-        Cidr host = parse(ip);
+        // Jetty writes a peer's IPv6 address in brackets ("[2001:db8::1]"); the address is what is inside.
+        Cidr host = parse(ip.startsWith("[") && ip.endsWith("]") ? ip.substring(1, ip.length() - 1) : ip);
         if (host == null || host.network.length != network.length) {
             return false;
         }

@@ -15,6 +15,7 @@ class CidrTest {
             "::1/128, 0:0:0:0:0:0:0:1, true",
             "fd00::/8, fd12::1, true",
             "fd00::/8, 10.0.0.1, false",
+            "2001:db8::/32, [2001:db8:0:0:0:0:0:1], true",
     })
     void contains_follows_the_prefix_length(String network, String ip, boolean inside) {
         assertThat(Cidr.parse(network).contains(ip)).isEqualTo(inside);
