@@ -2,9 +2,13 @@ package dev.beacon.cli;
 
 import dev.beacon.server.BeaconServer;
 import dev.beacon.server.ServerConfig;
+import dev.beacon.store.Database;
+import dev.beacon.web.Cidr;
+import dev.beacon.web.ClientAddress;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -53,6 +57,11 @@ public final class ServerCommand implements Callable<Integer> {
                     + "/usr/share/beacon/downloads if it exists, else downloads beside the jar, else target/downloads of the checkout).")
     Path downloadsDir;
 
+    @Option(names = "--trusted-proxies", defaultValue = "${env:BEACON_TRUSTED_PROXIES}", paramLabel = "CIDR,...",
+            description = "Proxies or load balancers (addresses or networks, comma-separated) whose Forwarded / X-Forwarded-For / "
+                    + "X-Forwarded-Proto headers name the real client; from any other peer those headers are ignored (default: none).")
+    String trustedProxies;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -70,12 +79,23 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("✗ " + badFlag); // name the one flag that is wrong, not every rule
             return 2;
         }
+        List<Cidr> proxies;
+        try {
+            proxies = ClientAddress.parseList(trustedProxies);
+        } catch (IllegalArgumentException e) {
+            err.println("✗ " + e.getMessage());
+            return 2;
+        }
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
-                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir);
+                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir, proxies);
         BeaconServer server;
         try {
             server = BeaconServer.start(config);
+        } catch (Database.SchemaMismatch mismatch) { // on start, only a schema newer than this build's (see Database.open)
+            err.println("✗ Beacon could not start: the database has schema version " + mismatch.found() + ", newer than this beacon's "
+                    + mismatch.expected() + " (a newer Beacon migrated it): run that version or newer on this node.");
+            return 1;
         } catch (RuntimeException e) {
             err.println("✗ Beacon could not start: " + rootMessage(e));
             return 1;

@@ -17,6 +17,7 @@ import dev.beacon.tokens.Secret;
 import dev.beacon.tokens.SecretBox;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
+import dev.beacon.web.Cidr;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;

@@ -50,6 +50,7 @@ import dev.beacon.web.BodyLimit;
 import dev.beacon.web.JsonInput;
 import dev.beacon.web.ProblemErrorHandler;
 import dev.beacon.web.Problems;
+import dev.beacon.web.ClientAddress;
 import dev.beacon.web.PublicUrl;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -172,6 +173,7 @@ public final class BeaconServer implements AutoCloseable {
         var clock = config.clock();
         Ids ids = new Ids(clock);
         SecretBox secretBox = SecretBox.load(config.secretKeyHex(), config.dataDir());
+        SecretKeyCheck.run(db, secretBox, clock); // before this node writes anything sealed under its key
         AuditLog audit = new AuditLog(db, ids, clock);
         OrgStore orgs = new OrgStore(db, ids, clock);
         UserStore users = new UserStore(db, ids, clock);
@@ -316,7 +318,9 @@ public final class BeaconServer implements AutoCloseable {
                                              char[] password, Duration headerTimeout) {
         ServerConnector connector;
         if (config.tlsCert() == null) {
-            connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            HttpConfiguration plain = new HttpConfiguration(http);
+            addClientAddress(plain, config);
+            connector = new ServerConnector(server, new HttpConnectionFactory(plain));
         } else {
             SslContextFactory.Server ssl = new SslContextFactory.Server();
             ssl.setKeyStore(keyStore);
@@ -327,12 +331,20 @@ public final class BeaconServer implements AutoCloseable {
             // speaks for its own host only.
             secure.setStsMaxAge(Duration.ofDays(365).toSeconds());
             https.addCustomizer(secure);
+            addClientAddress(https, config); // after the TLS customizer, so that a trusted proxy's scheme wins
             connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
         }
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.addBean(new HeaderDeadline(headerTimeout));
         return connector;
+    }
+
+    /** Behind {@code --trusted-proxies}, requests carry the client the proxy names (see {@link ClientAddress}). */
+    private static void addClientAddress(HttpConfiguration http, ServerConfig config) {
+        if (!config.trustedProxies().isEmpty()) {
+            http.addCustomizer(new ClientAddress(config.trustedProxies()));
+        }
     }
 
     private static int actualPort(Javalin app) {

@@ -132,6 +132,7 @@ public final class Database implements AutoCloseable {
                     .locations("classpath:db/migration")
                     .load();
             if (migrate) {
+                refuseNewerSchema(flyway);
                 flyway.migrate();
             } else {
                 checkSchema(flyway);
@@ -162,15 +163,33 @@ public final class Database implements AutoCloseable {
         return properties;
     }
 
-    /** Refuses a database without this build's schema version: no history table, or another latest migration. */
-    private static void checkSchema(Flyway flyway) {
+    /**
+     * Refuses, before migrating, a schema a newer Beacon has migrated past this build's last migration: during a
+     * rolling upgrade an old node must not run against tables it does not know (Flyway would otherwise ignore the
+     * "future" migrations and start).
+     */
+    private static void refuseNewerSchema(Flyway flyway) {
         MigrationInfoService info = flyway.info();
         MigrationInfo current = info.current();
-        MigrationVersion expected = Arrays.stream(info.all())
+        MigrationVersion known = knownVersion(info);
+        if (current != null && current.getVersion() != null && known != null && current.getVersion().compareTo(known) > 0) {
+            throw new SchemaMismatch(current.getVersion().toString(), known.toString(), true);
+        }
+    }
+
+    private static MigrationVersion knownVersion(MigrationInfoService info) {
+        return Arrays.stream(info.all())
                 .filter(migration -> migration.getVersion() != null && !migration.getState().name().startsWith("FUTURE"))
                 .map(MigrationInfo::getVersion)
                 .max(Comparator.naturalOrder())
                 .orElse(null);
+    }
+
+    /** Refuses a database without this build's schema version: no history table, or another latest migration. */
+    private static void checkSchema(Flyway flyway) {
+        MigrationInfoService info = flyway.info();
+        MigrationInfo current = info.current();
+        MigrationVersion expected = knownVersion(info);
         String expectedText = expected == null ? null : expected.toString();
         if (current == null || current.getVersion() == null) {
             throw new SchemaMismatch(null, expectedText, false);

@@ -13,6 +13,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -75,6 +76,20 @@ public final class SecretBox {
             if (!Files.exists(file)) {
                 throw raced;
             }
+        }
+    }
+
+    /**
+     * Identifies this secret without revealing it: HMAC-SHA256 under the secret of a fixed label, as 64 hex digits.
+     * Nodes that share a database compare it to refuse a mismatched key at start.
+     */
+    public String fingerprint() {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal("beacon secret key fingerprint v1".getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is available on every JDK", e);
         }
     }
 

@@ -80,6 +80,14 @@ class CommandLineTest {
     }
 
     @Test
+    void a_trusted_proxy_that_is_not_an_address_is_named_alone() {
+        Result result = beacon("server", "--trusted-proxies", "10.0.0.0/8,proxy.lan", "--data-dir", tmp.toString());
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("✗ --trusted-proxies: 'proxy.lan' is not an IP address or network such as 10.0.0.5 or 10.0.0.0/24\n");
+    }
+
+    @Test
     void a_bad_loadtest_flag_is_named_alone() {
         Result result = beacon("loadtest", "enroll", "--server", "http://127.0.0.1:1", "--api-key", "x", "--concurrency", "0");
 

@@ -38,7 +38,7 @@ class InstallCommandPageTest {
     private static ServerConfig withPublicUrl(ServerConfig config, String publicUrl) {
         return new ServerConfig(config.host(), config.port(), config.dataDir(), config.databaseUrl(), publicUrl, config.tlsCert(),
                 config.tlsKey(), config.secretKeyHex(), config.adminPassword(), config.heartbeatIntervalSeconds(), config.refusalsPerMinute(),
-                config.agentConnectsPerSecond(), config.clock(), config.ticker(), config.downloadsDir());
+                config.agentConnectsPerSecond(), config.clock(), config.ticker(), config.downloadsDir(), config.trustedProxies());
     }
 
     @Test

@@ -194,7 +194,7 @@ class DownloadRoutesTest {
         server = TestServer.start(Backend.SQLITE, config -> new dev.beacon.server.ServerConfig(config.host(), config.port(), config.dataDir(),
                 config.databaseUrl(), "https://beacon.example/", config.tlsCert(), config.tlsKey(), config.secretKeyHex(),
                 config.adminPassword(), config.heartbeatIntervalSeconds(), config.refusalsPerMinute(), config.agentConnectsPerSecond(),
-                config.clock(), config.ticker(), downloads));
+                config.clock(), config.ticker(), downloads, config.trustedProxies()));
 
         String script = new String(get("/install.sh").body(), StandardCharsets.UTF_8);
 

@@ -50,7 +50,7 @@ class InstallScriptTest {
         server = TestServer.start(Backend.SQLITE, config -> new ServerConfig(config.host(), config.port(), config.dataDir(),
                 config.databaseUrl(), publicUrl, config.tlsCert(), config.tlsKey(), config.secretKeyHex(), config.adminPassword(),
                 config.heartbeatIntervalSeconds(), config.refusalsPerMinute(), config.agentConnectsPerSecond(), config.clock(),
-                config.ticker(), downloads));
+                config.ticker(), downloads, config.trustedProxies()));
     }
 
     private String script() throws Exception {

@@ -28,8 +28,19 @@ final class RawHttp {
 
     /** Sends {@code request} (bytes as given, ISO-8859-1) and reads the answer until the server closes or 5 s pass. */
     static Answer send(String baseUrl, String request) throws IOException {
+        return sendFrom(null, baseUrl, request);
+    }
+
+    /**
+     * Like {@link #send}, from the local address {@code from} (such as 127.0.0.2, another loopback address), or any
+     * when null: java.net.http cannot choose the address a request leaves from.
+     */
+    static Answer sendFrom(String from, String baseUrl, String request) throws IOException {
         URI uri = URI.create(baseUrl);
         try (Socket socket = new Socket()) {
+            if (from != null) {
+                socket.bind(new InetSocketAddress(from, 0));
+            }
             socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5_000);
             socket.setSoTimeout(5_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
@@ -44,11 +55,25 @@ final class RawHttp {
         try {
             for (int n; (n = in.read(buffer)) >= 0; ) {
                 out.write(buffer, 0, n);
+                if (complete(out.toByteArray())) {
+                    break; // a kept-alive connection would otherwise hold us until the timeout
+                }
             }
         } catch (java.net.SocketException | java.net.SocketTimeoutException endedOrSilent) {
             // what arrived is the answer
         }
         return out.toByteArray();
+    }
+
+    /** Whether {@code bytes} hold the head and, when it gives a Content-Length, the whole body. */
+    private static boolean complete(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        if (end < 0) {
+            return false;
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(text.substring(0, end));
+        return length.find() && bytes.length >= end + 4 + Integer.parseInt(length.group(1));
     }
 
     private static Answer parse(byte[] bytes) {

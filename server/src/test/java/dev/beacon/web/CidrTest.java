@@ -1,4 +1,4 @@
-package dev.beacon.enrollment;
+package dev.beacon.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,6 +15,7 @@ class CidrTest {
             "::1/128, 0:0:0:0:0:0:0:1, true",
             "fd00::/8, fd12::1, true",
             "fd00::/8, 10.0.0.1, false",
+            "2001:db8::/32, [2001:db8:0:0:0:0:0:1], true",
     })
     void contains_follows_the_prefix_length(String network, String ip, boolean inside) {
         assertThat(Cidr.parse(network).contains(ip)).isEqualTo(inside);

@@ -1,13 +1,16 @@
-package dev.beacon.enrollment;
+package dev.beacon.web;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-/** An IPv4 or IPv6 network such as {@code 10.20.0.0/16}, for keys bound to where machines enroll from. Immutable. */
-record Cidr(byte[] network, int prefixLength, String text) {
+/**
+ * An IPv4 or IPv6 network such as {@code 10.20.0.0/16}: enrollment keys bound to where machines enroll from, and the
+ * trusted proxies of {@link ClientAddress}. Immutable.
+ */
+public record Cidr(byte[] network, int prefixLength, String text) {
 
     /** Parses {@code a.b.c.d/n} or {@code v6::/n} (a bare address means a single host); null when malformed. */
-    static Cidr parse(String text) {
+    public static Cidr parse(String text) {
         String[] parts = text.strip().split("/", -1);
         // Only literal addresses may reach getByName, so it never does a DNS lookup: dotted IPv4, or IPv6 (with a colon).
         if (parts.length > 2 || !(parts[0].matches("\\d{1,3}(\\.\\d{1,3}){3}") || parts[0].matches("[0-9a-fA-F.]*:[0-9a-fA-F:.]*"))) {
@@ -27,8 +30,9 @@ record Cidr(byte[] network, int prefixLength, String text) {
     }
 
     /** Whether {@code ip} (a literal address, as the server saw it) lies in this network. */
-    boolean contains(String ip) {
-        Cidr host = parse(ip);
+    public boolean contains(String ip) {
+        // Jetty writes a peer's IPv6 address in brackets ("[2001:db8::1]"); the address is what is inside.
+        Cidr host = parse(ip.startsWith("[") && ip.endsWith("]") ? ip.substring(1, ip.length() - 1) : ip);
         if (host == null || host.network.length != network.length) {
             return false;
         }
