@@ -40,7 +40,11 @@ print(f"{label:>10} {database:<6} {name:<9} {rate:8.0f}/s  p50 {s.get('p50_ms', 
       f"server CPU {cpu:5.0f} µs/op  ({count} ops)")
 PY
 }
-load enroll --count 2000 --concurrency 8 > "$dir/enroll-warmup.txt" 2>&1
-measure enroll-c8 8000 "$dir/enroll-c8.json" enroll --count 8000 --concurrency 8
+scenarios=" ${SCENARIOS:-enroll jobs} "   # SCENARIOS=enroll or SCENARIOS=jobs runs one of them
+if [[ $scenarios == *" enroll "* ]]; then
+  load enroll --count 2000 --concurrency 8 > "$dir/enroll-warmup.txt" 2>&1
+  measure enroll-c8 8000 "$dir/enroll-c8.json" enroll --count 8000 --concurrency 8
+fi
+[[ $scenarios == *" jobs "* ]] || exit 0
 load jobs --agents 100 --count 2000 --concurrency 8 > "$dir/jobs-warmup.txt" 2>&1
 measure jobs-max 6000 "$dir/jobs-max.json" jobs --agents 100 --count 6000 --concurrency 16
