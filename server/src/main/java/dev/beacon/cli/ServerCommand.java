@@ -1,5 +1,7 @@
 package dev.beacon.cli;
 
+import dev.beacon.cluster.NodeNameTaken;
+import dev.beacon.cluster.NodeSettings;
 import dev.beacon.server.BeaconServer;
 import dev.beacon.server.ServerConfig;
 import java.io.PrintWriter;
@@ -53,6 +55,15 @@ public final class ServerCommand implements Callable<Integer> {
                     + "/usr/share/beacon/downloads if it exists, else downloads beside the jar, else target/downloads of the checkout).")
     Path downloadsDir;
 
+    @Option(names = "--node-name", defaultValue = "${env:BEACON_NODE_NAME}",
+            description = "This node's name among the servers on one PostgreSQL database; a name a live node holds is refused "
+                    + "(default: the machine's hostname and the port).")
+    String nodeName;
+
+    @Option(names = "--advertise-url", defaultValue = "${env:BEACON_ADVERTISE_URL}",
+            description = "The URL other nodes and the dashboard use for this node (default: --public-url, else the hostname and port).")
+    String advertiseUrl;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -72,10 +83,14 @@ public final class ServerCommand implements Callable<Integer> {
         }
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
-                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir);
+                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir,
+                new NodeSettings(nodeName, advertiseUrl, NodeSettings.DEFAULT_RENEWAL, NodeSettings.DEFAULT_EXPIRY));
         BeaconServer server;
         try {
             server = BeaconServer.start(config);
+        } catch (NodeNameTaken e) {
+            err.println("✗ Beacon could not start: " + e.getMessage());
+            return 1;
         } catch (RuntimeException e) {
             err.println("✗ Beacon could not start: " + rootMessage(e));
             return 1;
