@@ -197,6 +197,32 @@ class ClusterNodesTest implements BeaconServerExtension.ConfiguresServer {
         assertThat(server.get("/api/robots/" + robotId, server.adminKey()).json().get("status").asText()).isEqualTo("offline");
     }
 
+    @Test
+    void a_node_started_again_under_a_dead_nodes_name_resets_what_its_previous_run_held() throws Exception {
+        assumeThat(backend).isEqualTo(Backend.POSTGRESQL);
+        BeaconServer crashed = node("node-b");
+        JsonNode enrolled = server.claim(server.enrollmentKey(1).get("key_value").asText(), "left-bot").json();
+        String robotId = enrolled.get("robot_id").asText();
+        try (RawAgentSocket socket = RawAgentSocket.connect(crashed.baseUrl(), enrolled.get("robot_token").asText())) {
+            socket.hello().next("welcome");
+            String jobId = post(crashed, "/api/jobs", "{\"kind\":\"echo\",\"payload\":\"x\",\"max_attempts\":1}").json().get("id").asText();
+            assertThat(socket.next("job.assign").get("job_id").asText()).isEqualTo(jobId);
+
+            clock.advance(EXPIRY.plusSeconds(1)); // node-b's lease runs out: its name is free again
+            BeaconServer again = node("node-b");
+
+            JsonNode robot = get(again, "/api/robots/" + robotId).json();
+            assertThat(robot.get("status").asText()).isEqualTo("offline");
+            assertThat(robot.get("node").isNull()).isTrue();
+            JsonNode job = get(again, "/api/jobs/" + jobId).json();
+            assertThat(job.get("status").asText()).isEqualTo("failed"); // its one attempt is spent
+            assertThat(job.get("error").asText()).contains("(attempt 1 of 1); no attempts left");
+            // The previous run is reaped, not left for a survivor to take over a second time.
+            server.server().node().renew();
+            assertThat(server.server().node().takeOverDeadNodes().nodes()).isEmpty();
+        }
+    }
+
     private TestServer.Response get(BeaconServer node, String path) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(node.baseUrl() + path)).GET());
     }
