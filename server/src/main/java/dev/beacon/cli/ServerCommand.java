@@ -1,5 +1,7 @@
 package dev.beacon.cli;
 
+import dev.beacon.cluster.NodeNameTaken;
+import dev.beacon.cluster.NodeSettings;
 import dev.beacon.server.BeaconServer;
 import dev.beacon.server.ServerConfig;
 import dev.beacon.store.Database;
@@ -62,6 +64,15 @@ public final class ServerCommand implements Callable<Integer> {
                     + "X-Forwarded-Proto headers name the real client; from any other peer those headers are ignored (default: none).")
     String trustedProxies;
 
+    @Option(names = "--node-name", defaultValue = "${env:BEACON_NODE_NAME}",
+            description = "This node's name among the servers on one PostgreSQL database; a name a live node holds is refused "
+                    + "(default: the machine's hostname and the port).")
+    String nodeName;
+
+    @Option(names = "--advertise-url", defaultValue = "${env:BEACON_ADVERTISE_URL}",
+            description = "The URL other nodes and the dashboard use for this node (default: --public-url, else the hostname and port).")
+    String advertiseUrl;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -88,10 +99,14 @@ public final class ServerCommand implements Callable<Integer> {
         }
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
-                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir, proxies);
+                agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir, proxies,
+                new NodeSettings(nodeName, advertiseUrl, NodeSettings.DEFAULT_RENEWAL, NodeSettings.DEFAULT_EXPIRY));
         BeaconServer server;
         try {
             server = BeaconServer.start(config);
+        } catch (NodeNameTaken e) {
+            err.println("✗ Beacon could not start: " + e.getMessage());
+            return 1;
         } catch (Database.SchemaMismatch mismatch) { // on start, only a schema newer than this build's (see Database.open)
             err.println("✗ Beacon could not start: the database has schema version " + mismatch.found() + ", newer than this beacon's "
                     + mismatch.expected() + " (a newer Beacon migrated it): run that version or newer on this node.");

@@ -64,11 +64,23 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * At server start, before agents connect: every job still held goes back to the queue, or ends when its attempts
-     * are spent. Returns how many were settled.
+     * At server start, before agents connect: every job held by a session no live node holds goes back to the queue,
+     * or ends when its attempts are spent; jobs held through live nodes are theirs. {@code liveSince}: the oldest
+     * heartbeat a live node may have. Returns how many were settled.
      */
-    public int reconcileAtStart() {
-        return sweeper.reconcileAtStart();
+    public int reconcileAtStart(Instant liveSince) {
+        return sweeper.reconcileAtStart(liveSince);
+    }
+
+    /**
+     * Called by the survivor that took over dead node {@code nodeId}, before its robots are marked offline: every job
+     * its open sessions held goes back to the queue (a round here places it) or ends when its attempts are spent.
+     * Returns how many were settled. On the caller's thread.
+     */
+    public int nodeLost(String nodeId, String nodeName) {
+        List<Job> settled = sweeper.nodeLost(nodeId, nodeName);
+        settled.forEach(job -> requestDispatch(job.orgId()));
+        return settled.size();
     }
 
     /** Called when an agent session says hello: the robot may now be given jobs. */

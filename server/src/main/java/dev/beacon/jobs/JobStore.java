@@ -156,15 +156,29 @@ public final class JobStore {
                 .bind("session", sessionId).map((rs, ctx) -> rows.job(rs)).list());
     }
 
-    /** Every job some session holds (at start, all of them were held by sessions a restart ended). */
-    List<Job> allHeld() {
-        return db.read(tx -> tx.createQuery("SELECT * FROM jobs WHERE status IN ('assigned', 'running')")
-                .map((rs, ctx) -> rows.job(rs)).list());
+    /**
+     * Every job held by a session that no live node holds open (at start: the sessions of this node's previous run,
+     * of dead nodes, and of servers from before nodes existed). {@code liveSince}: the oldest heartbeat a live node
+     * may have.
+     */
+    List<Job> abandonedHeld(long liveSince) {
+        return db.read(tx -> tx.createQuery("SELECT * FROM jobs WHERE status IN ('assigned', 'running') AND (session_id IS NULL "
+                        + "OR session_id NOT IN (SELECT c.session_id FROM robot_connections c WHERE c.disconnected_at IS NULL "
+                        + "AND c.node_id IN (" + RobotStates.LIVE_NODES.replace("?", ":live") + ")))")
+                .bind("live", liveSince).map((rs, ctx) -> rows.job(rs)).list());
     }
 
-    /** Clears every robot's current job, at start (no session survives a restart). */
-    int clearCurrentJobs() {
-        return db.write(tx -> RobotStates.releaseAll(tx.connection()));
+    /** Clears the current job of every robot no live node holds, at start. */
+    int clearAbandonedCurrentJobs(long liveSince) {
+        return db.write(tx -> RobotStates.releaseAbandoned(tx.connection(), liveSince));
+    }
+
+    /** The jobs held by sessions that node {@code nodeId} still has open (to settle when that node died). */
+    List<Job> heldOnNode(String nodeId) {
+        return db.read(tx -> tx.createQuery("""
+                        SELECT * FROM jobs WHERE status IN ('assigned', 'running') AND session_id IN
+                          (SELECT c.session_id FROM robot_connections c WHERE c.node_id = :node AND c.disconnected_at IS NULL)""")
+                .bind("node", nodeId).map((rs, ctx) -> rows.job(rs)).list());
     }
 
     /**

@@ -7,8 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gives up on what agents no longer do: at start, every job the previous run left held ({@link #reconcileAtStart},
- * on the starting thread, before agents connect); then once a second, jobs past their deadline and robots whose
+ * Gives up on what agents no longer do: at start, every job a previous run or a dead node left held
+ * ({@link #reconcileAtStart}, on the starting thread, before agents connect); the jobs of a node a survivor took over
+ * ({@link #nodeLost}); then once a second, jobs past their deadline and robots whose
  * drain time passed ({@link #sweep}, on the server's scheduler thread, {@code beacon-scheduler}). Thread-safe.
  */
 final class Sweeper {
@@ -33,19 +34,34 @@ final class Sweeper {
     }
 
     /**
-     * Every job still held was held by a session the restart ended (and agents cancel their running job when their
-     * connection drops), so each goes back to the queue, or ends when its attempts are spent. Returns how many were
-     * settled.
+     * Every job held by a session no live node holds was held by a session a restart or a node's death ended (and
+     * agents cancel their running job when their connection drops), so each goes back to the queue, or ends when its
+     * attempts are spent. Jobs held through live nodes are left to them. {@code liveSince}: the oldest heartbeat a
+     * live node may have. Returns how many were settled.
      */
-    int reconcileAtStart() {
+    int reconcileAtStart(Instant liveSince) {
         int settled = 0;
-        for (Job job : store.allHeld()) {
+        for (Job job : store.abandonedHeld(liveSince.toEpochMilli())) {
             if (settler.settle(job.id(), job.sessionId(), new Transition.Event.Lost(
                     "the server restarted while robot " + job.robotId() + " held the job")).isPresent()) {
                 settled++;
             }
         }
-        store.clearCurrentJobs();
+        store.clearAbandonedCurrentJobs(liveSince.toEpochMilli());
+        return settled;
+    }
+
+    /**
+     * Node {@code nodeId} died: every job held by a session it still had open goes back to the queue, or ends when
+     * its attempts are spent, each through the same guarded settle as a disconnect (so a job is settled once, even
+     * when two survivors get here). Returns the jobs settled.
+     */
+    java.util.List<Job> nodeLost(String nodeId, String nodeName) {
+        java.util.List<Job> settled = new java.util.ArrayList<>();
+        for (Job job : store.heldOnNode(nodeId)) {
+            settler.settle(job.id(), job.sessionId(), new Transition.Event.Lost(
+                    "node " + nodeName + " holding robot " + job.robotId() + " stopped renewing its lease")).ifPresent(settled::add);
+        }
         return settled;
     }
 

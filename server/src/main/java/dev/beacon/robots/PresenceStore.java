@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
+import dev.beacon.store.Sql;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +18,14 @@ public final class PresenceStore {
     private final Database db;
     private final Ids ids;
     private final ObjectMapper json;
+    private final String nodeId;
 
-    public PresenceStore(Database db, Ids ids, ObjectMapper json) {
+    /** {@code nodeId}: this server's node, which holds the sessions it marks connected. */
+    public PresenceStore(Database db, Ids ids, ObjectMapper json, String nodeId) {
         this.db = db;
         this.ids = ids;
         this.json = json;
+        this.nodeId = nodeId;
     }
 
     /** What an agent's {@code hello} says about the machine. */
@@ -42,12 +46,12 @@ public final class PresenceStore {
             if (check != RobotStore.TokenCheck.LIVE) {
                 return check;
             }
-            RobotStates.connect(tx.connection(), robotId, sessionId, ip, hello, write(hello.capabilities()),
+            RobotStates.connect(tx.connection(), robotId, sessionId, nodeId, ip, hello, write(hello.capabilities()),
                     write(hello.labels()), now);
             tx.createUpdate("""
-                            INSERT INTO robot_connections (id, robot_id, session_id, ip, agent_version, connected_at)
-                            VALUES (:id, :robot, :session, :ip, :version, :now)""")
-                    .bind("id", ids.next("con")).bind("robot", robotId).bind("session", sessionId).bind("ip", ip)
+                            INSERT INTO robot_connections (id, robot_id, session_id, node_id, ip, agent_version, connected_at)
+                            VALUES (:id, :robot, :session, :node, :ip, :version, :now)""")
+                    .bind("id", ids.next("con")).bind("robot", robotId).bind("session", sessionId).bind("node", nodeId).bind("ip", ip)
                     .bind("version", hello.agentVersion()).bind("now", now.toEpochMilli())
                     .execute();
             return check;
@@ -83,14 +87,28 @@ public final class PresenceStore {
     }
 
     /**
-     * At server start, no session can be live yet: robots a crashed or stopped server left online are
-     * marked offline and their open history rows closed.
+     * At server start: robots left online by a node that is no longer live (crashed, stopped, unknown, or this
+     * node's own previous run) are marked offline and their open history rows closed. Robots held by live nodes,
+     * and their rows, are left as they are. {@code liveSince}: the oldest heartbeat a live node may have.
      */
-    public int resetAll(Instant now) {
+    public int resetAbandoned(Instant now, Instant liveSince) {
         return db.write(tx -> {
-            tx.createUpdate("UPDATE robot_connections SET disconnected_at = :now, reason = 'server_restart' WHERE disconnected_at IS NULL")
-                    .bind("now", now.toEpochMilli()).execute();
-            return RobotStates.disconnectAll(tx.connection());
+            Sql.update(tx.connection(), "UPDATE robot_connections SET disconnected_at = ?, reason = 'server_restart' "
+                    + "WHERE disconnected_at IS NULL AND (node_id IS NULL OR node_id NOT IN (" + RobotStates.LIVE_NODES + "))",
+                    now.toEpochMilli(), liveSince.toEpochMilli());
+            return RobotStates.disconnectAbandoned(tx.connection(), liveSince.toEpochMilli());
+        });
+    }
+
+    /**
+     * Takeover of dead node {@code deadNodeId}: its open history rows are closed with reason {@code node_lost} and
+     * its robots marked offline, in one transaction. Returns how many robots went offline.
+     */
+    public int nodeLost(String deadNodeId, Instant now) {
+        return db.write(tx -> {
+            Sql.update(tx.connection(), "UPDATE robot_connections SET disconnected_at = ?, reason = 'node_lost' "
+                    + "WHERE node_id = ? AND disconnected_at IS NULL", now.toEpochMilli(), deadNodeId);
+            return RobotStates.disconnectNode(tx.connection(), deadNodeId, now);
         });
     }
 

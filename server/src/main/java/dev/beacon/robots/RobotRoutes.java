@@ -38,11 +38,12 @@ public final class RobotRoutes {
     record RobotView(String id, String name, RobotStatus status, String siteId, String fleetId, Instant lastSeenAt,
                      String currentJob, String ip, String hostname, String os, String arch, String agentVersion,
                      List<String> capabilities, Map<String, String> labels, Instant enrolledAt, String enrollmentKeyId,
-                     boolean paused) {
+                     boolean paused, String node) {
         static RobotView of(Robot robot) {
             return new RobotView(robot.id(), robot.name(), robot.status(), robot.siteId(), robot.fleetId(), robot.lastSeenAt(),
                     robot.currentJobId(), robot.ip(), robot.hostname(), robot.os(), robot.arch(), robot.agentVersion(), robot.capabilities(),
-                    robot.labels(), robot.enrolledAt(), robot.enrollmentKeyId(), robot.pausedAt() != null);
+                    robot.labels(), robot.enrolledAt(), robot.enrollmentKeyId(), robot.pausedAt() != null,
+                    robot.node());
         }
     }
 

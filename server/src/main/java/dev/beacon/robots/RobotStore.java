@@ -72,14 +72,17 @@ public final class RobotStore {
         }
     }
 
+    /** The name of the node holding the robot's session, as a column of a query on {@code robots}. */
+    private static final String NODE_NAME = "(SELECT n.name FROM nodes n WHERE n.id = robots.node_id) AS node_name";
+
     public Optional<Robot> byId(String orgId, String id) {
-        return db.read(tx -> tx.createQuery("SELECT * FROM robots WHERE org_id = :org AND id = :id")
+        return db.read(tx -> tx.createQuery("SELECT robots.*, " + NODE_NAME + " FROM robots WHERE org_id = :org AND id = :id")
                 .bind("org", orgId).bind("id", id).map((rs, ctx) -> robot(rs)).findOne());
     }
 
     /** Robots of an organization not removed, by id, with optional filters. */
     public List<Robot> list(String orgId, RobotStatus status, String siteId, String fleetId, String afterId, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM robots WHERE org_id = :org AND removed_at IS NULL AND id > :after");
+        StringBuilder sql = new StringBuilder("SELECT robots.*, " + NODE_NAME + " FROM robots WHERE org_id = :org AND removed_at IS NULL AND id > :after");
         if (status != null) {
             sql.append(" AND status = :status");
         }
@@ -98,7 +101,7 @@ public final class RobotStore {
 
     /** Every robot of an organization that is not removed (for dispatch and {@code waiting_reason}). */
     public List<Robot> allLive(String orgId) {
-        return db.read(tx -> tx.createQuery("SELECT * FROM robots WHERE org_id = :org AND removed_at IS NULL ORDER BY id")
+        return db.read(tx -> tx.createQuery("SELECT robots.*, " + NODE_NAME + " FROM robots WHERE org_id = :org AND removed_at IS NULL ORDER BY id")
                 .bind("org", orgId).map((rs, ctx) -> robot(rs)).list());
     }
 
@@ -293,9 +296,10 @@ public final class RobotStore {
     /** The robot a live token belongs to, when the token is valid and the robot not removed. */
     public Optional<Robot> byLiveToken(String tokenHash, Instant now) {
         return db.read(tx -> tx.createQuery("""
-                        SELECT r.* FROM robot_tokens t JOIN robots r ON r.id = t.robot_id
+                        SELECT robots.*, (SELECT n.name FROM nodes n WHERE n.id = robots.node_id) AS node_name
+                        FROM robot_tokens t JOIN robots ON robots.id = t.robot_id
                         WHERE t.token_hash = :hash AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now)
-                          AND r.removed_at IS NULL""")
+                          AND robots.removed_at IS NULL""")
                 .bind("hash", tokenHash).bind("now", now.toEpochMilli()).map((rs, ctx) -> robot(rs)).findOne());
     }
 
@@ -319,7 +323,8 @@ public final class RobotStore {
                 RobotStatus.of(rs.getString("status")), Rows.instant(rs, "last_seen_at"), rs.getString("ip"), rs.getString("hostname"),
                 rs.getString("os"), rs.getString("arch"), rs.getString("agent_version"),
                 read(rs.getString("capabilities"), STRING_LIST), read(rs.getString("labels"), STRING_MAP),
-                Rows.instant(rs, "paused_at"), Rows.instant(rs, "removed_at"), rs.getString("current_job_id"));
+                Rows.instant(rs, "paused_at"), Rows.instant(rs, "removed_at"), rs.getString("current_job_id"),
+                rs.getString("node_name"));
     }
 
     private String write(Object value) {

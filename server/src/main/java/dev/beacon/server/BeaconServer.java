@@ -16,6 +16,9 @@ import dev.beacon.apikeys.UsageTracker;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.audit.AuditRoutes;
 import dev.beacon.audit.InstanceAuditRoutes;
+import dev.beacon.cluster.ClusterNode;
+import dev.beacon.cluster.NodeLoss;
+import dev.beacon.cluster.NodeRoutes;
 import dev.beacon.dashboard.DashboardAuth;
 import dev.beacon.dashboard.DashboardReads;
 import dev.beacon.dashboard.DashboardRoutes;
@@ -42,6 +45,7 @@ import dev.beacon.robots.RobotService;
 import dev.beacon.robots.RobotStore;
 import dev.beacon.store.DataDir;
 import dev.beacon.store.Database;
+import dev.beacon.store.Dialect;
 import dev.beacon.store.Ids;
 import dev.beacon.tokens.SecretBox;
 import dev.beacon.users.UserStore;
@@ -99,11 +103,13 @@ public final class BeaconServer implements AutoCloseable {
     private final Optional<Path> initialAdminPasswordFile;
     /** The SQLite data dir's lock, held until {@link #close}; null on PostgreSQL. */
     private final DataDir.Lock lock;
+    private final ClusterNode node;
 
     private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher, LiveFeed live,
                          ScheduledExecutorService scheduler, int port, String baseUrl, Optional<Path> initialAdminPasswordFile,
-                         DataDir.Lock lock) {
+                         DataDir.Lock lock, ClusterNode node) {
         this.lock = lock;
+        this.node = node;
         this.dispatcher = dispatcher;
         this.live = live;
         this.app = app;
@@ -149,14 +155,20 @@ public final class BeaconServer implements AutoCloseable {
         long startedAt = System.nanoTime();
         ObjectMapper json = objectMapper();
         // The lock comes before anything reads or writes the database: a second server on the same SQLite file
-        // would mark the first one's live robots offline (PresenceStore.resetAll).
+        // would mark the first one's live robots offline (PresenceStore.resetAbandoned sees no other live node there).
         DataDir.Lock lock = ServerStorage.prepare(config);
         try {
             Database db = Database.open(config.effectiveDatabaseUrl());
+            ClusterNode node = null;
             try {
                 ServerStorage.tighten(config);
-                return wire(config, json, db, startedAt, lock, headerTimeout);
+                // Before anything touches robots: the node's name is checked, and its id is what its sessions carry.
+                node = ClusterNode.register(db, config.clock(), config.node(), config.port(), config.publicUrl(), db.dialect() == Dialect.SQLITE);
+                return wire(config, json, db, node, startedAt, lock, headerTimeout);
             } catch (RuntimeException e) {
+                if (node != null) {
+                    node.stop();
+                }
                 db.close();
                 throw e;
             }
@@ -168,8 +180,8 @@ public final class BeaconServer implements AutoCloseable {
         }
     }
 
-    private static BeaconServer wire(ServerConfig config, ObjectMapper json, Database db, long startedAt, DataDir.Lock lock,
-                                     Duration headerTimeout) {
+    private static BeaconServer wire(ServerConfig config, ObjectMapper json, Database db, ClusterNode node, long startedAt,
+                                     DataDir.Lock lock, Duration headerTimeout) {
         var clock = config.clock();
         Ids ids = new Ids(clock);
         SecretBox secretBox = SecretBox.load(config.secretKeyHex(), config.dataDir());
@@ -186,19 +198,20 @@ public final class BeaconServer implements AutoCloseable {
         Auth auth = new Auth(apiKeys, dashboardAuth);
         RobotStore robots = new RobotStore(db, json);
         RobotAuth robotAuth = new RobotAuth(robots, clock);
-        PresenceStore presence = new PresenceStore(db, ids, json);
-        int staleSessions = presence.resetAll(clock.instant());
+        PresenceStore presence = new PresenceStore(db, ids, json, node.id());
+        int staleSessions = presence.resetAbandoned(clock.instant(), node.liveSince());
         if (staleSessions > 0) {
-            log.info("marked {} {} offline that a previous run left online; their agents will reconnect", staleSessions,
+            log.info("marked {} {} offline that a previous run or a dead node left online; their agents will reconnect", staleSessions,
                     staleSessions == 1 ? "robot" : "robots");
         }
         PrometheusMeterRegistry metrics = Metrics.registry(db);
         JobStore jobStore = new JobStore(db, json);
         Dispatcher dispatcher = new Dispatcher(jobStore, robots, clock, json, metrics);
-        int reconciled = dispatcher.reconcileAtStart();
+        int reconciled = dispatcher.reconcileAtStart(node.liveSince());
         if (reconciled > 0) {
-            log.info("requeued (or ended) {} jobs that agents held when the previous run stopped", reconciled);
+            log.info("requeued (or ended) {} jobs that agents held when the previous run or a dead node stopped", reconciled);
         }
+        node.attach(NodeLoss.of(dispatcher::nodeLost, presence::nodeLost));
         LocalFleetEvents events = new LocalFleetEvents(dispatcher);
         // Agent frames are input: parsed under the nesting limit (an over-deep frame is answered with an error frame).
         AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, config.ticker(), JsonInput.limited(json), config.heartbeatIntervalSeconds(),
@@ -273,6 +286,7 @@ public final class BeaconServer implements AutoCloseable {
             channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
             new InstanceAuditRoutes(audit, auth, users).register(javalin.routes);
+            new NodeRoutes(db, node, auth, clock).register(javalin.routes);
             new DownloadRoutes(downloads, publicUrl).register(javalin.routes);
             dashboard.register(javalin.routes);
         });
@@ -291,6 +305,7 @@ public final class BeaconServer implements AutoCloseable {
         String scheme = config.tlsCert() != null ? "https" : "http";
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
         String baseUrl = scheme + "://" + host + ":" + port;
+        node.bound(scheme, port, config.publicUrl());
 
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "beacon-scheduler");
@@ -298,6 +313,8 @@ public final class BeaconServer implements AutoCloseable {
             return thread;
         });
         scheduler.scheduleWithFixedDelay(usage::flush, 5, 5, TimeUnit.SECONDS);
+        long leaseMillis = config.node().leaseRenewal().toMillis();
+        scheduler.scheduleWithFixedDelay(node::tick, leaseMillis, leaseMillis, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(channel::sweep, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(dispatcher::sweep, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(db::checkpoint, 1, 1, TimeUnit.SECONDS);
@@ -305,9 +322,9 @@ public final class BeaconServer implements AutoCloseable {
         // last_seen_at must be fresh to within one interval: write it twice per interval, in one batch.
         long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
-        log.info("Beacon listening on {} ({} database, ready in {} ms)", baseUrl, db.dialect().name().toLowerCase(),
+        log.info("Beacon listening on {} as node {} ({} database, ready in {} ms)", baseUrl, node.name(), db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
-        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock);
+        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock, node);
     }
 
     /**
@@ -370,12 +387,18 @@ public final class BeaconServer implements AutoCloseable {
         return initialAdminPasswordFile;
     }
 
-    /** Stops serving, writes buffered usage and closes the database. */
+    /** This server as a node of the cluster. */
+    public ClusterNode node() {
+        return node;
+    }
+
+    /** Stops serving, writes buffered usage, marks the node stopped and closes the database. */
     @Override
     public void close() {
         scheduler.shutdownNow();
         channel.flushLastSeen();
         channel.shutdown(); // settles every job the agents held: queued again, or ended when out of attempts
+        node.stop();
         dispatcher.close();
         live.close();
         app.stop();

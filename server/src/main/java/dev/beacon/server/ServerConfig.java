@@ -1,5 +1,6 @@
 package dev.beacon.server;
 
+import dev.beacon.cluster.NodeSettings;
 import dev.beacon.web.Cidr;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,76 +22,99 @@ import java.util.function.LongSupplier;
  *                           tests pass one they advance by hand
  * @param trustedProxies     peers whose {@code Forwarded} / {@code X-Forwarded-*} headers are believed (see
  *                           {@link dev.beacon.web.ClientAddress}); empty: none
+ * @param node               this server as a node of the cluster: name, advertised URL, lease timing
  * @param downloadsDir       where the agent artifacts {@code /downloads/} serves are, or null for
  *                           {@link dev.beacon.downloads.Downloads#defaultDirectory()}
  */
 public record ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl,
                            Path tlsCert, Path tlsKey, String secretKeyHex, String adminPassword,
                            int heartbeatIntervalSeconds, long refusalsPerMinute, int agentConnectsPerSecond, Clock clock,
-                           LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies) {
+                           LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies, NodeSettings node) {
 
     public ServerConfig {
         trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+        node = node == null ? NodeSettings.defaults() : node;
+    }
+
+    /** A config with the default node settings (a name from the hostname and port, a 3 s lease renewal). */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl, Path tlsCert, Path tlsKey,
+                        String secretKeyHex, String adminPassword, int heartbeatIntervalSeconds, long refusalsPerMinute,
+                        int agentConnectsPerSecond, Clock clock, LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies) {
+        this(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword, heartbeatIntervalSeconds,
+                refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, NodeSettings.defaults());
+    }
+
+    /** A config with no trusted proxies and the default node settings. */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl, Path tlsCert, Path tlsKey,
+                        String secretKeyHex, String adminPassword, int heartbeatIntervalSeconds, long refusalsPerMinute,
+                        int agentConnectsPerSecond, Clock clock, LongSupplier ticker, Path downloadsDir) {
+        this(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword, heartbeatIntervalSeconds,
+                refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, List.of(), NodeSettings.defaults());
     }
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig("127.0.0.1", 8080, dataDir, null, null, null, null, null, null, 15, 30, 1_000, Clock.systemUTC(),
-                System::nanoTime, null, List.of());
+                System::nanoTime, null, List.of(), NodeSettings.defaults());
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(host, port, dataDir, url, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, cert, key, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
     }
 
     public ServerConfig withAdminPassword(String password) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, password,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
     }
 
     public ServerConfig withRefusalsPerMinute(long limit) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, limit, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies);
+                heartbeatIntervalSeconds, limit, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
     }
 
     public ServerConfig withHeartbeatInterval(int seconds) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                seconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies);
+                seconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
     }
 
     public ServerConfig withAgentConnectsPerSecond(int perSecond) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, perSecond, clock, ticker, downloadsDir, trustedProxies);
+                heartbeatIntervalSeconds, refusalsPerMinute, perSecond, clock, ticker, downloadsDir, trustedProxies, node);
     }
 
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, newClock, ticker, downloadsDir, trustedProxies);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, newClock, ticker, downloadsDir, trustedProxies, node);
     }
 
     public ServerConfig withTicker(LongSupplier newTicker) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, newTicker, downloadsDir, trustedProxies);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, newTicker, downloadsDir, trustedProxies, node);
     }
 
     public ServerConfig withDownloadsDir(Path directory) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, directory, trustedProxies);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, directory, trustedProxies, node);
+    }
+
+    public ServerConfig withNode(NodeSettings newNode) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, newNode);
     }
 
     public ServerConfig withTrustedProxies(List<Cidr> proxies) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, proxies);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, proxies, node);
     }
 
     /** The JDBC URL in effect: the PostgreSQL URL if given, else the SQLite file under the data dir. */
@@ -102,6 +126,6 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
     public String toString() {
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", database="
                 + (databaseUrl == null ? "sqlite" : databaseUrl.replaceAll("password=[^&]*", "password=***"))
-                + ", publicUrl=" + publicUrl + ", tls=" + (tlsCert != null) + ", trustedProxies=" + trustedProxies.stream().map(Cidr::text).toList() + "]";
+                + ", publicUrl=" + publicUrl + ", tls=" + (tlsCert != null) + ", trustedProxies=" + trustedProxies.stream().map(Cidr::text).toList() + ", node=" + node + "]";
     }
 }

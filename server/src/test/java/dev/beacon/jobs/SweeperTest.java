@@ -92,7 +92,7 @@ class SweeperTest {
         hold(job("j1", "echo"), robot);
         store.insert(job("j2", "echo"), null);
 
-        assertThat(sweeper.reconcileAtStart()).isEqualTo(1);
+        assertThat(sweeper.reconcileAtStart(clock.instant())).isEqualTo(1);
         assertThat(store.byId(ORG, "j1")).get().extracting(Job::status).isEqualTo(JobStatus.QUEUED);
         assertThat(registry.backlog(ORG).holdsJobFor(robot.robot)).isTrue();
     }

@@ -94,6 +94,19 @@ public final class TestServer implements AutoCloseable {
         return server.baseUrl();
     }
 
+    /** The running server, e.g. to reach its cluster node. */
+    public BeaconServer server() {
+        return server;
+    }
+
+    /**
+     * Starts another server on this one's database and data dir, on a free port: another node of the cluster, with
+     * {@code customize} applied to this server's config (give it another node name). The caller closes it.
+     */
+    public BeaconServer startAnotherNode(UnaryOperator<ServerConfig> customize) {
+        return BeaconServer.start(customize.apply(config.withPort(0)));
+    }
+
     public Path dataDir() {
         return dataDir;
     }
