@@ -16,6 +16,7 @@ import dev.beacon.apikeys.UsageTracker;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.audit.AuditRoutes;
 import dev.beacon.audit.InstanceAuditRoutes;
+import dev.beacon.cluster.ClusterSignals;
 import dev.beacon.dashboard.DashboardAuth;
 import dev.beacon.dashboard.DashboardReads;
 import dev.beacon.dashboard.DashboardRoutes;
@@ -35,6 +36,7 @@ import dev.beacon.jobs.QueueGauges;
 import dev.beacon.orgs.OrgRoutes;
 import dev.beacon.orgs.OrgService;
 import dev.beacon.orgs.OrgStore;
+import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.RobotAuth;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.RobotRoutes;
@@ -42,6 +44,7 @@ import dev.beacon.robots.RobotService;
 import dev.beacon.robots.RobotStore;
 import dev.beacon.store.DataDir;
 import dev.beacon.store.Database;
+import dev.beacon.store.Dialect;
 import dev.beacon.store.Ids;
 import dev.beacon.tokens.SecretBox;
 import dev.beacon.users.UserStore;
@@ -98,11 +101,14 @@ public final class BeaconServer implements AutoCloseable {
     private final Optional<Path> initialAdminPasswordFile;
     /** The SQLite data dir's lock, held until {@link #close}; null on PostgreSQL. */
     private final DataDir.Lock lock;
+    /** Signals to and from the other nodes on PostgreSQL; null on SQLite. */
+    private final ClusterSignals signals;
 
     private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher, LiveFeed live,
                          ScheduledExecutorService scheduler, int port, String baseUrl, Optional<Path> initialAdminPasswordFile,
-                         DataDir.Lock lock) {
+                         DataDir.Lock lock, ClusterSignals signals) {
         this.lock = lock;
+        this.signals = signals;
         this.dispatcher = dispatcher;
         this.live = live;
         this.app = app;
@@ -176,9 +182,15 @@ public final class BeaconServer implements AutoCloseable {
         OrgStore orgs = new OrgStore(db, ids, clock);
         UserStore users = new UserStore(db, ids, clock);
 
+        PrometheusMeterRegistry metrics = Metrics.registry(db);
+        // On PostgreSQL other nodes may hold sockets and caches that what this node decides must reach.
+        // A fresh id per process until nodes have a stored id (wired by the lead when the nodes table lands).
+        ClusterSignals signals = db.dialect() == Dialect.POSTGRESQL
+                ? ClusterSignals.open(config.effectiveDatabaseUrl(), ids.next("node"), json, metrics) : null;
         ApiKeyStore apiKeyStore = new ApiKeyStore(db);
         UsageTracker usage = new UsageTracker(apiKeyStore, clock);
-        ApiKeyService apiKeys = new ApiKeyService(db, apiKeyStore, usage, audit, ids, clock);
+        ApiKeyService apiKeys = new ApiKeyService(db, apiKeyStore, usage, audit, ids, clock,
+                signals == null ? keyId -> { } : signals::apiKeyRevoked);
         SessionStore sessions = new SessionStore(db, ids, clock);
         DashboardAuth dashboardAuth = new DashboardAuth(sessions);
         Auth auth = new Auth(apiKeys, dashboardAuth);
@@ -190,22 +202,25 @@ public final class BeaconServer implements AutoCloseable {
             log.info("marked {} {} offline that a previous run left online; their agents will reconnect", staleSessions,
                     staleSessions == 1 ? "robot" : "robots");
         }
-        PrometheusMeterRegistry metrics = Metrics.registry(db);
         JobStore jobStore = new JobStore(db, json);
         Dispatcher dispatcher = new Dispatcher(jobStore, robots, clock, json, metrics);
         int reconciled = dispatcher.reconcileAtStart();
         if (reconciled > 0) {
             log.info("requeued (or ended) {} jobs that agents held when the previous run stopped", reconciled);
         }
-        LocalFleetEvents events = new LocalFleetEvents(dispatcher);
+        LocalFleetEvents localEvents = new LocalFleetEvents(dispatcher);
+        FleetEvents events = signals == null ? localEvents : signals.events(localEvents);
         // Agent frames are input: parsed under the nesting limit (an over-deep frame is answered with an error frame).
         AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, config.ticker(), JsonInput.limited(json), config.heartbeatIntervalSeconds(),
                 config.agentConnectsPerSecond(), metrics,
                 dispatcher, events);
-        events.attach(channel);
-        JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics);
+        localEvents.attach(channel);
+        JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics, events);
         QueueGauges.register(metrics, () -> jobService.figures(null));
-        RobotService robotService = new RobotService(db, robots, audit, channel, clock, events);
+        RobotService robotService = new RobotService(db, robots, audit, signals == null ? channel : signals.connections(channel), clock, events);
+        if (signals != null) {
+            signals.listen(new ClusterSignals.Local(localEvents, channel, dispatcher, apiKeys, robotService));
+        }
         EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
                 events);
 
@@ -305,7 +320,7 @@ public final class BeaconServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
         log.info("Beacon listening on {} ({} database, ready in {} ms)", baseUrl, db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
-        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock);
+        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock, signals);
     }
 
     /**
@@ -362,6 +377,9 @@ public final class BeaconServer implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        if (signals != null) {
+            signals.close(); // before the sockets close: this node no longer acts on other nodes' signals
+        }
         channel.flushLastSeen();
         channel.shutdown(); // settles every job the agents held: queued again, or ended when out of attempts
         dispatcher.close();
