@@ -76,7 +76,10 @@ public final class ClusterSignals implements AutoCloseable {
         sender.send(new Signal.ApiKeyRevoked(keyId));
     }
 
-    /** The parts of this node that signals from other nodes act on. */
+    /**
+     * The parts of this node that signals from other nodes act on. {@code events} are this node's own events, not
+     * those {@link #events} returns: acting on another node's signal must not send it on again.
+     */
     public record Local(FleetEvents events, AgentChannel channel, Dispatcher dispatcher, ApiKeyService apiKeys, RobotService robots) {
     }
 
