@@ -240,6 +240,38 @@ public final class AgentChannel implements LiveConnections {
         sessions.disconnect(robotIds, reason);
     }
 
+    /** Whether a greeted connection of the robot is open on this server. */
+    public boolean isConnectedHere(String robotId) {
+        return sessions.speakingFor(robotId) != null;
+    }
+
+    /** The robot said hello on another server node in session {@code sessionId}: its connection here says {@code bye: replaced}. */
+    public void replacedElsewhere(String robotId, String sessionId) {
+        sessions.replacedElsewhere(robotId, sessionId);
+    }
+
+    /** The organizations with a greeted connection on this server. */
+    public List<String> organizationsConnectedHere() {
+        return sessions.greeted().stream().map(socket -> socket.orgId).distinct().toList();
+    }
+
+    /**
+     * Checks the token of every greeted connection again and closes those whose robot was removed or whose token was
+     * revoked (with that reason): for when the news of it may have been missed. One read per connection; returns how
+     * many closed.
+     */
+    public int closeDeadTokens() {
+        int closed = 0;
+        for (AgentSocket socket : List.copyOf(sessions.greeted())) {
+            RobotStore.TokenCheck check = robots.checkToken(socket.robotId, socket.tokenHash, clock.instant());
+            if (check == RobotStore.TokenCheck.REMOVED || check == RobotStore.TokenCheck.REVOKED) {
+                sessions.close(socket, check == RobotStore.TokenCheck.REMOVED ? "removed" : "revoked", false);
+                closed++;
+            }
+        }
+        return closed;
+    }
+
     /**
      * Closes connections that never said hello in time, outstayed a rotate-only visit, or stopped sending heartbeats
      * ({@link Liveness}); now and then forgets limiter entries that are full again. Run every second.

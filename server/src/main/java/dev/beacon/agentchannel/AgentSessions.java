@@ -154,6 +154,23 @@ final class AgentSessions {
     }
 
     /**
+     * The robot's agent said hello on another server node in {@code sessionId}: its greeted socket here closes with
+     * {@code bye: replaced}, like an older connection replaced on this node, if the robot's row names another session
+     * as live. The row decides, not the signal: a signal about an older hello elsewhere that arrives after a newer
+     * hello here must not close the newer socket.
+     */
+    void replacedElsewhere(String robotId, String sessionId) {
+        AgentSocket socket = live.get(robotId);
+        if (socket == null || socket.sessionId.equals(sessionId)) {
+            return;
+        }
+        String liveSession = presence.liveSession(robotId);
+        if (liveSession != null && !liveSession.equals(socket.sessionId)) {
+            close(socket, "replaced", false);
+        }
+    }
+
+    /**
      * Says {@code bye: shutdown} to every agent, then marks their robots offline and settles the jobs they held. The
      * byes go out first, all of them, so no agent waits for the bookkeeping; the bookkeeping runs
      * {@value #SHUTDOWN_PARALLELISM} robots at a time, so their presence writes share group commits: one robot after

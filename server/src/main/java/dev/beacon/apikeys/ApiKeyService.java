@@ -30,7 +30,20 @@ public final class ApiKeyService implements Auth.KeyPrincipals {
     private final Ids ids;
     private final Clock clock;
 
+    private final java.util.function.Consumer<String> revoked;
+
     public ApiKeyService(Database db, ApiKeyStore store, UsageTracker usage, AuditLog audit, Ids ids, Clock clock) {
+        this(db, store, usage, audit, ids, clock, keyId -> {
+        });
+    }
+
+    /**
+     * Like the other constructor; {@code revoked} is told the id of each key revoked here, after commit, so that other
+     * server nodes can {@link #forget} it from their caches at once.
+     */
+    public ApiKeyService(Database db, ApiKeyStore store, UsageTracker usage, AuditLog audit, Ids ids, Clock clock,
+                         java.util.function.Consumer<String> revoked) {
+        this.revoked = revoked;
         this.db = db;
         this.store = store;
         this.usage = usage;
@@ -117,14 +130,15 @@ public final class ApiKeyService implements Auth.KeyPrincipals {
         if (store.revoke(orgId, id, now)) {
             forget(id); // also what a request read between the first forget and the commit
             audit.append(new AuditLog.Entry(orgId, actor, "api_key.revoked", "api_key", id, null));
+            revoked.accept(id);
         }
         return get(orgId, id);
     }
 
     /**
      * Valid keys seen in the last {@link #AUTH_CACHE_NANOS}, by hash: a busy integration costs one database read
-     * per key and second instead of one per request. A revocation removes the key here at once; on another server
-     * node it takes effect within that second.
+     * per key and second instead of one per request. A revocation removes the key here at once, and on other server
+     * nodes as soon as its signal arrives ({@link #forget}); without the signal, within that second.
      */
     private record Authenticated(ApiKey key, long readAt) {
     }
@@ -152,7 +166,8 @@ public final class ApiKeyService implements Auth.KeyPrincipals {
         authenticated.put(hash, new Authenticated(key, System.nanoTime()));
     }
 
-    private void forget(String keyId) {
+    /** Forgets a revoked key from the cache of recently authenticated keys; called for revocations on other nodes too. */
+    public void forget(String keyId) {
         authenticated.values().removeIf(seen -> seen.key().id().equals(keyId));
     }
 

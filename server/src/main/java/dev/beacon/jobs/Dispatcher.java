@@ -113,6 +113,15 @@ public final class Dispatcher implements AutoCloseable {
         requestDispatch(robot.orgId());
     }
 
+    /**
+     * A job of the organization was queued, or a robot freed, on another server node: this node's backlog does not
+     * know of it, so the next round reads the queue again.
+     */
+    public void queuedElsewhere(String orgId) {
+        round.rereadNext(orgId);
+        requestDispatch(orgId);
+    }
+
     /** Called when anything may have made a robot eligible for a queued job. */
     public void requestDispatch(String orgId) {
         dirtyOrgs.add(orgId);
@@ -204,6 +213,14 @@ public final class Dispatcher implements AutoCloseable {
     private Instant acceptedAt(String robotId, String sessionId, String jobId) {
         accepts.forget(jobId);
         return registry.acceptedAt(robotId, sessionId, jobId);
+    }
+
+    /**
+     * Cancelling the job was requested ({@link JobStore#requestCancel}): when its session is here, its agent is told
+     * to stop it. Called on the requesting thread, or on the listening thread for a request made on another node.
+     */
+    public void cancelRequested(String orgId, String jobId) {
+        store.byId(orgId, jobId).filter(Job::isHeld).ifPresent(this::sendCancel);
     }
 
     /** Tells the agent running {@code job} to stop it (after {@link JobStore#requestCancel}). */

@@ -3,6 +3,7 @@ package dev.beacon.jobs;
 import dev.beacon.audit.Actor;
 import dev.beacon.errors.Invalid;
 import dev.beacon.errors.NotFound;
+import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.Robot;
 import dev.beacon.robots.RobotStore;
 import dev.beacon.store.Database;
@@ -23,8 +24,12 @@ public final class JobService {
     private final Ids ids;
     private final Clock clock;
     private final MeterRegistry metrics;
+    private final FleetEvents events;
 
-    public JobService(JobStore store, RobotStore robots, Dispatcher dispatcher, Ids ids, Clock clock, MeterRegistry metrics) {
+    /** {@code events} hears of every job queued that no robot took at once, and of every cancel of a held job. */
+    public JobService(JobStore store, RobotStore robots, Dispatcher dispatcher, Ids ids, Clock clock, MeterRegistry metrics,
+                      FleetEvents events) {
+        this.events = events;
         this.store = store;
         this.robots = robots;
         this.dispatcher = dispatcher;
@@ -67,6 +72,9 @@ public final class JobService {
             throw e;
         }
         metrics.counter("beacon.jobs.submitted").increment();
+        if (stored.status() == JobStatus.QUEUED) {
+            events.jobReady(orgId); // an idle robot of the organization may be connected to another node
+        }
         return new Submitted(stored, true);
     }
 
@@ -126,7 +134,7 @@ public final class JobService {
         }
         Job current = get(orgId, jobId);
         if (current.isHeld() && store.requestCancel(orgId, jobId, now)) {
-            dispatcher.sendCancel(current);
+            events.jobCancelRequested(orgId, jobId);
         }
         return get(orgId, jobId);
     }

@@ -31,4 +31,7 @@ public interface FleetEvents {
 
     /** A job of the organization may have become runnable (queued, or a robot freed): a dispatch round should look. */
     void jobReady(String orgId);
+
+    /** Cancelling a held job was requested (and recorded): the session holding it is told to stop it. */
+    void jobCancelRequested(String orgId, String jobId);
 }

@@ -12,7 +12,12 @@ public interface LiveConnections {
         /** The robot has no greeted connection on this server (or was revoked or removed meanwhile). */
         OFFLINE,
         /** Another rotation of the robot awaits its acknowledgement; at most one is outstanding per robot. */
-        PENDING
+        PENDING,
+        /**
+         * The robot is not connected to this server node, and no other node said it holds the robot's connection in
+         * time (a node that died, or signals delayed): nothing is known to have been sent.
+         */
+        UNANSWERED
     }
 
     /** Sends the robot's agent a new token, unless it is not connected or a rotation is already outstanding. */

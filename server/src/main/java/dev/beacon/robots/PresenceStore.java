@@ -73,6 +73,12 @@ public final class PresenceStore {
         });
     }
 
+    /** The session the robot's row names as its live one, or null when it is offline (or unknown). */
+    public String liveSession(String robotId) {
+        return db.read(tx -> tx.createQuery("SELECT session_id FROM robots WHERE id = :id").bind("id", robotId)
+                .mapTo(String.class).findOne().orElse(null));
+    }
+
     /** Writes the newest heartbeat time of many robots in one transaction (the coalesced presence write). */
     public void touch(Map<String, Long> lastSeenByRobot) {
         if (lastSeenByRobot.isEmpty()) {

@@ -65,17 +65,25 @@ public final class RobotService {
 
     /** Sends the connected agent a new token; a conflict when the robot is not connected (the agent must save it). */
     public void rotateToken(String orgId, String robotId, Actor actor) {
-        get(orgId, robotId);
+        if (get(orgId, robotId).status() == RobotStatus.OFFLINE) {
+            throw robotOffline(); // no node holds its connection: asking the others would only wait for silence
+        }
         switch (connections.requestTokenRotation(robotId)) {
             case SENT -> {
             }
-            case OFFLINE -> throw new Conflict("robot_offline",
-                    "The robot is not connected; token rotation needs its agent online to save the new token.");
+            case OFFLINE -> throw robotOffline();
+            case UNANSWERED -> throw new Conflict("robot_node_unreachable",
+                    "The robot's agent is connected to another server node, which did not answer within 2 s; no new token "
+                            + "was sent. Try again in a few seconds.");
             case PENDING -> throw new Conflict("token_rotation_pending",
                     "A token rotation of this robot awaits its agent's acknowledgement; try again once the agent has "
                             + "acknowledged it, or after it expires (at most 2 minutes).");
         }
         audit.append(new AuditLog.Entry(orgId, actor, "robot.token_rotation_requested", "robot", robotId, null));
+    }
+
+    private static Conflict robotOffline() {
+        return new Conflict("robot_offline", "The robot is not connected; token rotation needs its agent online to save the new token.");
     }
 
     /** Pauses (expected offline or maintenance: no jobs) or resumes the robot. */

@@ -19,6 +19,7 @@ import dev.beacon.audit.InstanceAuditRoutes;
 import dev.beacon.cluster.ClusterNode;
 import dev.beacon.cluster.NodeLoss;
 import dev.beacon.cluster.NodeRoutes;
+import dev.beacon.cluster.ClusterSignals;
 import dev.beacon.dashboard.DashboardAuth;
 import dev.beacon.dashboard.DashboardReads;
 import dev.beacon.dashboard.DashboardRoutes;
@@ -38,6 +39,7 @@ import dev.beacon.jobs.QueueGauges;
 import dev.beacon.orgs.OrgRoutes;
 import dev.beacon.orgs.OrgService;
 import dev.beacon.orgs.OrgStore;
+import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.RobotAuth;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.RobotRoutes;
@@ -83,6 +85,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A running Beacon server: the whole object graph, built by hand in {@link #start}, which tests call too.
  * {@link #close} stops it and flushes what is buffered. Thread-safe.
+ *
+ * <p>Over 400 lines on purpose: {@code wire} builds every part in the order the server depends on (database, node,
+ * signals, stores, dispatcher, channel, routes, scheduler), and that order reads best in one place, top to bottom.
  */
 public final class BeaconServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BeaconServer.class);
@@ -104,12 +109,15 @@ public final class BeaconServer implements AutoCloseable {
     /** The SQLite data dir's lock, held until {@link #close}; null on PostgreSQL. */
     private final DataDir.Lock lock;
     private final ClusterNode node;
+    /** Signals to and from the other nodes on PostgreSQL; null on SQLite. */
+    private final ClusterSignals signals;
 
     private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher, LiveFeed live,
                          ScheduledExecutorService scheduler, int port, String baseUrl, Optional<Path> initialAdminPasswordFile,
-                         DataDir.Lock lock, ClusterNode node) {
+                         DataDir.Lock lock, ClusterNode node, ClusterSignals signals) {
         this.lock = lock;
         this.node = node;
+        this.signals = signals;
         this.dispatcher = dispatcher;
         this.live = live;
         this.app = app;
@@ -190,9 +198,15 @@ public final class BeaconServer implements AutoCloseable {
         OrgStore orgs = new OrgStore(db, ids, clock);
         UserStore users = new UserStore(db, ids, clock);
 
+        PrometheusMeterRegistry metrics = Metrics.registry(db);
+        // On PostgreSQL other nodes may hold sockets and caches that what this node decides must reach.
+        // Signals carry this node's id, so a node ignores its own.
+        ClusterSignals signals = db.dialect() == Dialect.POSTGRESQL
+                ? ClusterSignals.open(config.effectiveDatabaseUrl(), node.id(), json, metrics) : null;
         ApiKeyStore apiKeyStore = new ApiKeyStore(db);
         UsageTracker usage = new UsageTracker(apiKeyStore, clock);
-        ApiKeyService apiKeys = new ApiKeyService(db, apiKeyStore, usage, audit, ids, clock);
+        ApiKeyService apiKeys = new ApiKeyService(db, apiKeyStore, usage, audit, ids, clock,
+                signals == null ? keyId -> { } : signals::apiKeyRevoked);
         SessionStore sessions = new SessionStore(db, ids, clock);
         DashboardAuth dashboardAuth = new DashboardAuth(sessions);
         Auth auth = new Auth(apiKeys, dashboardAuth);
@@ -204,7 +218,6 @@ public final class BeaconServer implements AutoCloseable {
             log.info("marked {} {} offline that a previous run or a dead node left online; their agents will reconnect", staleSessions,
                     staleSessions == 1 ? "robot" : "robots");
         }
-        PrometheusMeterRegistry metrics = Metrics.registry(db);
         JobStore jobStore = new JobStore(db, json);
         Dispatcher dispatcher = new Dispatcher(jobStore, robots, clock, json, metrics);
         int reconciled = dispatcher.reconcileAtStart(node.liveSince());
@@ -212,15 +225,19 @@ public final class BeaconServer implements AutoCloseable {
             log.info("requeued (or ended) {} jobs that agents held when the previous run or a dead node stopped", reconciled);
         }
         node.attach(NodeLoss.of(dispatcher::nodeLost, presence::nodeLost));
-        LocalFleetEvents events = new LocalFleetEvents(dispatcher);
+        LocalFleetEvents localEvents = new LocalFleetEvents(dispatcher);
+        FleetEvents events = signals == null ? localEvents : signals.events(localEvents);
         // Agent frames are input: parsed under the nesting limit (an over-deep frame is answered with an error frame).
         AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, config.ticker(), JsonInput.limited(json), config.heartbeatIntervalSeconds(),
                 config.agentConnectsPerSecond(), metrics,
                 dispatcher, events);
-        events.attach(channel);
-        JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics);
+        localEvents.attach(channel);
+        JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics, events);
         QueueGauges.register(metrics, () -> jobService.figures(null));
-        RobotService robotService = new RobotService(db, robots, audit, channel, clock, events);
+        RobotService robotService = new RobotService(db, robots, audit, signals == null ? channel : signals.connections(channel), clock, events);
+        if (signals != null) {
+            signals.listen(new ClusterSignals.Local(localEvents, channel, dispatcher, apiKeys, robotService));
+        }
         EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
                 events);
 
@@ -324,7 +341,7 @@ public final class BeaconServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
         log.info("Beacon listening on {} as node {} ({} database, ready in {} ms)", baseUrl, node.name(), db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
-        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock, node);
+        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock, node, signals);
     }
 
     /**
@@ -396,6 +413,9 @@ public final class BeaconServer implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        if (signals != null) {
+            signals.close(); // before the sockets close: this node no longer acts on other nodes' signals
+        }
         channel.flushLastSeen();
         channel.shutdown(); // settles every job the agents held: queued again, or ended when out of attempts
         node.stop();

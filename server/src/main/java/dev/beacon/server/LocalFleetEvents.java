@@ -59,4 +59,9 @@ final class LocalFleetEvents implements FleetEvents {
     public void jobReady(String orgId) {
         dispatcher.requestDispatch(orgId);
     }
+
+    @Override
+    public void jobCancelRequested(String orgId, String jobId) {
+        dispatcher.cancelRequested(orgId, jobId);
+    }
 }

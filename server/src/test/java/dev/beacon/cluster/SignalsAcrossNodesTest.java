@@ -1,0 +1,234 @@
+package dev.beacon.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.server.BeaconServer;
+import dev.beacon.server.ServerConfig;
+import dev.beacon.testing.Backend;
+import dev.beacon.testing.RawAgentSocket;
+import dev.beacon.testing.TestServer;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two server nodes on one PostgreSQL database, in this JVM: what is decided on node A reaches the agent socket, the
+ * idle robot or the key cache on node B within a second, through {@code NOTIFY beacon_signals}. Both nodes start
+ * before any agent connects (a starting node still marks every robot offline until nodes own their robots). Runs on
+ * JUnit's thread; the raw agent sockets receive on the HTTP client's threads.
+ */
+class SignalsAcrossNodesTest {
+    /** The bound the signals promise; the 1-second sweeps and the 1-second key cache are not fast enough for it alone. */
+    private static final Duration WITHIN = Duration.ofSeconds(1);
+
+    private TestServer nodeA;
+    private BeaconServer nodeB;
+    private Path dataDirB;
+    private String token;
+    private String robotId;
+
+    @BeforeEach
+    void start() throws Exception {
+        nodeA = TestServer.start(Backend.POSTGRESQL);
+        dataDirB = Files.createTempDirectory("beacon-node-b-");
+        // All nodes share the secret key; node A wrote it at its first start.
+        Files.copy(nodeA.dataDir().resolve("secret.key"), dataDirB.resolve("secret.key"));
+        nodeB = BeaconServer.start(ServerConfig.defaults(dataDirB).withPort(0).withDatabaseUrl(nodeA.databaseUrl())
+                .withAdminPassword("test-password"));
+        JsonNode enrolled = nodeA.claim(nodeA.enrollmentKey(5).get("key_value").asText(), "far-bot").json();
+        token = enrolled.get("robot_token").asText();
+        robotId = enrolled.get("robot_id").asText();
+    }
+
+    @AfterEach
+    void stop() {
+        if (nodeB != null) {
+            nodeB.close();
+        }
+        nodeA.close();
+    }
+
+    @Test
+    void a_job_submitted_on_one_node_is_assigned_to_the_idle_agent_on_another_at_once() throws Exception {
+        try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+            agent.hello().next("welcome");
+            int fast = 0;
+            for (int i = 0; i < 5; i++) {
+                long submitted = System.nanoTime();
+                String jobId = nodeA.post("/api/jobs", "{\"kind\":\"echo\",\"payload\":[" + i + "]}", nodeA.adminKey()).json().get("id").asText();
+                JsonNode assign = agent.next("job.assign");
+                long millis = (System.nanoTime() - submitted) / 1_000_000;
+
+                assertThat(assign.get("job_id").asText()).isEqualTo(jobId);
+                assertThat(millis).as("submit on A to job.assign on B, ms").isLessThan(WITHIN.toMillis());
+                fast += millis < 250 ? 1 : 0;
+                agent.send("{\"type\":\"job.accepted\",\"job_id\":\"" + jobId + "\"}");
+                agent.send("{\"type\":\"job.result\",\"job_id\":\"" + jobId + "\",\"status\":\"succeeded\",\"output\":[" + i + "]}");
+                await().atMost(Duration.ofSeconds(5)).until(() -> "succeeded".equals(nodeA.get("/api/jobs/" + jobId, nodeA.adminKey())
+                        .json().path("status").asText()));
+            }
+            // Node B's once-a-second sweep alone would find a job within 250 ms a quarter of the time: four of five
+            // that fast would happen about once in sixty runs without the signal.
+            assertThat(fast).as("jobs assigned within 250 ms").isGreaterThanOrEqualTo(4);
+            assertThat(metric(nodeB, "beacon_cluster_signals_received_total", "kind=\"job_ready\"")).isGreaterThanOrEqualTo(5);
+        }
+    }
+
+    @Test
+    void a_cancel_on_one_node_reaches_the_agent_running_the_job_on_another() throws Exception {
+        try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+            agent.hello().next("welcome");
+            String jobId = post(nodeB, "/api/jobs", "{\"kind\":\"echo\",\"timeout_s\":300}").json().get("id").asText();
+            agent.next("job.assign");
+            agent.send("{\"type\":\"job.accepted\",\"job_id\":\"" + jobId + "\"}");
+
+            long asked = System.nanoTime();
+            assertThat(nodeA.post("/api/jobs/" + jobId + "/cancel", "{}", nodeA.adminKey()).status()).isEqualTo(202);
+            JsonNode cancel = agent.next("job.cancel");
+
+            assertThat(cancel.get("job_id").asText()).isEqualTo(jobId);
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(WITHIN);
+        }
+    }
+
+    @Test
+    void revoking_the_token_on_one_node_closes_the_agent_socket_on_another() throws Exception {
+        try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+            agent.hello().next("welcome");
+            long asked = System.nanoTime();
+            assertThat(nodeA.post("/api/robots/" + robotId + "/revoke-token", "{}", nodeA.adminKey()).status()).isEqualTo(200);
+
+            assertThat(agent.next("bye").get("reason").asText()).isEqualTo("revoked");
+            assertThat(agent.awaitClosedWithin(WITHIN)).isEqualTo(1000);
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(WITHIN);
+        }
+    }
+
+    @Test
+    void removing_the_robot_on_one_node_closes_the_agent_socket_on_another() throws Exception {
+        try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+            agent.hello().next("welcome");
+            long asked = System.nanoTime();
+            assertThat(nodeA.delete("/api/robots/" + robotId, nodeA.adminKey()).status()).isEqualTo(204);
+
+            assertThat(agent.next("bye").get("reason").asText()).isEqualTo("removed");
+            assertThat(agent.awaitClosedWithin(WITHIN)).isEqualTo(1000);
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(WITHIN);
+        }
+    }
+
+    @Test
+    void an_api_key_revoked_on_one_node_is_refused_on_another_before_its_cache_would_expire() {
+        JsonNode created = nodeA.post("/api/api-keys", "{\"name\":\"integration\",\"scopes\":[\"read\"]}", nodeA.adminKey()).json();
+        String key = created.get("key").asText();
+        assertThat(get(nodeB, "/api/robots", key).status()).isEqualTo(200); // node B now holds the key in its cache
+
+        long revoked = System.nanoTime();
+        assertThat(nodeA.delete("/api/api-keys/" + created.get("id").asText(), nodeA.adminKey()).status()).isEqualTo(200);
+
+        // Node B's cache would accept the key for up to a second more; the signal makes it forget the key sooner.
+        await().atMost(Duration.ofMillis(700)).pollInterval(Duration.ofMillis(20)).until(() -> get(nodeB, "/api/robots", key).status() == 401);
+        assertThat(Duration.ofNanos(System.nanoTime() - revoked)).isLessThan(WITHIN);
+    }
+
+    @Test
+    void an_operator_rotation_on_one_node_is_sent_by_the_node_holding_the_socket() throws Exception {
+        try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+            agent.hello().next("welcome");
+
+            TestServer.Response answer = nodeA.post("/api/robots/" + robotId + "/rotate-token", "{}", nodeA.adminKey());
+
+            assertThat(answer.status()).as(answer.body()).isEqualTo(202);
+            JsonNode rotated = agent.next("token.rotated");
+            assertThat(rotated.get("token").asText()).isNotBlank().isNotEqualTo(token);
+            // A second request while the first awaits its acknowledgement is answered by node B's rotation rules.
+            assertThat(nodeA.post("/api/robots/" + robotId + "/rotate-token", "{}", nodeA.adminKey()).code()).isEqualTo("token_rotation_pending");
+        }
+    }
+
+    @Test
+    void a_second_connection_on_another_node_replaces_the_first() throws Exception {
+        try (RawAgentSocket first = RawAgentSocket.connect(nodeA.baseUrl(), token)) {
+            first.hello().next("welcome");
+            try (RawAgentSocket second = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+                second.hello().next("welcome");
+
+                assertThat(first.next("bye").get("reason").asText()).isEqualTo("replaced");
+                assertThat(first.awaitClosedWithin(WITHIN)).isEqualTo(1000);
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                        nodeA.get("/api/robots/" + robotId, nodeA.adminKey()).json().path("status").asText()).isEqualTo("online"));
+                assertThat(second.isClosed()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void the_listener_reconnects_after_its_connection_is_killed_and_signals_arrive_again() throws Exception {
+        try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+            agent.hello().next("welcome");
+            String database = nodeA.databaseUrl().substring(nodeA.databaseUrl().lastIndexOf('/') + 1, nodeA.databaseUrl().indexOf('?'));
+            assertThat(terminateListeners(database)).isEqualTo(2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> metric(nodeB, "beacon_cluster_signals_reconnects_total", "") >= 1
+                    && listeners(database) == 2);
+
+            long asked = System.nanoTime();
+            nodeA.post("/api/robots/" + robotId + "/revoke-token", "{}", nodeA.adminKey());
+
+            assertThat(agent.next("bye").get("reason").asText()).isEqualTo("revoked");
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(WITHIN);
+        }
+    }
+
+    private static int terminateListeners(String database) throws Exception {
+        try (Connection connection = DriverManager.getConnection(adminUrl()); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+                     + " WHERE datname = '" + database + "' AND application_name = 'beacon-signals-listen'")) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
+    private static int listeners(String database) throws Exception {
+        try (Connection connection = DriverManager.getConnection(adminUrl()); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT count(*) FROM pg_stat_activity"
+                     + " WHERE datname = '" + database + "' AND application_name = 'beacon-signals-listen'")) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
+    private static String adminUrl() {
+        return System.getenv().getOrDefault("BEACON_TEST_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres");
+    }
+
+    private TestServer.Response get(BeaconServer node, String path, String apiKey) {
+        return nodeA.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + path)).header("X-Beacon-API-Key", apiKey).GET());
+    }
+
+    private TestServer.Response post(BeaconServer node, String path, String body) {
+        return nodeA.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + path)).header("X-Beacon-API-Key", nodeA.adminKey())
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** The sum of the samples of a metric on the node's {@code /metrics} whose labels contain {@code label}. */
+    private double metric(BeaconServer node, String name, String label) {
+        double sum = 0;
+        for (String line : nodeA.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/metrics")).GET()).body().split("\n")) {
+            if ((line.startsWith(name + " ") || line.startsWith(name + "{")) && line.contains(label)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+}
