@@ -68,7 +68,8 @@ trap 'exit 130' INT TERM
 free_port() {
     local port
     for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 30000))
+        # below Linux's ephemeral range (32768-60999), where servers and clients started on port 0 land
+        port=$((20000 + RANDOM % 12000))
         ss -Hltn "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return 0; }
     done
     return 1
@@ -99,7 +100,8 @@ start_server() { # the unit's ExecStart as its User= with its EnvironmentFile=, 
     ) >>"$work/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 360); do
-        curl -fsS "$url/readyz" >/dev/null 2>&1 && return 0
+        # ready, and it is this server that answers (its log names the URL), not another process on the port
+        curl -fsS "$url/readyz" >/dev/null 2>&1 && grep -q "listening on $url" "$work/server.log" && return 0
         kill -0 "$server_pid" 2>/dev/null || fail "the server exited during start"
         sleep 0.5
     done
