@@ -245,6 +245,11 @@ public final class AgentChannel implements LiveConnections {
         return sessions.speakingFor(robotId) != null;
     }
 
+    /** Asks every agent connected here to connect again ({@code bye: shutdown}); this server keeps serving. */
+    public void reconnectAll() {
+        sessions.reconnectAll();
+    }
+
     /** The robot said hello on another server node in session {@code sessionId}: its connection here says {@code bye: replaced}. */
     public void replacedElsewhere(String robotId, String sessionId) {
         sessions.replacedElsewhere(robotId, sessionId);

@@ -154,6 +154,16 @@ final class AgentSessions {
     }
 
     /**
+     * Closes every socket with {@code bye: shutdown} while this server keeps running, so that every agent connects
+     * again (close status 1012, service restart): for a node that rejoined the cluster under a new id.
+     */
+    void reconnectAll() {
+        for (AgentSocket socket : new ArrayList<>(sockets.values())) {
+            close(socket, "shutdown", false, 1012);
+        }
+    }
+
+    /**
      * The robot's agent said hello on another server node in {@code sessionId}: its greeted socket here closes with
      * {@code bye: replaced}, like an older connection replaced on this node, if the robot's row names another session
      * as live. The row decides, not the signal: a signal about an older hello elsewhere that arrives after a newer

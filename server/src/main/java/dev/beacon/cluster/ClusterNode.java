@@ -23,16 +23,20 @@ public final class ClusterNode {
     private final NodeStore store;
     private final NodeSettings settings;
     private final Clock clock;
-    private final String id;
+    private final Ids ids;
+    private volatile String id;
     private volatile String name;
     private volatile String url;
     private final AtomicBoolean lostLease = new AtomicBoolean();
     private volatile NodeLoss loss;
+    private volatile Runnable rejoined = () -> { };
+    private volatile boolean stopped;
 
-    private ClusterNode(NodeStore store, NodeSettings settings, Clock clock, String id, String name, String url) {
+    private ClusterNode(NodeStore store, NodeSettings settings, Clock clock, Ids ids, String id, String name, String url) {
         this.store = store;
         this.settings = settings;
         this.clock = clock;
+        this.ids = ids;
         this.id = id;
         this.name = name;
         this.url = url;
@@ -48,13 +52,14 @@ public final class ClusterNode {
      * proves that no other server runs: every other node counts as gone.
      */
     public static ClusterNode register(Database db, Clock clock, NodeSettings settings, int port, String publicUrl, boolean exclusive) {
-        String id = new Ids(clock).next("node");
+        Ids ids = new Ids(clock);
+        String id = ids.next("node");
         String name = settings.name() != null ? settings.name() : hostname() + ":" + port;
         String url = defaultUrl(settings, publicUrl, "http", port);
         NodeStore store = new NodeStore(db);
         Instant now = clock.instant();
         store.register(id, name, url, now, now.minus(settings.leaseExpiry()), exclusive);
-        return new ClusterNode(store, settings, clock, id, name, url);
+        return new ClusterNode(store, settings, clock, ids, id, name, url);
     }
 
     /**
@@ -80,6 +85,15 @@ public final class ClusterNode {
         this.loss = nodeLoss;
     }
 
+    /**
+     * Called once the agent channel exists: {@code reconnectAgents} closes every agent socket this node holds (with
+     * {@code bye: shutdown}, so the agents connect again), run after this node {@linkplain #renew rejoined} under a new id.
+     */
+    public void onRejoin(Runnable reconnectAgents) {
+        this.rejoined = reconnectAgents;
+    }
+
+    /** This node's id: it changes only when the node lost its lease and rejoined (see {@link #renew}). */
     public String id() {
         return id;
     }
@@ -98,17 +112,51 @@ public final class ClusterNode {
     }
 
     /**
-     * Renews this node's lease. When a survivor has already taken this node over (its lease ran out, e.g. a long
-     * pause or a partition), says so once in the log: its robots were marked offline elsewhere.
+     * Renews this node's lease. When a survivor has already taken this node over (its lease ran out: a long pause,
+     * a partition, a suspended VM), the robots it holds were marked offline and their jobs settled elsewhere, so the
+     * sessions its sockets still carry speak for nothing. It then fences itself and rejoins: it registers again under
+     * the same name with a new id (the old row, reaped, is marked stopped), and closes every agent socket it holds so
+     * that the agents connect again, to this node or another, and are online under a node that holds a lease. The
+     * survivor's takeover only touches rows of the old id, so it cannot mark the reconnected robots offline.
      */
     public void renew() {
+        if (stopped) {
+            return;
+        }
         try {
-            if (!store.renew(id, clock.instant()) && lostLease.compareAndSet(false, true)) {
-                log.error("node {} lost its lease: another node took over its robots; restart this server so that its agents "
-                        + "reconnect cleanly", name);
+            if (store.renew(id, clock.instant())) {
+                lostLease.set(false);
+                return;
             }
         } catch (RuntimeException e) {
             log.warn("could not renew the lease of node {}; will retry", name, e);
+            return;
+        }
+        rejoin();
+    }
+
+    private void rejoin() {
+        String lost = id;
+        String fresh = ids.next("node");
+        Instant now = clock.instant();
+        try {
+            store.rejoin(lost, fresh, name, url, now, now.minus(settings.leaseExpiry()));
+        } catch (NodeNameTaken taken) {
+            if (lostLease.compareAndSet(false, true)) {
+                log.error("node {} lost its lease and cannot rejoin: {}; stop this server", name, taken.getMessage());
+            }
+            return;
+        } catch (RuntimeException e) {
+            log.warn("node {} lost its lease and could not rejoin yet; will retry", name, e);
+            return;
+        }
+        id = fresh;
+        log.error("node {} lost its lease (not renewed for over {} s: a pause or a cut from the database), so another node took "
+                + "over its robots; rejoined as {} and asking its agents to connect again", name, settings.leaseExpiry().toSeconds(), fresh);
+        try {
+            rejoined.run();
+        } catch (RuntimeException e) {
+            log.warn("closing the agent sockets of node {} after it rejoined failed", name, e);
         }
     }
 
@@ -146,6 +194,7 @@ public final class ClusterNode {
 
     /** A clean shutdown, after the agent sessions were ended: the node is stopped, its name free. */
     public void stop() {
+        stopped = true;
         store.stop(id, clock.instant());
     }
 

@@ -62,6 +62,17 @@ final class NodeStore {
         }
     }
 
+    /**
+     * Node {@code lostId} was taken over while it still ran: it registers again as {@code freshId} under its name and
+     * URL, and its old row is marked stopped so that it leaves the list of nodes. Throws {@link NodeNameTaken} when a
+     * live node took the name meanwhile.
+     */
+    void rejoin(String lostId, String freshId, String name, String url, Instant now, Instant liveSince) {
+        register(freshId, name, url, now, liveSince, false);
+        db.write(tx -> Sql.update(tx.connection(), "UPDATE nodes SET stopped_at = ? WHERE id = ? AND stopped_at IS NULL",
+                now.toEpochMilli(), lostId));
+    }
+
     /** Sets the name and URL once the port is bound; false when a current node holds that name. */
     boolean rename(String id, String name, String url) {
         try {

@@ -8,6 +8,7 @@ import dev.beacon.store.Sql;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * SQL for presence: which session speaks for a robot, its connection history, and coalesced
@@ -18,10 +19,13 @@ public final class PresenceStore {
     private final Database db;
     private final Ids ids;
     private final ObjectMapper json;
-    private final String nodeId;
+    private final Supplier<String> nodeId;
 
-    /** {@code nodeId}: this server's node, which holds the sessions it marks connected. */
-    public PresenceStore(Database db, Ids ids, ObjectMapper json, String nodeId) {
+    /**
+     * {@code nodeId}: this server's node id, which holds the sessions it marks connected; asked at each connect, since a
+     * node that lost its lease rejoins under a new id.
+     */
+    public PresenceStore(Database db, Ids ids, ObjectMapper json, Supplier<String> nodeId) {
         this.db = db;
         this.ids = ids;
         this.json = json;
@@ -46,12 +50,13 @@ public final class PresenceStore {
             if (check != RobotStore.TokenCheck.LIVE) {
                 return check;
             }
-            RobotStates.connect(tx.connection(), robotId, sessionId, nodeId, ip, hello, write(hello.capabilities()),
+            String node = nodeId.get();
+            RobotStates.connect(tx.connection(), robotId, sessionId, node, ip, hello, write(hello.capabilities()),
                     write(hello.labels()), now);
             tx.createUpdate("""
                             INSERT INTO robot_connections (id, robot_id, session_id, node_id, ip, agent_version, connected_at)
                             VALUES (:id, :robot, :session, :node, :ip, :version, :now)""")
-                    .bind("id", ids.next("con")).bind("robot", robotId).bind("session", sessionId).bind("node", nodeId).bind("ip", ip)
+                    .bind("id", ids.next("con")).bind("robot", robotId).bind("session", sessionId).bind("node", node).bind("ip", ip)
                     .bind("version", hello.agentVersion()).bind("now", now.toEpochMilli())
                     .execute();
             return check;

@@ -212,7 +212,7 @@ public final class BeaconServer implements AutoCloseable {
         Auth auth = new Auth(apiKeys, dashboardAuth);
         RobotStore robots = new RobotStore(db, json);
         RobotAuth robotAuth = new RobotAuth(robots, clock);
-        PresenceStore presence = new PresenceStore(db, ids, json, node.id());
+        PresenceStore presence = new PresenceStore(db, ids, json, node::id);
         int staleSessions = presence.resetAbandoned(clock.instant(), node.liveSince());
         if (staleSessions > 0) {
             log.info("marked {} {} offline that a previous run or a dead node left online; their agents will reconnect", staleSessions,
@@ -232,6 +232,7 @@ public final class BeaconServer implements AutoCloseable {
                 config.agentConnectsPerSecond(), metrics,
                 dispatcher, events);
         localEvents.attach(channel);
+        node.onRejoin(channel::reconnectAll);
         JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics, events);
         QueueGauges.register(metrics, () -> jobService.figures(null));
         RobotService robotService = new RobotService(db, robots, audit, signals == null ? channel : signals.connections(channel), clock, events);

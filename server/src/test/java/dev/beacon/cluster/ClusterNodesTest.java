@@ -223,6 +223,45 @@ class ClusterNodesTest implements BeaconServerExtension.ConfiguresServer {
         }
     }
 
+    @Test
+    void a_node_taken_over_while_it_still_ran_rejoins_under_a_new_id_and_its_agents_come_back_online() throws Exception {
+        assumeThat(backend).isEqualTo(Backend.POSTGRESQL);
+        BeaconServer paused = node("node-b");
+        String oldId = paused.node().id();
+        JsonNode enrolled = server.claim(server.enrollmentKey(1).get("key_value").asText(), "paused-bot").json();
+        String robotId = enrolled.get("robot_id").asText();
+        String token = enrolled.get("robot_token").asText();
+        try (RawAgentSocket socket = RawAgentSocket.connect(paused.baseUrl(), token)) {
+            socket.hello().next("welcome");
+
+            // node-b misses its renewals (a long pause) and node-a takes it over while node-b's socket stays open.
+            clock.advance(EXPIRY.plusSeconds(1));
+            server.server().node().renew();
+            assertThat(server.server().node().takeOverDeadNodes().nodes()).containsExactly("node-b");
+            assertThat(get(paused, "/api/robots/" + robotId).json().get("status").asText()).isEqualTo("offline");
+
+            // At its next renewal node-b finds itself reaped: it rejoins and asks its agents to connect again.
+            paused.node().renew();
+            assertThat(paused.node().id()).isNotEqualTo(oldId);
+            assertThat(socket.next("bye").get("reason").asText()).isEqualTo("shutdown");
+            assertThat(socket.awaitClosedWithin(Duration.ofSeconds(10))).isEqualTo(1012);
+        }
+        try (RawAgentSocket again = RawAgentSocket.connect(paused.baseUrl(), token)) {
+            again.hello().next("welcome");
+            JsonNode robot = get(server.server(), "/api/robots/" + robotId).json();
+            assertThat(robot.get("status").asText()).isEqualTo("online");
+            assertThat(robot.get("node").asText()).isEqualTo("node-b");
+            JsonNode nodes = get(server.server(), "/api/cluster/nodes").json().get("items");
+            assertThat(nodes).extracting(node -> node.get("name").asText() + " " + node.get("status").asText())
+                    .as("the reaped row is stopped: node-b is listed once, alive")
+                    .containsExactly("node-a alive", "node-b alive");
+            // The robot is held under node-b's new id, which no survivor may take over while it renews.
+            server.server().node().renew();
+            assertThat(server.server().node().takeOverDeadNodes().nodes()).isEmpty();
+            assertThat(get(server.server(), "/api/robots/" + robotId).json().get("status").asText()).isEqualTo("online");
+        }
+    }
+
     private TestServer.Response get(BeaconServer node, String path) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(node.baseUrl() + path)).GET());
     }
