@@ -3,6 +3,7 @@ package dev.beacon.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,6 +19,9 @@ sealed interface SessionEnd {
     /** Retrying cannot help: the agent stops with {@code exitCode} and says {@code message}. */
     record Exit(int exitCode, String message) implements SessionEnd {
     }
+
+    static final String PROBLEM_CODE_HEADER = "Beacon-Problem-Code";
+    static final String PROBLEM_DETAIL_HEADER = "Beacon-Problem-Detail";
 
     /** What a {@code bye} frame with this {@code reason} means. */
     static SessionEnd ofBye(String reason, Path configPath) {
@@ -39,21 +43,43 @@ sealed interface SessionEnd {
             cause = cause.getCause();
         }
         if (cause instanceof WebSocketHandshakeException handshake) {
-            int status = handshake.getResponse().statusCode();
+            HttpResponse<?> response = handshake.getResponse();
+            int status = response.statusCode();
+            // The server names its refusal in headers (the JDK client drops the body of a refused upgrade).
+            String code = response.headers().firstValue(PROBLEM_CODE_HEADER).orElseGet(() -> problemCode(response.body()));
+            String detail = response.headers().firstValue(PROBLEM_DETAIL_HEADER).orElse("");
+            String reason = refusal(status, code, detail);
             if (status == 401 || status == 403) {
-                String code = problemCode(handshake.getResponse().body());
-                String what = switch (code) {
-                    case "robot_removed" -> "This robot was removed from its organization";
-                    case "robot_token_revoked" -> "The server revoked this robot's token";
-                    default -> "The server refused this robot's token (HTTP " + status + (code.isEmpty() ? "" : " " + code)
-                            + "); it was revoked, rotated, or the robot removed";
-                };
-                return new Exit(TokenRefusedException.EXIT_CODE, what + " — to re-enroll, delete " + configPath
+                return new Exit(TokenRefusedException.EXIT_CODE, reason + " — to re-enroll, delete " + configPath
                         + " and run `beacon agent enroll`.");
             }
-            return new Reconnect("the server answered HTTP " + status + " to the WebSocket upgrade at " + uri);
+            return new Reconnect(reason + " (HTTP " + status + " to the WebSocket upgrade at " + uri + ")");
         }
         return new Reconnect(ServerUnreachableException.of(uri, cause).getMessage());
+    }
+
+    /** One line that says why the server refused the upgrade: its own detail and code when it sent them. */
+    static String refusal(int status, String code, String detail) {
+        if (!detail.isBlank()) {
+            boolean credentials = status == 401 || status == 403;
+            String text = detail.strip();
+            int firstSentence = text.indexOf(". ");
+            // A refused token's advice is the agent's own (where its config is); a busy server's says when to retry.
+            String said = credentials && firstSentence > 0 ? text.substring(0, firstSentence) : text;
+            if (said.endsWith(".")) {
+                said = said.substring(0, said.length() - 1);
+            }
+            return (credentials ? "The server refused this robot's token: " : "The server refused the connection: ") + said
+                    + " (" + code + ")";
+        }
+        return switch (code) {
+            case "robot_removed" -> "This robot was removed from its organization (robot_removed)";
+            case "robot_token_revoked" -> "The server revoked this robot's token (robot_token_revoked)";
+            default -> status == 401 || status == 403
+                    ? "The server refused this robot's token (HTTP " + status + (code.isEmpty() ? "" : " " + code)
+                            + "); it was revoked, rotated, or the robot removed"
+                    : "The server refused the connection (HTTP " + status + (code.isEmpty() ? "" : " " + code) + ")";
+        };
     }
 
     private static String problemCode(Object body) {

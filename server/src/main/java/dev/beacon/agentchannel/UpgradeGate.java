@@ -52,6 +52,11 @@ final class UpgradeGate {
         this.throttled = metrics.counter("beacon.agent.upgrades.refused", "code", "agent_connect_throttled");
     }
 
+    /** A refused upgrade's problem {@code code}, beside the body. */
+    static final String PROBLEM_CODE_HEADER = "Beacon-Problem-Code";
+    /** A refused upgrade's problem {@code detail} (printable ASCII), beside the body. */
+    static final String PROBLEM_DETAIL_HEADER = "Beacon-Problem-Detail";
+
     /** From now on every upgrade is refused with 503 {@code server_shutting_down}. */
     void shutDown() {
         shuttingDown = true;
@@ -136,6 +141,10 @@ final class UpgradeGate {
      */
     private void refuse(Context ctx, ApiError error) {
         forgetHttpSession(ctx.req());
+        // WebSocket clients (the JDK's among them) give a refused upgrade's status and headers to the caller but drop
+        // its body: the code and detail travel in headers too, so an agent can say exactly why it was refused.
+        ctx.header(PROBLEM_CODE_HEADER, error.code());
+        ctx.header(PROBLEM_DETAIL_HEADER, printableAscii(error.detail()));
         Problems.write(ctx, json, error);
         try {
             byte[] body = ctx.result() == null ? new byte[0] : ctx.result().getBytes(StandardCharsets.UTF_8);
@@ -162,5 +171,14 @@ final class UpgradeGate {
         } catch (IllegalStateException noSessionOrAlreadyInvalid) {
             // nothing to free
         }
+    }
+
+    /** {@code text} with anything but printable ASCII replaced, so that it is a valid header value. */
+    static String printableAscii(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            out.append(c >= 0x20 && c < 0x7f ? c : c == '—' ? '-' : '?');
+        }
+        return out.toString();
     }
 }

@@ -24,6 +24,11 @@ public final class Invalid extends DomainException {
         return new Invalid("validation_failed", field, detail, true);
     }
 
+    /** A well-formed {@code field} that contradicts what is stored, with its own code (422), e.g. {@code idempotency_key_reused}. */
+    public static Invalid contradicting(String code, String field, String detail) {
+        return new Invalid(code, field, detail, true);
+    }
+
     /** A malformed value with its own code (no field), e.g. {@code enrollment_key_malformed}. */
     public static Invalid coded(String code, String detail) {
         return new Invalid(code, null, detail, false);

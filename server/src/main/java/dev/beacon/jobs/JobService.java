@@ -12,9 +12,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /** The rules of the job API: submitting (idempotently), reading with {@code waiting_reason}, cancelling. Thread-safe. */
 public final class JobService {
@@ -50,7 +53,7 @@ public final class JobService {
         if (idempotencyKey != null) {
             Optional<Job> earlier = store.byIdempotencyKey(orgId, idempotencyKey);
             if (earlier.isPresent()) {
-                return new Submitted(earlier.get(), false);
+                return new Submitted(sameRequest(earlier.get(), request, idempotencyKey), false);
             }
         }
         Target target = request.target();
@@ -67,7 +70,8 @@ public final class JobService {
         } catch (RuntimeException e) {
             if (idempotencyKey != null && Database.isUniqueViolation(e)) {
                 // Two requests with one key raced; the unique index let exactly one insert win.
-                return new Submitted(store.byIdempotencyKey(orgId, idempotencyKey).orElseThrow(() -> e), false);
+                Job winner = store.byIdempotencyKey(orgId, idempotencyKey).orElseThrow(() -> e);
+                return new Submitted(sameRequest(winner, request, idempotencyKey), false);
             }
             throw e;
         }
@@ -76,6 +80,48 @@ public final class JobService {
             events.jobReady(orgId); // an idle robot of the organization may be connected to another node
         }
         return new Submitted(stored, true);
+    }
+
+    /**
+     * The job an earlier request with the same idempotency key queued, when this request asks for the same job;
+     * otherwise 422 {@code idempotency_key_reused} naming what differs. The job row holds the request as it was
+     * normalised at submission (defaults filled in, payload parsed), so the comparison needs no stored hash and covers
+     * rows written before it existed: a retry that spells the same request differently (key order, an explicit
+     * default) is the same request.
+     */
+    static Job sameRequest(Job earlier, JobRequest request, String idempotencyKey) {
+        List<String> differing = new ArrayList<>();
+        if (!earlier.kind().equals(request.kind())) {
+            differing.add("kind");
+        }
+        if (!Objects.equals(earlier.payload(), request.payload())) {
+            differing.add("payload");
+        }
+        if (!sameTarget(earlier.target(), request.target())) {
+            differing.add("target");
+        }
+        if (earlier.priority() != request.priority()) {
+            differing.add("priority");
+        }
+        if (earlier.timeoutS() != request.timeoutS()) {
+            differing.add("timeout_s");
+        }
+        if (earlier.maxAttempts() != request.maxAttempts()) {
+            differing.add("max_attempts");
+        }
+        if (!differing.isEmpty()) {
+            throw Invalid.contradicting("idempotency_key_reused", "Idempotency-Key", "The Idempotency-Key '" + idempotencyKey
+                    + "' was already used for job " + earlier.id() + " with a different request (" + String.join(", ", differing)
+                    + " differ); send the same request to get that job back, or use a new key for a new job.");
+        }
+        return earlier;
+    }
+
+    /** Targets that select the same robots: capabilities are a set, their order does not matter. */
+    private static boolean sameTarget(Target a, Target b) {
+        return Objects.equals(a.robotId(), b.robotId()) && Objects.equals(a.fleetId(), b.fleetId())
+                && Objects.equals(a.siteId(), b.siteId()) && Set.copyOf(a.capabilities()).equals(Set.copyOf(b.capabilities()))
+                && a.labels().equals(b.labels());
     }
 
     private void requireExists(String table, String orgId, String id, String field, String what) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.testing.Backend;
 import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.TestServer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -106,6 +107,46 @@ class AgentAgainstRealServerTest {
 
         assertThat(agent.awaitExit(Duration.ofSeconds(10))).hasValue(3);
         assertThat(agent.exitMessage()).contains("removed");
+    }
+
+    @Test
+    void an_agent_refused_at_connect_says_why_with_the_servers_code() throws Exception {
+        AgentConfig revoked = enroll(createKey().path("key_value").asText(), "real-bot-revoked");
+        assertThat(server.post("/api/robots/" + revoked.robotId() + "/revoke-token", "{}", server.adminKey()).status()).isEqualTo(200);
+        agent = AgentConnection.start(revoked, AgentConfigFile.at(config), AgentConnectionTest.FAST);
+        assertThat(agent.awaitExit(Duration.ofSeconds(10))).hasValue(3);
+        assertThat(agent.exitMessage()).startsWith("The server refused this robot's token: This robot token was revoked (robot_token_revoked)")
+                .contains("to re-enroll, delete " + config);
+
+        Files.delete(config);
+        AgentConfig removed = enroll(createKey().path("key_value").asText(), "real-bot-removed");
+        assertThat(server.delete("/api/robots/" + removed.robotId(), server.adminKey()).status()).isEqualTo(204);
+        agent = AgentConnection.start(removed, AgentConfigFile.at(config), AgentConnectionTest.FAST);
+        assertThat(agent.awaitExit(Duration.ofSeconds(10))).hasValue(3);
+        assertThat(agent.exitMessage()).startsWith("The server refused this robot's token: This robot was removed from its organization (robot_removed)");
+    }
+
+    @Test
+    void a_busy_servers_refusal_is_retried_and_named_with_its_detail_and_code() {
+        assertThat(SessionEnd.refusal(503, "agent_connect_throttled", "Too many agents are connecting at once (limit 200/s); retry in 2 s. Agents back off and retry on their own."))
+                .isEqualTo("The server refused the connection: Too many agents are connecting at once (limit 200/s); retry in 2 s. Agents back off and retry on their own (agent_connect_throttled)");
+        assertThat(SessionEnd.refusal(401, "unauthorized", "")).isEqualTo("The server refused this robot's token (HTTP 401 unauthorized); it was revoked, rotated, or the robot removed");
+    }
+
+    @Test
+    void run_with_enroll_prompts_for_the_key_enrolls_and_runs_like_granites_driver() {
+        String key = createKey().path("key_value").asText();
+        AgentCli.Result result = AgentCli.withStdin(key + "\n", "run", "--enroll", "--server", server.baseUrl(), "--name", "granite-style",
+                "--config", config.toString(), "--once-connected-exit");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("Enter enrollment token: ").contains("✓ Starting agent...").doesNotContain(key);
+        AgentConfig saved = AgentConfigFile.at(config).read().orElseThrow();
+        assertThat(saved.name()).isEqualTo("granite-style");
+        // Enrolled once: a second run with --enroll says so and runs with the saved token, prompting for nothing.
+        AgentCli.Result again = AgentCli.withStdin("", "run", "--enroll", "--config", config.toString(), "--once-connected-exit");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).contains("Already enrolled as").contains("ignoring --enroll").doesNotContain("Enter enrollment token");
     }
 
     @Test

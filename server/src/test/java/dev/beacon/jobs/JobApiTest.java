@@ -134,6 +134,30 @@ class JobApiTest {
     }
 
     @Test
+    void the_same_idempotency_key_with_a_different_request_is_refused_and_one_spelled_differently_is_the_same() {
+        TestServer.Response first = fleet.submit("{\"kind\":\"echo\",\"payload\":{\"a\":1,\"b\":[1,2]},"
+                + "\"target\":{\"capabilities\":[\"gpu\",\"arm64\"]}}", server.adminKey(), "deploy-42");
+        String jobId = first.json().get("id").asText();
+        // Key order, capability order and explicit defaults do not make a different request.
+        TestServer.Response respelled = fleet.submit("{\"payload\":{\"b\":[1,2],\"a\":1},\"kind\":\"echo\",\"priority\":0,"
+                + "\"timeout_s\":300,\"max_attempts\":3,\"target\":{\"capabilities\":[\"arm64\",\"gpu\"]}}", server.adminKey(), "deploy-42");
+        TestServer.Response otherPayload = fleet.submit("{\"kind\":\"echo\",\"payload\":{\"a\":2,\"b\":[1,2]},"
+                + "\"target\":{\"capabilities\":[\"gpu\",\"arm64\"]}}", server.adminKey(), "deploy-42");
+        TestServer.Response otherKindAndPriority = fleet.submit("{\"kind\":\"sleep\",\"priority\":5,\"payload\":{\"a\":1,\"b\":[1,2]},"
+                + "\"target\":{\"capabilities\":[\"gpu\",\"arm64\"]}}", server.adminKey(), "deploy-42");
+
+        assertThat(first.status()).isEqualTo(202);
+        assertThat(respelled.status()).isEqualTo(200);
+        assertThat(respelled.json().get("id").asText()).isEqualTo(jobId);
+        assertThat(otherPayload.status()).isEqualTo(422);
+        assertThat(otherPayload.json().get("code").asText()).isEqualTo("idempotency_key_reused");
+        assertThat(otherPayload.json().get("field").asText()).isEqualTo("Idempotency-Key");
+        assertThat(otherPayload.json().get("detail").asText()).contains(jobId).contains("(payload differ)");
+        assertThat(otherKindAndPriority.json().get("detail").asText()).contains("(kind, priority differ)");
+        assertThat(server.get("/api/jobs", server.adminKey()).json().get("items")).as("no job created by the refusals").hasSize(1);
+    }
+
+    @Test
     void a_sleep_job_makes_its_robot_busy_with_current_job_then_idle_again() throws Exception {
         RealAgents.Agent agent = fleet.start(server.enrollmentKey(5).get("key_value").asText(), "sleepy-bot");
 

@@ -14,7 +14,8 @@ import java.util.Objects;
 
 /** {@code beacon agent run}: runs the agent with the saved token, enrolling first when given a key and none is saved. */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Run the agent with the saved robot token; with --server and --enrollment-key, enroll first if not enrolled yet.")
+        description = "Run the agent with the saved robot token; with --server and --enroll (a prompt) or --enrollment-key,"
+                + " enroll first if not enrolled yet.")
 final class AgentRunCommand extends AgentSubcommand {
     @Mixin
     AgentConfigOption configOption;
@@ -26,6 +27,10 @@ final class AgentRunCommand extends AgentSubcommand {
             description = "rf_enroll_… key to enroll with when nothing is saved yet (or set BEACON_ENROLLMENT_KEY, which keeps it out of `ps`).")
     String enrollmentKey;
 
+    @Option(names = "--enroll", description = "Enroll first when nothing is saved yet: prompt for the enrollment key (not echoed),"
+            + " as `agent enroll` does, then run.")
+    boolean enroll;
+
     @Option(names = "--once-connected-exit", description = "Exit with 0 as soon as the server has accepted the connection (for scripts and smoke tests).")
     boolean onceConnectedExit;
 
@@ -35,9 +40,9 @@ final class AgentRunCommand extends AgentSubcommand {
         AgentConfig saved = file.read().orElse(AgentConfig.empty());
         AgentConfig config;
         if (saved.enrolled()) {
-            if (enrollmentKey != null && !enrollmentKey.isBlank()) {
-                out().println("Already enrolled as " + AgentEnrollment.describe(saved) + "; ignoring --enrollment-key. Delete "
-                        + file.path() + " to re-enroll.");
+            if (enroll || (enrollmentKey != null && !enrollmentKey.isBlank())) {
+                out().println("Already enrolled as " + AgentEnrollment.describe(saved) + "; ignoring "
+                        + (enroll ? "--enroll" : "--enrollment-key") + ". Delete " + file.path() + " to re-enroll.");
             }
             if (!enrollOptions.servers.isEmpty() && !Objects.equals(ServerEndpoint.allOf(enrollOptions.servers, null).stream()
                     .map(server -> server.base().toString()).toList(), saved.servers())) {
@@ -50,10 +55,15 @@ final class AgentRunCommand extends AgentSubcommand {
                         + " (a new name means enrolling again).");
             }
             config = remember(saved, file);
+        } else if (enroll && (enrollmentKey == null || enrollmentKey.isBlank())) {
+            AgentEnrollment.requireServer(enrollOptions, saved);
+            String key = AgentTokenPrompt.read(out(), AgentEnrollCommand.PROMPT);
+            config = AgentEnrollment.enroll(key, enrollOptions, file, saved, out());
+            out().println("✓ Starting agent...");
         } else {
             if (enrollmentKey == null || enrollmentKey.isBlank()) {
                 throw new AgentException("Not enrolled yet: " + file.path() + " holds no robot token. Run `beacon agent enroll"
-                        + " --server URL`, or pass --server URL --enrollment-key KEY.");
+                        + " --server URL`, or `beacon agent run --enroll --server URL` to be asked for a key.");
             }
             config = AgentEnrollment.enroll(enrollmentKey, enrollOptions, file, saved, out());
             out().println("✓ Starting agent...");
