@@ -56,9 +56,9 @@ public final class ClusterNode {
     /** Ends the renewals of the starting phase: the scheduler's ticks take over, or the node stops. */
     private void started() {
         if (!startingLease.isShutdown()) {
-            startingLease.shutdownNow();
+            startingLease.shutdown(); // drops the next renewal; one under way finishes (an interrupt could break its connection)
             try {
-                startingLease.awaitTermination(10, TimeUnit.SECONDS); // no renewal after a stop
+                startingLease.awaitTermination(15, TimeUnit.SECONDS); // no renewal after a stop
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
