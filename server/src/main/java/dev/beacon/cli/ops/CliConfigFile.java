@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * {@code ${XDG_CONFIG_HOME:-~/.config}/beacon/cli.toml}: the operator's named profiles (server, API key, CA file) and
@@ -109,6 +107,39 @@ final class CliConfigFile {
         return true;
     }
 
+    /** The file's text: {@code current}, then one {@code [profiles.NAME]} table per profile, strings quoted. */
+    static String render(ObjectNode root) {
+        StringBuilder toml = new StringBuilder("# Written by beacon login; holds API keys, keep it 0600.\n");
+        if (root.hasNonNull("current")) {
+            toml.append("current = ").append(quote(root.get("current").asText())).append('\n');
+        }
+        root.path("profiles").fields().forEachRemaining(profile -> {
+            toml.append("\n[profiles.").append(quote(profile.getKey())).append("]\n");
+            profile.getValue().fields().forEachRemaining(field ->
+                    toml.append(field.getKey()).append(" = ").append(quote(field.getValue().asText())).append('\n'));
+        });
+        return toml.toString();
+    }
+
+    /** A TOML basic string. */
+    private static String quote(String text) {
+        StringBuilder quoted = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> quoted.append("\\\"");
+                case '\\' -> quoted.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        quoted.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        quoted.append(c);
+                    }
+                }
+            }
+        }
+        return quoted.append('"').toString();
+    }
+
     private static String current(ObjectNode root) {
         String current = root.path("current").asText("");
         return current.isBlank() ? DEFAULT_PROFILE : current;
@@ -140,9 +171,7 @@ final class CliConfigFile {
             }
             Path temp = Files.createTempFile(dir, ".cli", ".toml",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Map<String, Object> ordered = new LinkedHashMap<>();
-            TOML.convertValue(root, Map.class).forEach((key, value) -> ordered.put(String.valueOf(key), value));
-            Files.writeString(temp, TOML.writeValueAsString(ordered));
+            Files.writeString(temp, render(root));
             try {
                 Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

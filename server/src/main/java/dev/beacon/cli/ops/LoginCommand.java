@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  * {@code --ca-cert} as a profile in cli.toml and makes it current.
  */
 @Command(name = "login", mixinStandardHelpOptions = true,
-        description = {"Save a server and an API key as a profile in ${XDG_CONFIG_HOME:-~/.config}/beacon/cli.toml (mode 0600).",
+        description = {"Save a server and an API key as a profile in $${XDG_CONFIG_HOME:-~/.config}/beacon/cli.toml (mode 0600).",
                 "The key is read from $BEACON_API_KEY, else asked for without echo (or read as one line from stdin).",
                 "It is checked against the server before it is saved."})
 final class LoginCommand extends OpsCommand {
@@ -41,8 +41,8 @@ final class LoginCommand extends OpsCommand {
         ApiClient client = new ApiClient(server, key, caCert);
         JsonNode queue = client.get("/api/queue"); // every scope may read it: proves the key without needing admin
         config.save(name, new CliConfigFile.Profile(client.baseUrl(), key, caCert));
-        err().println("Logged in to " + client.baseUrl() + " as profile " + name + " (" + queue.path("active_drivers").asInt()
-                + " machines online); saved to " + config.path());
+        err().println("Logged in to " + client.baseUrl() + " as profile " + name + " (machines connected now: "
+                + queue.path("active_drivers").asInt() + "); saved to " + config.path());
         return 0;
     }
 

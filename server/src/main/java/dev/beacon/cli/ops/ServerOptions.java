@@ -40,11 +40,15 @@ final class ServerOptions {
         String name = profileName();
         CliConfigFile.Profile saved = config.profile(name);
         String url = firstOf(server, System.getenv("BEACON_SERVER"), saved == null ? null : saved.server());
+        String key = firstOf(System.getenv("BEACON_API_KEY"), saved == null ? null : saved.apiKey());
+        if (saved == null && name != null && (url == null || key == null)) {
+            throw OpsException.usage("no profile named " + name + " in " + config.path() + ": run beacon login --server URL --profile "
+                    + name);
+        }
         if (url == null) {
             throw OpsException.usage("no server: pass --server URL, set BEACON_SERVER, or run beacon login --server URL"
                     + (name != null ? " --profile " + name : ""));
         }
-        String key = firstOf(System.getenv("BEACON_API_KEY"), saved == null ? null : saved.apiKey());
         if (key == null) {
             throw new OpsException("no API key: set BEACON_API_KEY or run beacon login --server " + url,
                     "not_logged_in", OpsException.AUTH);
