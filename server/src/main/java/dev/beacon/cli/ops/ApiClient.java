@@ -120,6 +120,7 @@ final class ApiClient {
         if (detail.isEmpty()) {
             detail = request + " answered HTTP " + status + " without a problem detail";
         }
+        detail = stripDot(detail);
         if (json.hasNonNull("field")) {
             detail = detail + " [field " + json.get("field").asText() + "]";
         }
@@ -128,7 +129,7 @@ final class ApiClient {
             case 404 -> OpsException.NOT_FOUND;
             default -> OpsException.REFUSED;
         };
-        return new OpsException(stripDot(detail), code, exit);
+        return new OpsException(detail, code, exit);
     }
 
     private static JsonNode parse(String body) {

@@ -1,5 +1,6 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code beacon audit}: the organization's audit log, newest first, over {@code GET /api/audit} (admin). */
-@Command(name = "audit", mixinStandardHelpOptions = true, description = "The organization's audit log, newest first (admin).")
+@Command(name = "audit", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "The organization's audit log, newest first (admin).")
 final class AuditCommand extends OpsCommand {
     @Option(names = "--action", description = "Only this action, e.g. robot.removed or enrollment.refused.")
     String action;

@@ -1,5 +1,6 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code beacon fleets list|show|create}: groups of machines in one site, over {@code /api/fleets}. */
-@Command(name = "fleets", mixinStandardHelpOptions = true, description = "Fleets: groups of machines in one site.",
+@Command(name = "fleets", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Fleets: groups of machines in one site.",
         subcommands = {FleetsCommand.ListFleets.class, FleetsCommand.ShowFleet.class, FleetsCommand.CreateFleet.class})
 final class FleetsCommand extends NounCommand {
     static final List<String> HEADERS = List.of("ID", "NAME", "SITE", "CREATED");
@@ -19,7 +20,7 @@ final class FleetsCommand extends NounCommand {
                 out.ago(fleet.get("created_at")));
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List fleets.")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "List fleets.")
     static final class ListFleets extends OpsCommand {
         @Option(names = "--site", paramLabel = "SITE_ID", description = "Only this site's fleets.")
         String site;
@@ -38,7 +39,7 @@ final class FleetsCommand extends NounCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one fleet.")
+    @Command(name = "show", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Show one fleet.")
     static final class ShowFleet extends OpsCommand {
         @Parameters(paramLabel = "ID")
         String id;
@@ -50,7 +51,7 @@ final class FleetsCommand extends NounCommand {
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a fleet in a site (admin).")
+    @Command(name = "create", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Create a fleet in a site (admin).")
     static final class CreateFleet extends OpsCommand {
         @Option(names = "--site", paramLabel = "SITE_ID", required = true)
         String site;

@@ -13,6 +13,7 @@ import java.util.Objects;
  */
 final class JobWatcher {
     static final long POLL_MS = 500;
+    static final long OUTAGE_MS = 120_000;
 
     private final ApiClient api;
     private final PrintWriter progress;
@@ -46,7 +47,39 @@ final class JobWatcher {
                 return exitCode(job);
             }
             Thread.sleep(POLL_MS);
-            job = api.get("/api/jobs/" + ApiClient.segment(id));
+            job = poll(id);
+        }
+    }
+
+    /**
+     * Reads the job again. A server that cannot be reached or answers 5xx (a node restarting, a proxy switching) is
+     * retried for up to {@link #OUTAGE_MS}, with one line on stderr; any other refusal ends the wait.
+     */
+    private JsonNode poll(String id) throws InterruptedException {
+        long giveUpAt = 0;
+        while (true) {
+            try {
+                JsonNode job = api.get("/api/jobs/" + ApiClient.segment(id));
+                if (giveUpAt != 0) {
+                    progress.println(id + ": the server answers again");
+                }
+                return job;
+            } catch (OpsException e) {
+                boolean transient_ = e.code().equals("server_unreachable") || e.code().equals("server_timeout")
+                        || e.code().equals("internal_error") || e.code().startsWith("http_5");
+                if (!transient_) {
+                    throw e;
+                }
+                long now = System.currentTimeMillis();
+                if (giveUpAt == 0) {
+                    giveUpAt = now + OUTAGE_MS;
+                    progress.println(id + ": " + e.getMessage() + "; retrying for up to " + OUTAGE_MS / 1000 + " s");
+                    progress.flush();
+                } else if (now > giveUpAt) {
+                    throw e;
+                }
+                Thread.sleep(1000);
+            }
         }
     }
 

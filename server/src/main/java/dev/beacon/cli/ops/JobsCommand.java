@@ -1,5 +1,6 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code beacon jobs submit|list|show|cancel|wait}: work for machines, over {@code /api/jobs}. */
-@Command(name = "jobs", mixinStandardHelpOptions = true, description = "Jobs: work handed to a matching idle machine.",
+@Command(name = "jobs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Jobs: work handed to a matching idle machine.",
         subcommands = {JobsCommand.Submit.class, JobsCommand.ListJobs.class, JobsCommand.ShowJob.class,
                 JobsCommand.CancelJob.class, JobsCommand.WaitJob.class})
 final class JobsCommand extends NounCommand {
@@ -117,7 +118,7 @@ final class JobsCommand extends NounCommand {
         }
     }
 
-    @Command(name = "submit", mixinStandardHelpOptions = true,
+    @Command(name = "submit", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Submit a job. Prints its id; with --wait, follows it on stderr and exits with its outcome:",
                     "the handler's exit code when it has one, else 0 succeeded, 1 failed, 124 timed_out, 130 cancelled."})
     static final class Submit extends OpsCommand {
@@ -203,7 +204,7 @@ final class JobsCommand extends NounCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List jobs, oldest first.")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "List jobs, oldest first.")
     static final class ListJobs extends OpsCommand {
         @Option(names = "--status", description = "queued, assigned, running, succeeded, failed, timed_out or cancelled.")
         String status;
@@ -229,7 +230,7 @@ final class JobsCommand extends NounCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one job, its output and error.")
+    @Command(name = "show", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Show one job, its output and error.")
     static final class ShowJob extends OpsCommand {
         @Parameters(paramLabel = "ID")
         String id;
@@ -283,7 +284,7 @@ final class JobsCommand extends NounCommand {
         }
     }
 
-    @Command(name = "cancel", mixinStandardHelpOptions = true,
+    @Command(name = "cancel", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = "Cancel a job: a queued one ends at once, a running one is stopped by its agent.")
     static final class CancelJob extends OpsCommand {
         @Parameters(paramLabel = "ID")
@@ -299,7 +300,7 @@ final class JobsCommand extends NounCommand {
         }
     }
 
-    @Command(name = "wait", mixinStandardHelpOptions = true,
+    @Command(name = "wait", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Follow a job to its end on stderr and exit with its outcome:",
                     "the handler's exit code when it has one, else 0 succeeded, 1 failed, 124 timed_out, 130 cancelled."})
     static final class WaitJob extends OpsCommand {

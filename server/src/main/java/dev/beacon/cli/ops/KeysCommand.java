@@ -1,5 +1,6 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code beacon keys create|list|show|revoke|usage}: API keys, over {@code /api/api-keys} (all admin). */
-@Command(name = "keys", mixinStandardHelpOptions = true, description = "API keys (rf_api_…) for scripts and integrations.",
+@Command(name = "keys", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "API keys (rf_api_…) for scripts and integrations.",
         subcommands = {KeysCommand.CreateKey.class, KeysCommand.ListKeys.class, KeysCommand.ShowKey.class,
                 KeysCommand.RevokeKey.class, KeysCommand.KeyUsage.class})
 final class KeysCommand extends NounCommand {
@@ -29,7 +30,7 @@ final class KeysCommand extends NounCommand {
         return row;
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
+    @Command(name = "create", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = "Create an API key; prints its secret once, as the last line.")
     static final class CreateKey extends OpsCommand {
         @Option(names = "--name", required = true)
@@ -53,7 +54,7 @@ final class KeysCommand extends NounCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List API keys.")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "List API keys.")
     static final class ListKeys extends OpsCommand {
         @Option(names = "--limit", defaultValue = "100", description = "At most this many (default 100).")
         int limit;
@@ -66,7 +67,7 @@ final class KeysCommand extends NounCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one API key.")
+    @Command(name = "show", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Show one API key.")
     static final class ShowKey extends OpsCommand {
         @Parameters(paramLabel = "ID")
         String id;
@@ -78,7 +79,7 @@ final class KeysCommand extends NounCommand {
         }
     }
 
-    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke an API key: it is refused from then on.")
+    @Command(name = "revoke", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Revoke an API key: it is refused from then on.")
     static final class RevokeKey extends OpsCommand {
         @Parameters(paramLabel = "ID")
         String id;
@@ -90,7 +91,7 @@ final class KeysCommand extends NounCommand {
         }
     }
 
-    @Command(name = "usage", mixinStandardHelpOptions = true, description = "Requests per UTC day of one API key.")
+    @Command(name = "usage", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Requests per UTC day of one API key.")
     static final class KeyUsage extends OpsCommand {
         @Parameters(paramLabel = "ID")
         String id;

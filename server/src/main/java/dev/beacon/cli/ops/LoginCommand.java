@@ -1,5 +1,6 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.Console;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
  * {@code BEACON_API_KEY}, or one line on stdin), checks it against the server, then saves server, key and
  * {@code --ca-cert} as a profile in cli.toml and makes it current.
  */
-@Command(name = "login", mixinStandardHelpOptions = true,
+@Command(name = "login", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Save a server and an API key as a profile in $${XDG_CONFIG_HOME:-~/.config}/beacon/cli.toml (mode 0600).",
                 "The key is read from $BEACON_API_KEY, else asked for without echo (or read as one line from stdin).",
                 "It is checked against the server before it is saved."})

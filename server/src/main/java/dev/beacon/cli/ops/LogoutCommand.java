@@ -1,9 +1,10 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import picocli.CommandLine.Command;
 
 /** {@code beacon logout [--profile NAME]}: forgets a saved profile (its server and API key). The key stays valid. */
-@Command(name = "logout", mixinStandardHelpOptions = true,
+@Command(name = "logout", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Remove a profile (the current one by default) from cli.toml.",
                 "The API key itself stays valid: revoke it with beacon keys revoke ID."})
 final class LogoutCommand extends OpsCommand {

@@ -1,5 +1,6 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Parameters;
  * {@code beacon machines list|show|pause|resume|remove|revoke-token|rotate-token}: enrolled machines (robots), over
  * {@code /api/robots}.
  */
-@Command(name = "machines", mixinStandardHelpOptions = true, description = "Enrolled machines (robots) and their agents.",
+@Command(name = "machines", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Enrolled machines (robots) and their agents.",
         subcommands = {MachinesCommand.ListMachines.class, MachinesCommand.ShowMachine.class, MachinesCommand.Pause.class,
                 MachinesCommand.Resume.class, MachinesCommand.Remove.class, MachinesCommand.RevokeToken.class,
                 MachinesCommand.RotateToken.class})
@@ -41,7 +42,7 @@ final class MachinesCommand extends NounCommand {
         return row;
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List machines (not removed ones).")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "List machines (not removed ones).")
     static final class ListMachines extends OpsCommand {
         @Option(names = "--status", description = "online, busy or offline.")
         String status;
@@ -75,7 +76,7 @@ final class MachinesCommand extends NounCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one machine, its last connections and jobs.")
+    @Command(name = "show", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Show one machine, its last connections and jobs.")
     static final class ShowMachine extends OpsCommand {
         @Parameters(paramLabel = "ID")
         String id;
@@ -131,7 +132,7 @@ final class MachinesCommand extends NounCommand {
         }
     }
 
-    @Command(name = "pause", mixinStandardHelpOptions = true, description = "Give the machine no new jobs (a running one finishes).")
+    @Command(name = "pause", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Give the machine no new jobs (a running one finishes).")
     static final class Pause extends RobotAction {
         String action() {
             return "pause";
@@ -142,7 +143,7 @@ final class MachinesCommand extends NounCommand {
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Give the machine jobs again.")
+    @Command(name = "resume", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Give the machine jobs again.")
     static final class Resume extends RobotAction {
         String action() {
             return "resume";
@@ -153,7 +154,7 @@ final class MachinesCommand extends NounCommand {
         }
     }
 
-    @Command(name = "revoke-token", mixinStandardHelpOptions = true,
+    @Command(name = "revoke-token", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = "Revoke the machine's token; its agent stops with exit 3 until enrolled again with --replace.")
     static final class RevokeToken extends RobotAction {
         String action() {
@@ -165,7 +166,7 @@ final class MachinesCommand extends NounCommand {
         }
     }
 
-    @Command(name = "rotate-token", mixinStandardHelpOptions = true,
+    @Command(name = "rotate-token", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = "Send the connected agent a new token; the old one works until the agent has saved it.")
     static final class RotateToken extends OpsCommand {
         @Parameters(paramLabel = "ID")
@@ -179,7 +180,7 @@ final class MachinesCommand extends NounCommand {
         }
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true,
+    @Command(name = "remove", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = "Remove the machine: its token is revoked, its agent stops with exit 3, its name is free again.")
     static final class Remove extends OpsCommand {
         @Parameters(paramLabel = "ID")

@@ -1,12 +1,13 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code beacon nodes}: the server nodes on this database, over {@code GET /api/cluster/nodes} (admin). */
-@Command(name = "nodes", mixinStandardHelpOptions = true, description = "The server nodes of this control plane (admin).")
+@Command(name = "nodes", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "The server nodes of this control plane (admin).")
 final class NodesCommand extends OpsCommand {
     @Override
     int execute() {

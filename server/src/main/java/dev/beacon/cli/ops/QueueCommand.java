@@ -1,5 +1,6 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.dashboard.Fmt;
 import java.util.ArrayList;
@@ -7,7 +8,7 @@ import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code beacon queue}: the organization's queue at a glance, over {@code GET /api/queue}. */
-@Command(name = "queue", mixinStandardHelpOptions = true,
+@Command(name = "queue", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "The queue at a glance: queued jobs, average wait, machines online, busy and offline.")
 final class QueueCommand extends OpsCommand {
     @Override

@@ -1,5 +1,6 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code beacon sites list|show|create}: the organization's sites, over {@code /api/sites}. */
-@Command(name = "sites", mixinStandardHelpOptions = true, description = "Sites: places that hold fleets.",
+@Command(name = "sites", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Sites: places that hold fleets.",
         subcommands = {SitesCommand.ListSites.class, SitesCommand.ShowSite.class, SitesCommand.CreateSite.class})
 final class SitesCommand extends NounCommand {
     static List<String> row(Output out, JsonNode site) {
@@ -17,7 +18,7 @@ final class SitesCommand extends NounCommand {
 
     static final List<String> HEADERS = List.of("ID", "NAME", "CREATED");
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List sites.")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "List sites.")
     static final class ListSites extends OpsCommand {
         @Option(names = "--limit", defaultValue = "100", description = "At most this many (default 100).")
         int limit;
@@ -30,7 +31,7 @@ final class SitesCommand extends NounCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one site.")
+    @Command(name = "show", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Show one site.")
     static final class ShowSite extends OpsCommand {
         @Parameters(paramLabel = "ID")
         String id;
@@ -42,7 +43,7 @@ final class SitesCommand extends NounCommand {
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a site (admin).")
+    @Command(name = "create", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Create a site (admin).")
     static final class CreateSite extends OpsCommand {
         @Option(names = "--name", required = true, description = "Unique in the organization.")
         String name;

@@ -1,5 +1,6 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Parameters;
  * {@code beacon tokens create|list|show|revoke|reveal}: enrollment keys, over {@code /api/enrollment-keys}. A new key
  * is printed once, with the one-line install command the dashboard shows.
  */
-@Command(name = "tokens", mixinStandardHelpOptions = true,
+@Command(name = "tokens", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Enrollment keys (rf_enroll_…): what a machine trades once for its own robot token.",
         subcommands = {TokensCommand.CreateToken.class, TokensCommand.ListTokens.class, TokensCommand.ShowToken.class,
                 TokensCommand.RevokeToken.class, TokensCommand.RevealToken.class})
@@ -43,7 +44,7 @@ final class TokensCommand extends NounCommand {
                 "beacon-agent enroll --server " + serverUrl + " --name " + name);
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
+    @Command(name = "create", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Create an enrollment key for one fleet (admin).",
                     "Prints the key and the one-line install command to run on each machine (it asks for the key without echo)."})
     static final class CreateToken extends OpsCommand {
@@ -96,7 +97,7 @@ final class TokensCommand extends NounCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List enrollment keys.")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "List enrollment keys.")
     static final class ListTokens extends OpsCommand {
         @Option(names = "--limit", defaultValue = "100", description = "At most this many (default 100).")
         int limit;
@@ -109,7 +110,7 @@ final class TokensCommand extends NounCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one enrollment key (not its value; see reveal).")
+    @Command(name = "show", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Show one enrollment key (not its value; see reveal).")
     static final class ShowToken extends OpsCommand {
         @Parameters(paramLabel = "ID")
         String id;
@@ -132,7 +133,7 @@ final class TokensCommand extends NounCommand {
         }
     }
 
-    @Command(name = "revoke", mixinStandardHelpOptions = true,
+    @Command(name = "revoke", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Revoke an enrollment key (admin): it enrolls no more machines.",
                     "With --cascade, also revoke the tokens of every machine enrolled with it (their agents stop with exit 3)."})
     static final class RevokeToken extends OpsCommand {
@@ -151,7 +152,7 @@ final class TokensCommand extends NounCommand {
         }
     }
 
-    @Command(name = "reveal", mixinStandardHelpOptions = true,
+    @Command(name = "reveal", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = "Print an enrollment key's value (needs an admin API key).")
     static final class RevealToken extends OpsCommand {
         @Parameters(paramLabel = "ID")

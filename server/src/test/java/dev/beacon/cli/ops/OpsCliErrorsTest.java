@@ -85,6 +85,15 @@ class OpsCliErrorsTest {
         assertThat(waited.err()).contains(job.get("id").asText() + ": cancelled: cancelled while queued");
     }
 
+    @Test
+    void completion_prints_a_bash_script_that_knows_the_operator_commands() {
+        CliProcess.Result bash = beacon.run("completion", "bash");
+
+        assertThat(bash.exitCode()).isZero();
+        assertThat(bash.out()).contains("complete -F _complete_beacon").contains("machines").contains("rotate-token")
+                .contains("--idempotency-key");
+    }
+
     private static long crc32(String text) {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
