@@ -4,6 +4,7 @@ import dev.beacon.cli.AdminCommand;
 import dev.beacon.agent.cli.AgentCommand;
 import dev.beacon.cli.LoadtestCommand;
 import dev.beacon.cli.ServerCommand;
+import dev.beacon.cli.ops.OpsCommands;
 import dev.beacon.agent.cli.VersionProvider;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -24,7 +25,7 @@ public final class Main implements Callable<Integer> {
 
     /** The configured command line, for tests that run commands in-process. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        return OpsCommands.register(new CommandLine(new Main())).setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     /** {@code beacon} with no command: usage on stderr and exit 2, the usual code for a command-line mistake. */
