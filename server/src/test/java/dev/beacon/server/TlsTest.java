@@ -3,10 +3,9 @@ package dev.beacon.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.beacon.testing.Backend;
+import dev.beacon.testing.TestCa;
 import dev.beacon.testing.TestServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,13 +20,8 @@ class TlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-                "-subj", "/CN=Beacon Test CA");
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
-        Files.writeString(pki.resolve("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
-                "-days", "2", "-extfile", "san.ext");
-        server = TestServer.start(Backend.SQLITE, config -> config.withTls(pki.resolve("server.pem"), pki.resolve("server.key")));
+        TestCa ca = TestCa.createIn(pki);
+        server = TestServer.start(Backend.SQLITE, config -> config.withTls(ca.serverCert(), ca.serverKey()));
     }
 
     @AfterAll
@@ -62,16 +56,6 @@ class TlsTest {
 
             assertThat(response.raw().headers().firstValue("Strict-Transport-Security")).as(path).hasValue("max-age=31536000");
             assertThat(response.raw().headers().firstValue("Server")).as(path).isEmpty();
-        }
-    }
-
-    private static void openssl(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("openssl"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(pki.toFile()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException("openssl " + String.join(" ", args) + " failed: " + output);
         }
     }
 }
