@@ -95,7 +95,7 @@
       wasConnected = true;
       retry = 1000;
     });
-    ["machines", "jobs", "tokens", "apikeys", "audit"].forEach((topic) =>
+    ["machines", "jobs", "tokens", "apikeys", "audit", "nodes"].forEach((topic) =>
       source.addEventListener(topic, () => refreshTopic(topic)));
     source.onerror = () => {
       setStatus("reconnecting", "Reconnecting…");

@@ -12,7 +12,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Read-only SQL the dashboard needs beyond the API's own reads: newest-first job lists and names for ids. Thread-safe. */
+/**
+ * Read-only SQL the dashboard needs beyond the API's own reads: newest-first job lists, names for ids and the server
+ * nodes. Thread-safe.
+ */
 public final class DashboardReads {
     private final Database db;
 
@@ -79,6 +82,53 @@ public final class DashboardReads {
                     }
                 }
                 return counts;
+            }
+        });
+    }
+
+    /**
+     * A server node as the Nodes page shows it: alive while its lease is current and no survivor took it over (the
+     * rule of {@code GET /api/cluster/nodes}), with the number of robots whose live session it holds, in every
+     * organization.
+     */
+    public record NodeRow(String id, String name, String url, boolean alive, Instant startedAt, Instant lastHeartbeatAt,
+                          int agentsConnected) {
+    }
+
+    /**
+     * The nodes that have not stopped cleanly and renewed their lease since {@code since}, by name; alive when their
+     * lease is not older than {@code liveSince}.
+     */
+    public List<NodeRow> nodes(Instant since, Instant liveSince) {
+        return db.read(tx -> {
+            try (PreparedStatement statement = tx.connection().prepareStatement("""
+                    SELECT n.id, n.name, n.url, n.reaped_at, n.started_at, n.last_heartbeat_at,
+                           (SELECT COUNT(*) FROM robots r WHERE r.node_id = n.id AND r.session_id IS NOT NULL)
+                    FROM nodes n WHERE n.stopped_at IS NULL AND n.last_heartbeat_at >= ? ORDER BY n.name, n.id""")) {
+                statement.setLong(1, since.toEpochMilli());
+                List<NodeRow> rows = new ArrayList<>();
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        Instant reapedAt = instant(rs, 4);
+                        Instant heartbeat = instant(rs, 6);
+                        rows.add(new NodeRow(rs.getString(1), rs.getString(2), rs.getString(3),
+                                reapedAt == null && !heartbeat.isBefore(liveSince), instant(rs, 5), heartbeat, rs.getInt(7)));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
+    /** How many nodes are alive: not stopped, not taken over, with a lease not older than {@code liveSince}. */
+    public int aliveNodes(Instant liveSince) {
+        return db.read(tx -> {
+            try (PreparedStatement statement = tx.connection().prepareStatement(
+                    "SELECT COUNT(*) FROM nodes WHERE stopped_at IS NULL AND reaped_at IS NULL AND last_heartbeat_at >= ?")) {
+                statement.setLong(1, liveSince.toEpochMilli());
+                try (ResultSet rs = statement.executeQuery()) {
+                    return rs.next() ? rs.getInt(1) : 0;
+                }
             }
         });
     }

@@ -3,6 +3,7 @@ package dev.beacon.dashboard;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.apikeys.ApiKeyService;
 import dev.beacon.audit.AuditLog;
+import dev.beacon.cluster.ClusterNode;
 import dev.beacon.enrollment.EnrollmentService;
 import dev.beacon.jobs.JobService;
 import dev.beacon.orgs.OrgService;
@@ -20,8 +21,8 @@ import java.util.Map;
 
 /**
  * The web dashboard: registers its pages (one class each: {@link SignInPage}, {@link ApiManagementPage},
- * {@link MachinePages}, {@link JobPages}, {@link SitesPage}, {@link AuditPages}), the live-update stream and the
- * headers every dashboard answer carries, and renders its error pages. Pages need a signed-in session; actions also
+ * {@link MachinePages}, {@link JobPages}, {@link SitesPage}, {@link AuditPages}, {@link NodesPage}), the live-update
+ * stream and the headers every dashboard answer carries, and renders its error pages. Pages need a signed-in session; actions also
  * need the session's CSRF token and a role that allows them ({@link Guards}), and call the same services as the JSON
  * API, so a change is checked and audited alike whichever way it was made. Everything the pages load is served by
  * Beacon itself. Built once at start; its handlers run on Javalin's request threads. Thread-safe.
@@ -44,13 +45,20 @@ public final class DashboardRoutes {
     private final JobPages jobPages;
     private final SitesPage sitesPage;
     private final AuditPages auditPages;
+    private final NodesPage nodesPage;
 
+    /**
+     * {@code node} is this server as a node; {@code sharedDatabase} is true when other nodes may serve the same
+     * database (PostgreSQL), false on SQLite.
+     */
     public DashboardRoutes(Services services, DashboardAuth auth, SessionStore sessions, SignIn signIn, LiveFeed live,
-                           DashboardReads reads, ObjectMapper json, Clock clock, PublicUrl publicUrl) {
+                           DashboardReads reads, ObjectMapper json, Clock clock, PublicUrl publicUrl, ClusterNode node,
+                           boolean sharedDatabase) {
         this.auth = auth;
         this.live = live;
         Flash flash = new Flash();
-        PageKit kit = new PageKit(new Guards(auth, flash), new Views(), flash, services.users(), clock);
+        PageKit kit = new PageKit(new Guards(auth, flash), new Views(), flash, services.users(), clock,
+                new NodeFacts(reads, node, sharedDatabase));
         this.views = kit.views();
         this.signInPage = new SignInPage(auth, sessions, signIn, kit);
         this.machinePages = new MachinePages(services, reads, kit);
@@ -58,6 +66,7 @@ public final class DashboardRoutes {
         this.jobPages = new JobPages(services, reads, kit, json);
         this.sitesPage = new SitesPage(services, reads, kit);
         this.auditPages = new AuditPages(services.audit(), reads, kit);
+        this.nodesPage = new NodesPage(kit);
     }
 
     public void register(RoutesConfig routes) {
@@ -87,6 +96,7 @@ public final class DashboardRoutes {
         jobPages.register(routes);
         sitesPage.register(routes);
         auditPages.register(routes);
+        nodesPage.register(routes);
     }
 
     /** The HTML answer for a refusal or error on a dashboard page (the JSON API keeps problem JSON). */

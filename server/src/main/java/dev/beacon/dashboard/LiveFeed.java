@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,16 +23,23 @@ import org.slf4j.LoggerFactory;
  * Live updates for open dashboards, over server-sent events. Once a second, for each organization someone is
  * watching, it reads a small fingerprint of each topic ({@code machines}, {@code jobs}, {@code tokens},
  * {@code apikeys}, {@code audit}) from the database and sends an event for each topic that changed; the page then
- * fetches the fragments that show that topic. Reading the database rather than listening in-process means a
- * change made through any server node reaches every dashboard. Costs nothing while nobody watches. Thread-safe.
+ * fetches the fragments that show that topic. The topic {@code nodes} (the server nodes, the same for every
+ * organization) is read once per round. Reading the database rather than listening in-process means a change made
+ * through any server node reaches every dashboard. Costs nothing while nobody watches. Thread-safe.
  */
 public final class LiveFeed implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveFeed.class);
-    static final List<String> TOPICS = List.of("machines", "jobs", "tokens", "apikeys", "audit");
+    static final List<String> TOPICS = List.of("machines", "jobs", "tokens", "apikeys", "audit", "nodes");
+    /**
+     * A live node's last heartbeat counts in the {@code nodes} fingerprint to this precision, so that the Nodes page
+     * refreshes its "last heartbeat" about this often while a node is alive, not at every lease renewal.
+     */
+    static final long HEARTBEAT_SHOWN_EVERY_MILLIS = 10_000;
     /** A comment line this often keeps proxies from closing an idle stream and finds dead clients. */
     private static final long PING_EVERY_MILLIS = 15_000;
 
     private final Database db;
+    private final Supplier<Instant> liveSince;
     private final Map<String, Set<SseClient>> watchers = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Object>> lastSeen = new ConcurrentHashMap<>();
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
@@ -42,8 +51,10 @@ public final class LiveFeed implements AutoCloseable {
     });
     private long lastPing = System.currentTimeMillis();
 
-    public LiveFeed(Database db) {
+    /** {@code liveSince} gives the oldest lease a live node may have, now (the node's lease expiry). */
+    public LiveFeed(Database db, Supplier<Instant> liveSince) {
         this.db = db;
+        this.liveSince = liveSince;
     }
 
     /** Starts polling once a second. */
@@ -63,7 +74,7 @@ public final class LiveFeed implements AutoCloseable {
         // The first watcher of an organization sets the baseline now, so a change right after the page loaded is
         // not folded into it by the next poll.
         try {
-            lastSeen.computeIfAbsent(orgId, this::fingerprints);
+            lastSeen.computeIfAbsent(orgId, id -> fingerprints(id, nodesFingerprint()));
         } catch (RuntimeException e) {
             log.warn("live dashboard baseline for organization {} failed: {}", orgId, e.toString());
         }
@@ -87,16 +98,28 @@ public final class LiveFeed implements AutoCloseable {
     /** Reads the fingerprints of every watched organization and notifies its browsers of what changed. */
     public void poll() {
         lastSeen.keySet().removeIf(orgId -> !watchers.containsKey(orgId));
+        Long nodes = null;
+        if (!watchers.isEmpty()) {
+            try {
+                nodes = nodesFingerprint();
+            } catch (RuntimeException e) {
+                log.warn("live dashboard update of the nodes failed: {}", e.toString()); // compared as unchanged below
+            }
+        }
         for (var entry : watchers.entrySet()) {
             String orgId = entry.getKey();
             Map<String, Object> now;
             try {
-                now = fingerprints(orgId);
+                now = fingerprints(orgId, nodes);
             } catch (RuntimeException e) {
                 log.warn("live dashboard update for organization {} failed: {}", orgId, e.toString());
                 continue;
             }
-            Map<String, Object> before = lastSeen.put(orgId, now);
+            Map<String, Object> before = lastSeen.get(orgId);
+            if (nodes == null && before != null) {
+                now.put("nodes", before.get("nodes")); // unknown this round: keep what was shown
+            }
+            lastSeen.put(orgId, now);
             if (before == null) {
                 continue; // no baseline yet: nothing to compare with
             }
@@ -134,12 +157,44 @@ public final class LiveFeed implements AutoCloseable {
         }
     }
 
-    private Map<String, Object> fingerprints(String orgId) {
+    /**
+     * The server nodes as the Nodes page shows them: which are listed, their names and URLs, which are alive and how
+     * many agents each holds, and the newest heartbeat to {@link #HEARTBEAT_SHOWN_EVERY_MILLIS}. The same for every
+     * organization.
+     */
+    private Long nodesFingerprint() {
+        Instant live = liveSince.get();
+        return db.read(tx -> {
+            try (PreparedStatement statement = tx.connection().prepareStatement("""
+                    SELECT n.id, n.name, n.url, CASE WHEN n.reaped_at IS NULL AND n.last_heartbeat_at >= ? THEN 1 ELSE 0 END,
+                           (SELECT COUNT(*) FROM robots r WHERE r.node_id = n.id AND r.session_id IS NOT NULL), n.last_heartbeat_at
+                    FROM nodes n WHERE n.stopped_at IS NULL AND n.last_heartbeat_at >= ?""")) {
+                statement.setLong(1, live.toEpochMilli());
+                statement.setLong(2, live.minus(NodeFacts.DEAD_SHOWN_FOR).toEpochMilli());
+                long hash = 17;
+                long newestHeartbeat = 0;
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        long row = 1;
+                        for (int c = 1; c <= 5; c++) {
+                            row = row * 31 + Objects.hashCode(rs.getString(c));
+                        }
+                        hash += row * 0x9E3779B97F4A7C15L; // order-independent
+                        newestHeartbeat = Math.max(newestHeartbeat, rs.getLong(6));
+                    }
+                }
+                return hash * 31 + newestHeartbeat / HEARTBEAT_SHOWN_EVERY_MILLIS;
+            }
+        });
+    }
+
+    private Map<String, Object> fingerprints(String orgId, Long nodes) {
         return db.read(tx -> {
             Connection connection = tx.connection();
             Map<String, Object> prints = new LinkedHashMap<>();
+            // node_id: a machine whose agent moved to another node without going offline shows its new node.
             prints.put("machines", hashRows(connection, """
-                    SELECT id, name, status, paused_at, current_job_id, site_id, fleet_id, enrolled_at FROM robots
+                    SELECT id, name, status, paused_at, current_job_id, site_id, fleet_id, enrolled_at, node_id FROM robots
                     WHERE org_id = ? AND removed_at IS NULL""", orgId));
             // Newest job, and how many wait or run: changes with every submit, dispatch, start and end.
             prints.put("jobs", hashRows(connection, "SELECT MAX(id) FROM jobs WHERE org_id = ?", orgId) * 31
@@ -151,6 +206,7 @@ public final class LiveFeed implements AutoCloseable {
             prints.put("apikeys", hashRows(connection,
                     "SELECT COUNT(*), COUNT(revoked_at), MAX(last_used_at) FROM api_keys WHERE org_id = ?", orgId));
             prints.put("audit", hashRows(connection, "SELECT MAX(id) FROM audit_events WHERE org_id = ?", orgId));
+            prints.put("nodes", nodes);
             return prints;
         });
     }

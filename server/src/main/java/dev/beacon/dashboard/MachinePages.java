@@ -60,7 +60,7 @@ final class MachinePages {
         return new Views.MachinesView(robots, setup.places(), setup.sites(), setup.fleets(), status, siteId, fleetId,
                 Form.queryString("status", status, "site_id", siteId, "fleet_id", fleetId, "after", after),
                 next == null ? null : Form.queryString("status", status, "site_id", siteId, "fleet_id", fleetId, "after", next),
-                kit.clock().instant());
+                kit.clock().instant(), kit.nodes().several());
     }
 
     private Views.MachineView machineView(Session session, String robotId) {
@@ -70,7 +70,8 @@ final class MachinePages {
                 : reads.enrollmentKeyNames(session.orgId(), List.of(robot.enrollmentKeyId())).get(robot.enrollmentKeyId());
         List<Job> jobs = services.jobs().history(robot.id(), 25);
         List<PresenceStore.Connection> connections = services.presence().history(robot.id(), 25);
-        return new Views.MachineView(robot, setup.places(), keyName, jobs, connections, kit.clock().instant());
+        return new Views.MachineView(robot, setup.places(), keyName, jobs, connections, kit.clock().instant(),
+                kit.nodes().several());
     }
 
     private void machinePage(Context ctx, Session session) {

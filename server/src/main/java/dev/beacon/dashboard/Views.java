@@ -32,9 +32,12 @@ public final class Views {
         ctx.contentType("text/html; charset=utf-8").result(output.toString());
     }
 
-    /** What every page shows around its content: who is signed in, where, the navigation and a one-time message. */
+    /**
+     * What every page shows around its content: who is signed in, where, the navigation and a one-time message;
+     * {@code cluster} when other server nodes may share the database (PostgreSQL), for the Nodes link.
+     */
     public record Chrome(Session session, List<UserStore.Membership> orgs, String active, String title, Flash.Message flash,
-                         Instant now) {
+                         Instant now, boolean cluster) {
         public String csrf() {
             return session.csrfToken();
         }
@@ -79,10 +82,11 @@ public final class Views {
 
     /**
      * One page of the machine list with its filters; {@code query} is this page's query string, for live refreshes,
-     * and {@code nextQuery} the next page's (null on the last page).
+     * and {@code nextQuery} the next page's (null on the last page). {@code showNodes} when more than one server node
+     * is alive: each row then names the node holding the machine's connection.
      */
     public record MachinesView(List<Robot> robots, Places places, List<Site> sites, List<Fleet> fleets, String status, String siteId,
-                               String fleetId, String query, String nextQuery, Instant now) {
+                               String fleetId, String query, String nextQuery, Instant now, boolean showNodes) {
         public boolean filtered() {
             return status != null || siteId != null || fleetId != null;
         }
@@ -91,8 +95,23 @@ public final class Views {
     public record ManagementView(ApiKeysView apiKeys, TokensView tokens, MachinesView machines, QueueFigures queue) {
     }
 
+    /** One machine's page; {@code showNodes} as in {@link MachinesView}. */
     public record MachineView(Robot robot, Places places, String enrollmentKeyName, List<Job> jobs,
-                              List<PresenceStore.Connection> connections, Instant now) {
+                              List<PresenceStore.Connection> connections, Instant now, boolean showNodes) {
+    }
+
+    /**
+     * The server nodes, for admins: {@code thisNodeId} is the node that rendered the page; {@code shared} is false on
+     * SQLite, where this server is the only node.
+     */
+    public record NodesView(List<DashboardReads.NodeRow> nodes, String thisNodeId, boolean shared, Instant now) {
+        public long alive() {
+            return nodes.stream().filter(DashboardReads.NodeRow::alive).count();
+        }
+
+        public long agentsConnected() {
+            return nodes.stream().mapToLong(DashboardReads.NodeRow::agentsConnected).sum();
+        }
     }
 
     public record JobsView(List<DashboardReads.JobRow> jobs, Map<String, String> robotNames, String status, String kind, String robotId,

@@ -247,12 +247,12 @@ public final class BeaconServer implements AutoCloseable {
 
         PublicUrl publicUrl = new PublicUrl(config.publicUrl());
         Downloads downloads = new Downloads(config.downloadsDir() != null ? config.downloadsDir() : Downloads.defaultDirectory());
-        LiveFeed live = new LiveFeed(db).start();
+        LiveFeed live = new LiveFeed(db, node::liveSince).start();
         metrics.gauge("beacon.dashboard.streams", live, LiveFeed::watching);
         DashboardRoutes dashboard = new DashboardRoutes(
                 new DashboardRoutes.Services(users, apiKeys, enrollment, orgService, robots, robotService, presence, jobService, audit),
                 dashboardAuth, sessions, new SignIn(users, sessions, audit, initialPassword::signedIn), live, new DashboardReads(db), json, clock,
-                publicUrl);
+                publicUrl, node, db.dialect() == Dialect.POSTGRESQL);
 
         // Read the TLS files now, so that a bad certificate or key stops the start before anything listens.
         char[] keyStorePassword = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
