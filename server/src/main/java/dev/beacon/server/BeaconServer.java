@@ -114,6 +114,8 @@ public final class BeaconServer implements AutoCloseable {
     private final ClusterSignals signals;
     /** The first part of {@link #close}: no new agents or jobs, and a grace period for the jobs running. */
     private final NodeDrain drain;
+    /** Set by the first {@link #close}: a second one (a test's, after the shutdown hook's) does nothing. */
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher, LiveFeed live,
                          ScheduledExecutorService scheduler, int port, String baseUrl, Optional<Path> initialAdminPasswordFile,
@@ -424,10 +426,13 @@ public final class BeaconServer implements AutoCloseable {
      * Drains the node ({@link NodeDrain}: {@code /readyz} 503, no new agents or jobs, up to the grace period for the
      * jobs its agents run), then says {@code bye: shutdown} to its agents, stops serving, writes buffered usage, marks
      * the node stopped and closes the database. During the drain the node still renews its lease, sweeps, and acts on
-     * other nodes' signals (a cancel still reaches a running job).
+     * other nodes' signals (a cancel still reaches a running job). Only the first call does anything.
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         drain.run();
         scheduler.shutdownNow();
         if (signals != null) {
