@@ -8,6 +8,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +19,10 @@ import org.slf4j.LoggerFactory;
  * This server as a node of the cluster: registered at start ({@link #register}, before anything else touches
  * robots), its lease renewed and dead nodes taken over on the server's scheduler thread ({@link #renew},
  * {@link #takeOverDeadNodes}), stopped at a clean shutdown ({@link #stop}). Thread-safe.
+ *
+ * <p>Between the registration and the scheduler's first {@link #tick}, the rest of the server starts (migrations
+ * checked, the listener bound), which on a loaded machine can take longer than a lease: a thread of its own renews
+ * the lease meanwhile, so that other nodes never take over a node that is only starting.
  */
 public final class ClusterNode {
     private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
@@ -28,6 +35,7 @@ public final class ClusterNode {
     private volatile String url;
     private final AtomicBoolean lostLease = new AtomicBoolean();
     private volatile NodeLoss loss;
+    private final ScheduledExecutorService startingLease;
 
     private ClusterNode(NodeStore store, NodeSettings settings, Clock clock, String id, String name, String url) {
         this.store = store;
@@ -36,6 +44,25 @@ public final class ClusterNode {
         this.id = id;
         this.name = name;
         this.url = url;
+        this.startingLease = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "beacon-node-lease-start");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long renewal = settings.leaseRenewal().toMillis();
+        startingLease.scheduleWithFixedDelay(this::renew, renewal, renewal, TimeUnit.MILLISECONDS);
+    }
+
+    /** Ends the renewals of the starting phase: the scheduler's ticks take over, or the node stops. */
+    private void started() {
+        if (!startingLease.isShutdown()) {
+            startingLease.shutdownNow();
+            try {
+                startingLease.awaitTermination(10, TimeUnit.SECONDS); // no renewal after a stop
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** What one takeover pass did: the nodes it claimed, the robots it marked offline, the jobs it settled. */
@@ -136,6 +163,7 @@ public final class ClusterNode {
 
     /** One scheduler tick: renew, then take over dead nodes. Never throws. */
     public void tick() {
+        started();
         renew();
         try {
             takeOverDeadNodes();
@@ -146,6 +174,7 @@ public final class ClusterNode {
 
     /** A clean shutdown, after the agent sessions were ended: the node is stopped, its name free. */
     public void stop() {
+        started();
         store.stop(id, clock.instant());
     }
 
