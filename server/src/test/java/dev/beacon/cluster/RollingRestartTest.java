@@ -57,15 +57,14 @@ class RollingRestartTest {
     void a_rolling_restart_of_three_nodes_under_a_steady_job_stream_loses_no_job_and_fails_none() throws Exception {
         long began = System.nanoTime();
         try (NodeProcesses cluster = NodeProcesses.onNewDatabase(dir)) {
-            for (String name : List.of("node-a", "node-b", "node-c")) {
-                cluster.start(name, "--shutdown-grace", "10");
-            }
+            cluster.start("node-a", "--shutdown-grace", "10"); // migrates the database; the other two start side by side
+            Thread nodeB = Thread.ofPlatform().start(() -> cluster.start("node-b", "--shutdown-grace", "10"));
+            cluster.start("node-c", "--shutdown-grace", "10");
+            nodeB.join();
             progress(began, "3 nodes started");
+            assertThat(cluster.nodes()).as("nodes started").hasSize(3);
             List<URI> urls = cluster.nodes().stream().map(node -> URI.create(node.url())).toList();
-            // The key is the output's rf_api_ line (the command's log lines share its output).
-            String apiKey = cluster.run(List.of("admin", "api-key", "create", "--name", "rolling-restart", "--data-dir",
-                    dir.resolve("admin").toString(), "--database-url", cluster.databaseUrl())).stream()
-                    .map(String::trim).filter(line -> line.startsWith("rf_api_")).findFirst().orElseThrow();
+            String apiKey = cluster.apiKey();
             try (SimulatedAgents agents = SimulatedAgents.start(urls, apiKey, AGENTS, 15, Duration.ofSeconds(60))) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> agents.connected() == AGENTS);
                 progress(began, AGENTS + " agents enrolled and connected");
@@ -78,6 +77,7 @@ class RollingRestartTest {
                         long stopping = System.nanoTime();
                         int exit = node.stop();
                         long stoppedMillis = (System.nanoTime() - stopping) / 1_000_000;
+                        Thread.sleep(500); // the node's last lines are still being read from its output
                         assertThat(exit).as("exit status of %s after SIGTERM (143: the JVM's own, after a clean shutdown)", node.name()).isIn(0, 143);
                         stops.add(node.name() + ": SIGTERM to exit " + stoppedMillis + " ms (" + drainLine(node.log()) + ")");
                         progress(began, node.name() + " stopped in " + stoppedMillis + " ms (" + drainLine(node.log()) + ")");
@@ -95,8 +95,15 @@ class RollingRestartTest {
                 // Every accepted job ends, and ends well: none lost (all stored), none failed, none used a second attempt.
                 Map<String, Long>[] seen = new Map[1];
                 // The database is shared with other tests: a refused connection ("too many clients") is tried again.
-                await().atMost(SETTLE).pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(SQLException.class)
-                        .until(() -> (seen[0] = statusCounts(cluster.databaseUrl())).keySet().equals(Set.of("succeeded")));
+                try {
+                    await().atMost(SETTLE).pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(SQLException.class)
+                            .until(() -> (seen[0] = statusCounts(cluster.databaseUrl())).keySet().equals(Set.of("succeeded")));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("jobs by status " + seen[0] + "; not succeeded:\n" + unfinished(cluster.databaseUrl())
+                            + "\nnode lines:\n" + cluster.nodes().stream().map(node -> node.name() + ":\n" + node.log().lines()
+                                    .filter(line -> line.contains("WARN") || line.contains("ERROR") || line.contains("drain"))
+                                    .limit(40).reduce("", (a, b) -> a + b + "\n")).reduce("", String::concat), e);
+                }
                 Outcomes[] read = new Outcomes[1];
                 await().atMost(SETTLE).pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(SQLException.class)
                         .until(() -> (read[0] = outcomes(cluster.databaseUrl())) != null);
@@ -131,6 +138,26 @@ class RollingRestartTest {
             }
         }
         return last;
+    }
+
+    /** The jobs that did not succeed, with the session that holds them and where that session lived. */
+    private static String unfinished(String databaseUrl) {
+        try (Connection connection = DriverManager.getConnection(databaseUrl);
+             ResultSet rows = connection.createStatement().executeQuery("""
+                     SELECT j.id, j.status, j.attempts, j.error, j.session_id, c.node_id, c.disconnected_at, c.reason,
+                            (SELECT n.name || ' stopped=' || COALESCE(n.stopped_at::text, '-') FROM nodes n WHERE n.id = c.node_id)
+                     FROM jobs j LEFT JOIN robot_connections c ON c.session_id = j.session_id
+                     WHERE j.status <> 'succeeded' LIMIT 20""")) {
+            StringBuilder out = new StringBuilder();
+            while (rows.next()) {
+                for (int i = 1; i <= 9; i++) {
+                    out.append(rows.getString(i)).append(i == 9 ? "\n" : " | ");
+                }
+            }
+            return out.toString();
+        } catch (SQLException e) {
+            return "(could not read: " + e.getMessage() + ")";
+        }
     }
 
     private static Map<String, Long> statusCounts(String databaseUrl) throws SQLException {
