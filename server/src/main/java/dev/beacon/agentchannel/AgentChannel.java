@@ -288,6 +288,7 @@ public final class AgentChannel implements LiveConnections {
             rotation.forgetRefilled();
         }
         liveness.sweep(now);
+        sessions.recordUnwritten();
     }
 
     /** Writes the newest heartbeat time of every live robot in one batch; run about twice per interval. */
@@ -296,9 +297,17 @@ public final class AgentChannel implements LiveConnections {
     }
 
     /**
+     * From now on every agent upgrade is refused with 503 {@code server_shutting_down} (the node drains before it
+     * shuts down); agents already connected stay. Called by the shutdown, before {@link #shutdown}.
+     */
+    public void stopAccepting() {
+        gate.shutDown();
+    }
+
+    /**
      * Refuses new upgrades, then says {@code bye: shutdown} to every agent, so they reconnect (to this server
      * restarted, or another node), marks their robots offline and settles the jobs they held
-     * ({@link AgentSessions#closeAllForShutdown}).
+     * ({@link AgentSessions#closeAllForShutdown}): back to the queue, their attempt given back.
      */
     public void shutdown() {
         gate.shutDown();

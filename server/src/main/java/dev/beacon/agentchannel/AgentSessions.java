@@ -1,5 +1,6 @@
 package dev.beacon.agentchannel;
 
+import dev.beacon.jobs.Dispatcher;
 import dev.beacon.protocol.Frame;
 import dev.beacon.protocol.FrameCodec;
 import dev.beacon.protocol.FrameException;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
@@ -43,6 +45,8 @@ final class AgentSessions {
     private final ConcurrentHashMap<String, AgentSocket> sockets = new ConcurrentHashMap<>();
     /** The one socket that speaks for each robot (after hello). */
     private final ConcurrentHashMap<String, AgentSocket> live = new ConcurrentHashMap<>();
+    /** Ends of greeted sockets that the database could not take yet; see {@link #record}. */
+    private final ConcurrentLinkedQueue<Ended> unwritten = new ConcurrentLinkedQueue<>();
 
     AgentSessions(PresenceStore presence, FleetEvents events, Clock clock, MeterRegistry metrics, FrameCodec frames) {
         this.presence = presence;
@@ -107,13 +111,45 @@ final class AgentSessions {
     private void ended(AgentSocket socket, String reason) {
         boolean wasLive = live.remove(socket.robotId, socket);
         if (socket.greeted) {
-            boolean changed = presence.disconnected(socket.robotId, socket.sessionId, reason, clock.instant());
-            // After presence: the robot row no longer names this session, so no new job can be assigned to it.
-            events.robotGone(socket.robotId, socket.sessionId, reason);
-            metrics.counter("beacon.agent.disconnects", "reason", reason.startsWith("closed") ? "closed" : reason).increment();
-            if (wasLive || changed) {
-                log.info("agent {} disconnected: {} (session {})", socket.robotName, reason, socket.sessionId);
+            record(new Ended(socket, reason, wasLive));
+        }
+    }
+
+    /** A greeted socket's end, kept until it is written. */
+    private record Ended(AgentSocket socket, String reason, boolean wasLive) {
+    }
+
+    /**
+     * Writes a socket's end: the robot offline, then its session's jobs settled. When the database cannot take it (a
+     * restart, a full pool), the end is kept and written again by {@link #recordUnwritten} at the next sweep, so that
+     * the robot does not stay online under a session that is gone, and its jobs are settled before their timeout.
+     */
+    private void record(Ended end) {
+        AgentSocket socket = end.socket();
+        boolean changed;
+        try {
+            changed = presence.disconnected(socket.robotId, socket.sessionId, end.reason(), clock.instant());
+        } catch (RuntimeException e) {
+            log.warn("could not record that agent {} went away ({}); will retry: {}", socket.robotName, end.reason(), e.toString());
+            unwritten.add(end);
+            return;
+        }
+        // After presence: the robot row no longer names this session, so no new job can be assigned to it.
+        events.robotGone(socket.robotId, socket.sessionId, end.reason());
+        metrics.counter("beacon.agent.disconnects", "reason", end.reason().startsWith("closed") ? "closed" : end.reason()).increment();
+        if (end.wasLive() || changed) {
+            log.info("agent {} disconnected: {} (session {})", socket.robotName, end.reason(), socket.sessionId);
+        }
+    }
+
+    /** Writes the ends that could not be written before (each write is guarded by its session id); run by the sweep. */
+    void recordUnwritten() {
+        for (int pending = unwritten.size(); pending > 0; pending--) {
+            Ended end = unwritten.poll();
+            if (end == null) {
+                return;
             }
+            record(end);
         }
     }
 
@@ -181,7 +217,8 @@ final class AgentSessions {
     }
 
     /**
-     * Says {@code bye: shutdown} to every agent, then marks their robots offline and settles the jobs they held. The
+     * Says {@code bye: shutdown} to every agent, then marks their robots offline and settles the jobs they held (with
+     * the reason {@link Dispatcher#SHUTDOWN}, so each goes back to the queue with its attempt given back). The
      * byes go out first, all of them, so no agent waits for the bookkeeping; the bookkeeping runs
      * {@value #SHUTDOWN_PARALLELISM} robots at a time, so their presence writes share group commits: one robot after
      * another took over two minutes for 19,000 agents.
@@ -190,12 +227,12 @@ final class AgentSessions {
         List<AgentSocket> all = new ArrayList<>(sockets.values());
         for (AgentSocket socket : all) {
             synchronized (socket) {
-                socket.closeReason = "shutdown";
+                socket.closeReason = Dispatcher.SHUTDOWN;
             }
-            send(socket, new Frame.Bye("shutdown"));
+            send(socket, new Frame.Bye(Dispatcher.SHUTDOWN));
             sockets.remove(socket.ws.sessionId());
             try {
-                socket.ws.closeSession(1000, "shutdown");
+                socket.ws.closeSession(1000, Dispatcher.SHUTDOWN);
             } catch (RuntimeException e) {
                 log.debug("closing {} failed: {}", socket, e.toString());
             }
@@ -206,7 +243,7 @@ final class AgentSessions {
                 running.acquire();
                 bookkeeping.submit(() -> {
                     try {
-                        ended(socket, "shutdown");
+                        ended(socket, Dispatcher.SHUTDOWN);
                     } catch (RuntimeException e) {
                         log.warn("could not record that agent {} went away at shutdown", socket.robotName, e);
                     } finally {

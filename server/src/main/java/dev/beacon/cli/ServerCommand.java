@@ -73,6 +73,12 @@ public final class ServerCommand implements Callable<Integer> {
             description = "The URL other nodes and the dashboard use for this node (default: --public-url, else the hostname and port).")
     String advertiseUrl;
 
+    @Option(names = "--shutdown-grace", defaultValue = "${env:BEACON_SHUTDOWN_GRACE:-20}", paramLabel = "SECONDS",
+            description = "On SIGTERM, seconds to wait for the jobs this node's agents run before handing them back to the queue "
+                    + "(without using an attempt); meanwhile /readyz answers 503 and no new agents or jobs come here; 0 = no wait "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int shutdownGrace;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -85,6 +91,7 @@ public final class ServerCommand implements Callable<Integer> {
                 : heartbeatInterval < 1 ? "--heartbeat-interval must be at least 1 (got " + heartbeatInterval + ")."
                 : refusalsPerMinute < 1 ? "--enroll-refusals-per-minute must be at least 1 (got " + refusalsPerMinute + ")."
                 : agentConnectsPerSecond < 0 ? "--agent-connects-per-second must be 0 or more (got " + agentConnectsPerSecond + ")."
+                : shutdownGrace < 0 ? "--shutdown-grace must be 0 or more seconds (got " + shutdownGrace + ")."
                 : null;
         if (badFlag != null) {
             err.println("✗ " + badFlag); // name the one flag that is wrong, not every rule
@@ -100,7 +107,8 @@ public final class ServerCommand implements Callable<Integer> {
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
                 agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir, proxies,
-                new NodeSettings(nodeName, advertiseUrl, NodeSettings.DEFAULT_RENEWAL, NodeSettings.DEFAULT_EXPIRY));
+                new NodeSettings(nodeName, advertiseUrl, NodeSettings.DEFAULT_RENEWAL, NodeSettings.DEFAULT_EXPIRY),
+                java.time.Duration.ofSeconds(shutdownGrace));
         BeaconServer server;
         try {
             server = BeaconServer.start(config);

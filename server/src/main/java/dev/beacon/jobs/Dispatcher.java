@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /**
+     * The reason a session ends when its own server shuts down ({@code bye: shutdown}): the jobs it still holds go back
+     * to the queue with their attempt given back ({@link Transition.Event.Interrupted}).
+     */
+    public static final String SHUTDOWN = "shutdown";
 
     private final JobStore store;
     private final Clock clock;
@@ -50,6 +55,8 @@ public final class Dispatcher implements AutoCloseable {
     /** Organizations that asked for a round since the dispatcher thread last looked. */
     private final Set<String> dirtyOrgs = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** Set once the node drains before shutting down: no job goes to this node's agents any more. */
+    private volatile boolean stopped;
 
     public Dispatcher(JobStore store, RobotStore robots, Clock clock, ObjectMapper json, MeterRegistry metrics) {
         this.store = store;
@@ -93,13 +100,17 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * Called when a greeted session ends: every job it held goes back to the queue (or ends), written before this
-     * returns, so a server shutting down leaves nothing held.
+     * returns, so a server shutting down leaves nothing held. When the session ended because this server shuts down
+     * ({@value #SHUTDOWN}), the jobs go back to the queue with their attempt given back.
      */
     public void robotGone(String robotId, String sessionId, String reason) {
         try {
             for (Job job : store.heldBy(sessionId)) {
-                settler.settle(job.id(), sessionId, new Transition.Event.Lost("robot " + robotId + " disconnected (" + reason + ")"),
-                        acceptedAt(robotId, sessionId, job.id())).ifPresent(settled -> requestDispatch(settled.orgId()));
+                Transition.Event event = SHUTDOWN.equals(reason)
+                        ? new Transition.Event.Interrupted("the server holding robot " + robotId + " shut down before the job ended")
+                        : new Transition.Event.Lost("robot " + robotId + " disconnected (" + reason + ")");
+                settler.settle(job.id(), sessionId, event, acceptedAt(robotId, sessionId, job.id()))
+                        .ifPresent(settled -> requestDispatch(settled.orgId()));
             }
         } catch (RuntimeException e) {
             log.warn("could not settle the jobs of session {}; the timeout sweep will", sessionId, e);
@@ -137,7 +148,7 @@ public final class Dispatcher implements AutoCloseable {
      * the insert throws (a taken idempotency key), with nothing stored. Called on the submitting thread.
      */
     Job submit(Job job) {
-        Slot slot = registry.reserveForNew(job);
+        Slot slot = stopped ? null : registry.reserveForNew(job);
         JobStore.Assignment outcome;
         try {
             outcome = store.insert(job, slot == null ? null : new JobStore.Pair(job.id(), slot.robotId, slot.sessionId));
@@ -243,9 +254,26 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** Runs a round for each organization that asked for one. On the dispatcher thread. */
+    /**
+     * The node drains before shutting down: from now on no job is given to its agents (no round runs, and a submit
+     * here only queues), so jobs queued meanwhile wait for agents on other nodes. Jobs already held run on; see
+     * {@link #heldOnNode}. Called once, by the shutdown.
+     */
+    public void stopDispatching() {
+        stopped = true;
+    }
+
+    /** How many jobs the sessions node {@code nodeId} has open hold (assigned or running): what a drain waits for. */
+    public int heldOnNode(String nodeId) {
+        return store.heldOnNode(nodeId).size();
+    }
+
+    /** Runs a round for each organization that asked for one, unless dispatching stopped. On the dispatcher thread. */
     private void drain() {
         drainScheduled.set(false);
+        if (stopped) {
+            return; // what asked stays marked: nothing runs here any more
+        }
         for (String orgId : List.copyOf(dirtyOrgs)) {
             dirtyOrgs.remove(orgId);
             try {

@@ -54,14 +54,17 @@ final class SqliteJobStatements implements JobStatements {
             Job held = acceptedAt != null && read.status() == JobStatus.ASSIGNED ? running(read, acceptedAt) : read;
             Transition.Outcome outcome = Transition.of(held, event);
             boolean requeued = outcome.status() == JobStatus.QUEUED;
+            // An attempt given back (the server's shutdown interrupted it) is undone in this same guarded UPDATE, so it
+            // happens exactly when the settle does; attempts is at least 1 while the job is held (the claim counted it).
+            int givenBack = outcome.attemptGivenBack() ? 1 : 0;
             long at = now.toEpochMilli();
             int changed = Sql.update(connection, """
                             UPDATE jobs SET status = ?, output = ?, exit_code = ?, error = ?, robot_id = ?, session_id = NULL,
-                                   queued_at = ?, started_at = ?, finished_at = ?, updated_at = ?
+                                   queued_at = ?, started_at = ?, finished_at = ?, updated_at = ?, attempts = attempts - ?
                             WHERE id = ? AND session_id = ? AND status IN ('assigned', 'running')""",
                     outcome.status().wireName(), outcome.output() == null ? null : rows.write(outcome.output()), outcome.exitCode(),
                     outcome.error(), requeued ? null : held.robotId(), requeued ? at : held.queuedAt().toEpochMilli(),
-                    held.startedAt() == null ? null : held.startedAt().toEpochMilli(), requeued ? null : at, at,
+                    held.startedAt() == null ? null : held.startedAt().toEpochMilli(), requeued ? null : at, at, givenBack,
                     jobId, sessionId);
             if (changed == 0) {
                 return Optional.<Job>empty();
@@ -70,7 +73,7 @@ final class SqliteJobStatements implements JobStatements {
             // The row as just written, without reading it back.
             Instant written = Instant.ofEpochMilli(at);
             return Optional.of(new Job(held.id(), held.orgId(), held.kind(), held.payload(), held.target(), held.priority(),
-                    held.timeoutS(), held.maxAttempts(), held.attempts(), outcome.status(), requeued ? null : held.robotId(), null,
+                    held.timeoutS(), held.maxAttempts(), held.attempts() - givenBack, outcome.status(), requeued ? null : held.robotId(), null,
                     held.idempotencyKey(), outcome.output(), outcome.exitCode(), outcome.error(), held.createdBy(), held.createdAt(),
                     requeued ? written : held.queuedAt(), held.assignedAt(), held.startedAt(), requeued ? null : written,
                     held.cancelRequestedAt(), written));

@@ -3,9 +3,10 @@ package dev.beacon.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * The rules for how a held job ends: what a result, a lost robot or an overdue job turns it into. A job that
- * did not finish on its own merits (robot lost, time ran out, refused before it started) goes back to the
- * queue while attempts remain; an operator's cancel always wins. Stateless.
+ * The rules for how a held job ends: what a result, a lost robot, an overdue job or a server's shutdown turns it
+ * into. A job that did not finish on its own merits (robot lost, time ran out, refused before it started) goes back
+ * to the queue while attempts remain; a job its own server interrupted by shutting down goes back to the queue and
+ * gets its attempt back, so restarts never make a job fail; an operator's cancel always wins. Stateless.
  */
 final class Transition {
     private Transition() {
@@ -24,10 +25,23 @@ final class Transition {
         /** No result within {@code timeout_s} plus grace, or no answer to a cancel. */
         record Overdue(String reason) implements Event {
         }
+
+        /**
+         * The server holding the robot's session shut down cleanly while the job was still held after its grace
+         * period: the interruption was the server's, not the job's, so the attempt does not count.
+         */
+        record Interrupted(String reason) implements Event {
+        }
     }
 
-    /** The job's next state. */
-    record Outcome(JobStatus status, JsonNode output, Integer exitCode, String error) {
+    /**
+     * The job's next state. {@code attemptGivenBack}: the attempt the job was held under does not count (its
+     * {@code attempts} goes down by one as it is queued again).
+     */
+    record Outcome(JobStatus status, JsonNode output, Integer exitCode, String error, boolean attemptGivenBack) {
+        Outcome(JobStatus status, JsonNode output, Integer exitCode, String error) {
+            this(status, output, exitCode, error, false);
+        }
     }
 
     static Outcome of(Job job, Event event) {
@@ -50,6 +64,11 @@ final class Transition {
             case Event.Overdue overdue -> cancelRequested
                     ? new Outcome(JobStatus.CANCELLED, null, null, "cancelled on request; " + overdue.reason())
                     : retryOr(job, JobStatus.TIMED_OUT, overdue.reason());
+            // Queued again whatever the attempts: the attempt is given back, so max_attempts is not reached.
+            case Event.Interrupted interrupted -> cancelRequested
+                    ? new Outcome(JobStatus.CANCELLED, null, null, "cancelled on request; " + interrupted.reason())
+                    : new Outcome(JobStatus.QUEUED, null, null, interrupted.reason() + " (attempt " + job.attempts() + " of "
+                            + job.maxAttempts() + " does not count); queued again", true);
         };
     }
 

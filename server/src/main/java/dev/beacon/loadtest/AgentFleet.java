@@ -30,8 +30,10 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Simulated agents, one per robot token, as the real agent behaves on the wire: connect to the agent
  * WebSocket, say hello, heartbeat every interval (spread evenly over the fleet), run {@code echo} jobs
- * (accept, then answer with the payload), and after a drop reconnect with the real agent's jittered,
- * capped backoff ({@link Backoff#ofAgentDefaults()}). Records heartbeat round trips, submit → agent-receives
+ * (accept, then answer with the payload, after {@code payload.sleep_ms} when it says so), and after a drop
+ * reconnect with the real agent's jittered, capped backoff ({@link Backoff#ofAgentDefaults()}). Given several
+ * server URLs, an agent fails over as the real one does: a connect that fails, or a connection that ends before
+ * its welcome, moves it to the next URL; after a welcomed session it tries that same server first again. Records heartbeat round trips, submit → agent-receives
  * latency (when the submitter's clock is shared through {@link #submittedAt}), and the time each dropped
  * agent took to be welcomed again. The JDK client's threads call the listeners; any thread may call the
  * public methods. Thread-safe.
@@ -44,7 +46,8 @@ final class AgentFleet {
     /** The simulated agents' frames: the same records and codec as the real agent's. */
     private final FrameCodec frames;
     private final String hello;
-    private final URI wsUri;
+    /** The agent WebSocket URL of each server, in the order agents try them. */
+    private final List<URI> wsUris;
     private final List<Agent> agents = new ArrayList<>();
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
         Thread thread = new Thread(runnable, "loadtest-fleet");
@@ -71,12 +74,18 @@ final class AgentFleet {
     final LatencyRecorder dispatch;
 
     AgentFleet(HttpClient client, ObjectMapper json, URI server, List<String> tokens, int expectedHeartbeats, int expectedJobs) {
+        this(client, json, List.of(server), tokens, expectedHeartbeats, expectedJobs);
+    }
+
+    /** Agents that know several servers (nodes of one control plane); agent {@code i} starts at server {@code i % n}. */
+    AgentFleet(HttpClient client, ObjectMapper json, List<URI> servers, List<String> tokens, int expectedHeartbeats, int expectedJobs) {
         this.client = client;
         this.frames = new FrameCodec(json);
         this.hello = frames.write(new Frame.Hello(null, "loadtest", null, "loadtest", List.of("echo"), null, null));
-        this.wsUri = URI.create(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws"));
+        this.wsUris = servers.stream().map(server -> URI.create(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws")))
+                .toList();
         for (int i = 0; i < tokens.size(); i++) {
-            agents.add(new Agent(tokens.get(i)));
+            agents.add(new Agent(tokens.get(i), i % wsUris.size()));
         }
         this.heartbeats = new LatencyRecorder(Math.max(1, expectedHeartbeats));
         this.reconnects = new LatencyRecorder(Math.max(1, tokens.size() * 4));
@@ -181,24 +190,32 @@ final class AgentFleet {
         private CompletableFuture<WebSocket> sendTail = CompletableFuture.completedFuture(null);
         private boolean welcomed;
         private boolean firstOutcomeSeen;
+        /** The index in {@code wsUris} of the server this agent tries (or holds) now. */
+        private int serverIndex;
         /** When this agent lost its last welcomed connection (nanoTime), or 0 while connected or never connected. */
         private long droppedAtNanos;
         volatile ScheduledFuture<?> heartbeat;
 
-        Agent(String token) {
+        Agent(String token, int serverIndex) {
             this.token = token;
+            this.serverIndex = serverIndex;
         }
 
         void connect() {
             if (closing) {
                 return;
             }
+            URI target;
+            synchronized (this) {
+                target = wsUris.get(serverIndex);
+            }
             client.newWebSocketBuilder().header("Authorization", "Bearer " + token).connectTimeout(Duration.ofSeconds(30))
-                    .buildAsync(wsUri, this)
+                    .buildAsync(target, this)
                     .whenComplete((ws, failure) -> {
                         if (failure != null) {
                             heartbeats.error(connectFailure(failure));
                             firstOutcome();
+                            nextServer();
                             retryLater();
                         } else {
                             synchronized (this) {
@@ -248,6 +265,11 @@ final class AgentFleet {
                 firstOutcomeSeen = true;
             }
             firstConnects.release();
+        }
+
+        /** The next attempt goes to the next server URL, cycling (as the real agent fails over). */
+        private synchronized void nextServer() {
+            serverIndex = (serverIndex + 1) % wsUris.size();
         }
 
         private void retryLater() {
@@ -333,15 +355,26 @@ final class AgentFleet {
                     dispatch.success(received - submitted[index]);
                 }
                 send(ws, frames.write(new Frame.JobAccepted(jobId)));
-                CompletableFuture<WebSocket> sent;
-                synchronized (this) {
-                    send(ws, frames.write(new Frame.JobResult(jobId, "succeeded", assign.payload(), 0, null)));
-                    sent = sendTail;
+                Runnable answer = () -> {
+                    CompletableFuture<WebSocket> sent;
+                    synchronized (this) {
+                        if (ws != socket) {
+                            return; // the connection ended meanwhile: as a real agent would, drop the run
+                        }
+                        send(ws, frames.write(new Frame.JobResult(jobId, "succeeded", assign.payload(), 0, null)));
+                        sent = sendTail;
+                    }
+                    sent.thenRun(() -> {
+                        lastResultNanos.accumulateAndGet(System.nanoTime(), Math::max);
+                        jobsDone.incrementAndGet();
+                    });
+                };
+                long sleepMillis = assign.payload() == null ? 0 : assign.payload().path("sleep_ms").asLong(0);
+                if (sleepMillis > 0) {
+                    scheduler.schedule(answer, sleepMillis, TimeUnit.MILLISECONDS);
+                } else {
+                    answer.run();
                 }
-                sent.thenRun(() -> {
-                    lastResultNanos.accumulateAndGet(System.nanoTime(), Math::max);
-                    jobsDone.incrementAndGet();
-                });
             } catch (RuntimeException e) {
                 dispatch.error("bad_assign_frame");
             }
@@ -371,6 +404,9 @@ final class AgentFleet {
                 socket = null;
                 wasWelcomed = welcomed;
                 welcomed = false;
+                if (!wasWelcomed) {
+                    serverIndex = (serverIndex + 1) % wsUris.size(); // ended before its welcome: try the next server
+                }
                 partial.setLength(0);
                 if (wasWelcomed) {
                     droppedAtNanos = System.nanoTime();

@@ -51,6 +51,7 @@ import dev.beacon.store.Dialect;
 import dev.beacon.store.Ids;
 import dev.beacon.tokens.SecretBox;
 import dev.beacon.users.UserStore;
+import dev.beacon.web.ApiError;
 import dev.beacon.web.Auth;
 import dev.beacon.web.BodyLimit;
 import dev.beacon.web.JsonInput;
@@ -111,10 +112,15 @@ public final class BeaconServer implements AutoCloseable {
     private final ClusterNode node;
     /** Signals to and from the other nodes on PostgreSQL; null on SQLite. */
     private final ClusterSignals signals;
+    /** The first part of {@link #close}: no new agents or jobs, and a grace period for the jobs running. */
+    private final NodeDrain drain;
+    /** Set by the first {@link #close}: a second one (a test's, after the shutdown hook's) does nothing. */
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher, LiveFeed live,
                          ScheduledExecutorService scheduler, int port, String baseUrl, Optional<Path> initialAdminPasswordFile,
-                         DataDir.Lock lock, ClusterNode node, ClusterSignals signals) {
+                         DataDir.Lock lock, ClusterNode node, ClusterSignals signals, NodeDrain drain) {
+        this.drain = drain;
         this.lock = lock;
         this.node = node;
         this.signals = signals;
@@ -233,6 +239,7 @@ public final class BeaconServer implements AutoCloseable {
                 dispatcher, events);
         localEvents.attach(channel);
         node.onRejoin(channel::reconnectAll);
+        NodeDrain drain = new NodeDrain(channel, dispatcher, node::id, config.shutdownGrace());
         JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics, events);
         QueueGauges.register(metrics, () -> jobService.figures(null));
         RobotService robotService = new RobotService(db, robots, audit, signals == null ? channel : signals.connections(channel), clock, events);
@@ -289,6 +296,11 @@ public final class BeaconServer implements AutoCloseable {
             javalin.routes.before("/api/*", BodyLimit::check);
             javalin.routes.get("/healthz", ctx -> ctx.json(java.util.Map.of("status", "ok")));
             javalin.routes.get("/readyz", ctx -> {
+                if (drain.isDraining()) {
+                    // A load balancer stops sending this node new connections; /healthz stays 200 (the process is fine).
+                    throw new ApiError(503, "server_draining", "This node is shutting down: it takes no new agents or jobs and gives "
+                            + "the jobs its agents run up to " + drain.grace().toSeconds() + " s to end. Use another node.");
+                }
                 boolean ready = db.isReachable();
                 ctx.status(ready ? 200 : 503).json(java.util.Map.of("status", ready ? "ready" : "database unreachable"));
             });
@@ -342,7 +354,8 @@ public final class BeaconServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
         log.info("Beacon listening on {} as node {} ({} database, ready in {} ms)", baseUrl, node.name(), db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
-        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock, node, signals);
+        return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock, node, signals,
+                drain);
     }
 
     /**
@@ -410,15 +423,24 @@ public final class BeaconServer implements AutoCloseable {
         return node;
     }
 
-    /** Stops serving, writes buffered usage, marks the node stopped and closes the database. */
+    /**
+     * Drains the node ({@link NodeDrain}: {@code /readyz} 503, no new agents or jobs, up to the grace period for the
+     * jobs its agents run), then says {@code bye: shutdown} to its agents, stops serving, writes buffered usage, marks
+     * the node stopped and closes the database. During the drain the node still renews its lease, sweeps, and acts on
+     * other nodes' signals (a cancel still reaches a running job). Only the first call does anything.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        drain.run();
         scheduler.shutdownNow();
         if (signals != null) {
             signals.close(); // before the sockets close: this node no longer acts on other nodes' signals
         }
         channel.flushLastSeen();
-        channel.shutdown(); // settles every job the agents held: queued again, or ended when out of attempts
+        channel.shutdown(); // settles every job the agents still held: queued again with the attempt given back
         node.stop();
         dispatcher.close();
         live.close();

@@ -4,6 +4,7 @@ import dev.beacon.cluster.NodeSettings;
 import dev.beacon.web.Cidr;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -25,15 +26,36 @@ import java.util.function.LongSupplier;
  * @param node               this server as a node of the cluster: name, advertised URL, lease timing
  * @param downloadsDir       where the agent artifacts {@code /downloads/} serves are, or null for
  *                           {@link dev.beacon.downloads.Downloads#defaultDirectory()}
+ * @param shutdownGrace      how long a clean shutdown waits for the jobs its agents run before it hands them back to
+ *                           the queue ({@link NodeDrain}); zero: not at all
  */
 public record ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl,
                            Path tlsCert, Path tlsKey, String secretKeyHex, String adminPassword,
                            int heartbeatIntervalSeconds, long refusalsPerMinute, int agentConnectsPerSecond, Clock clock,
-                           LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies, NodeSettings node) {
+                           LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies, NodeSettings node,
+                           Duration shutdownGrace) {
+    /**
+     * 20 s: long enough for short jobs to end, and with the rest of a shutdown well within systemd's default
+     * {@code TimeoutStopSec} of 90 s (and Kubernetes' default 30 s termination grace).
+     */
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
     public ServerConfig {
         trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
         node = node == null ? NodeSettings.defaults() : node;
+        shutdownGrace = shutdownGrace == null ? DEFAULT_SHUTDOWN_GRACE : shutdownGrace;
+        if (shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdownGrace must not be negative: " + shutdownGrace);
+        }
+    }
+
+    /** A config with the default shutdown grace. */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl, Path tlsCert, Path tlsKey,
+                        String secretKeyHex, String adminPassword, int heartbeatIntervalSeconds, long refusalsPerMinute,
+                        int agentConnectsPerSecond, Clock clock, LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies,
+                        NodeSettings node) {
+        this(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword, heartbeatIntervalSeconds,
+                refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node, DEFAULT_SHUTDOWN_GRACE);
     }
 
     /** A config with the default node settings (a name from the hostname and port, a 3 s lease renewal). */
@@ -59,62 +81,80 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
+                node, shutdownGrace);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(host, port, dataDir, url, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
+                node, shutdownGrace);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, cert, key, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
+                node, shutdownGrace);
     }
 
     public ServerConfig withAdminPassword(String password) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, password,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
+                node, shutdownGrace);
     }
 
     public ServerConfig withRefusalsPerMinute(long limit) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, limit, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
+                heartbeatIntervalSeconds, limit, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
+                node, shutdownGrace);
     }
 
     public ServerConfig withHeartbeatInterval(int seconds) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                seconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node);
+                seconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
+                node, shutdownGrace);
     }
 
     public ServerConfig withAgentConnectsPerSecond(int perSecond) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, perSecond, clock, ticker, downloadsDir, trustedProxies, node);
+                heartbeatIntervalSeconds, refusalsPerMinute, perSecond, clock, ticker, downloadsDir, trustedProxies,
+                node, shutdownGrace);
     }
 
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, newClock, ticker, downloadsDir, trustedProxies, node);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, newClock, ticker, downloadsDir, trustedProxies,
+                node, shutdownGrace);
     }
 
     public ServerConfig withTicker(LongSupplier newTicker) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, newTicker, downloadsDir, trustedProxies, node);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, newTicker, downloadsDir, trustedProxies,
+                node, shutdownGrace);
     }
 
     public ServerConfig withDownloadsDir(Path directory) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, directory, trustedProxies, node);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, directory, trustedProxies,
+                node, shutdownGrace);
     }
 
     public ServerConfig withNode(NodeSettings newNode) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, newNode);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
+                newNode, shutdownGrace);
     }
 
     public ServerConfig withTrustedProxies(List<Cidr> proxies) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
-                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, proxies, node);
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, proxies,
+                node, shutdownGrace);
+    }
+
+    public ServerConfig withShutdownGrace(Duration grace) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node,
+                grace);
     }
 
     /** The JDBC URL in effect: the PostgreSQL URL if given, else the SQLite file under the data dir. */
@@ -126,6 +166,6 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
     public String toString() {
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", database="
                 + (databaseUrl == null ? "sqlite" : databaseUrl.replaceAll("password=[^&]*", "password=***"))
-                + ", publicUrl=" + publicUrl + ", tls=" + (tlsCert != null) + ", trustedProxies=" + trustedProxies.stream().map(Cidr::text).toList() + ", node=" + node + "]";
+                + ", publicUrl=" + publicUrl + ", tls=" + (tlsCert != null) + ", trustedProxies=" + trustedProxies.stream().map(Cidr::text).toList() + ", node=" + node + ", shutdownGrace=" + shutdownGrace.toSeconds() + "s]";
     }
 }

@@ -118,7 +118,8 @@ class DispatchTest {
 
         server.restart();
 
-        assertThat(fleet.awaitStatus(running, "succeeded").get("attempts").asInt()).isEqualTo(2);
+        // The restart drains first: the running job ends within the shutdown grace, on its first attempt.
+        assertThat(fleet.awaitStatus(running, "succeeded").get("attempts").asInt()).isEqualTo(1);
         for (int i = 0; i < queued.size(); i++) {
             JsonNode job = fleet.awaitStatus(queued.get(i), "succeeded");
             assertThat(job.get("output").asInt()).isEqualTo(i);

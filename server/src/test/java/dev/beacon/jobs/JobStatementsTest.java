@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The two dialects' {@link JobStatements} behave the same: one sequence of inserts, claims and settles (success,
- * failure, a lost robot that requeues the job, a late result) runs on real SQLite and real PostgreSQL, and every
+ * failure, a lost robot that requeues the job, a late result, a shutdown that requeues the job and gives its attempt
+ * back) runs on real SQLite and real PostgreSQL, and every
  * result and every row left behind must be identical.
  */
 class JobStatementsTest {
@@ -38,7 +39,10 @@ class JobStatementsTest {
         assertEquals(List.of(
                 "insert j1 ASSIGNED", "insert j2 ROBOT_UNAVAILABLE", "insert j3 ROBOT_UNAVAILABLE", "duplicate key refused",
                 "settle j1 succeeded", "assign [ASSIGNED, ROBOT_UNAVAILABLE]", "settle j2 failed", "assign [ASSIGNED]",
-                "settle j3 queued", "late result empty", "late success empty"), sqlite.subList(0, 11));
+                "settle j3 queued", "late result empty", "late success empty", "assign [ASSIGNED]", "interrupt j3 queued",
+                "assign [ASSIGNED]"), sqlite.subList(0, 14));
+        // j3 (max_attempts 2) was lost once, interrupted once: the interruption did not count, so it could be claimed again.
+        assertTrue(sqlite.getLast().contains("attempts=2"), sqlite.getLast());
     }
 
     /** The portable (SQLite) statements give the same on PostgreSQL too, so either is a reference for the other. */
@@ -79,6 +83,10 @@ class JobStatementsTest {
                     new Transition.Event.Result(JobStatus.FAILED, null, 1, null), at(60), null).map(job -> job.status().wireName()).orElse("empty"));
             steps.add("late success " + statements.settle("j1", "s1",
                     new Transition.Event.Result(JobStatus.SUCCEEDED, null, 0, null), at(60), null).map(job -> job.status().wireName()).orElse("empty"));
+            steps.add("assign " + store.assignAll(List.of(new JobStore.Pair("j3", "r1", "s1")), at(70)));
+            steps.add("interrupt j3 " + settled(store, statements.settle("j3", "s1",
+                    new Transition.Event.Interrupted("the server holding robot r1 shut down before the job ended"), at(80), null)));
+            steps.add("assign " + store.assignAll(List.of(new JobStore.Pair("j3", "r1", "s1")), at(90)));
 
             steps.addAll(db.read(tx -> {
                 Connection connection = tx.connection();

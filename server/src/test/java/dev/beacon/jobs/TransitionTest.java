@@ -35,12 +35,16 @@ class TransitionTest {
             "overdue,   running,  2, 3, false, queued",
             "overdue,   running,  3, 3, false, timed_out",
             "overdue,   assigned, 1, 3, true,  cancelled",
+            "interrupted, running,  1, 1, false, queued",
+            "interrupted, assigned, 3, 3, false, queued",
+            "interrupted, running,  1, 3, true,  cancelled",
     })
     void a_held_job_ends_or_goes_back_to_the_queue(String event, String status, int attempts, int maxAttempts,
                                                    boolean cancelRequested, String expected) {
         Transition.Event happened = switch (event) {
             case "lost" -> new Transition.Event.Lost("robot rob_1 disconnected");
             case "overdue" -> new Transition.Event.Overdue("no result");
+            case "interrupted" -> new Transition.Event.Interrupted("the server holding robot rob_1 shut down before the job ended");
             default -> new Transition.Event.Result(JobStatus.of(event), null, null, null);
         };
 
@@ -50,5 +54,7 @@ class TransitionTest {
         if (expected.equals("queued")) {
             assertThat(outcome.error()).endsWith("queued again");
         }
+        // Only the server's own shutdown gives the attempt back; everything else counts it.
+        assertThat(outcome.attemptGivenBack()).isEqualTo(event.equals("interrupted") && expected.equals("queued"));
     }
 }
