@@ -29,11 +29,14 @@ import java.util.regex.Pattern;
  */
 public final class NodeProcesses implements AutoCloseable {
     static final Pattern LISTENING = Pattern.compile("Beacon is listening on (\\S+)");
+    static final Pattern API_KEY = Pattern.compile("rf_api_[0-9a-f]{72}");
     static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
     private final Path dir;
     private final String databaseUrl;
     private final String secretKey;
+    private final Path poolSettings;
+    /** Guarded by itself: nodes may be started from several threads at once. */
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private String apiKey;
 
@@ -43,6 +46,7 @@ public final class NodeProcesses implements AutoCloseable {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         this.secretKey = HexFormat.of().formatHex(key);
+        this.poolSettings = writePoolSettings(dir);
     }
 
     /** A fresh PostgreSQL database for nodes whose data directories live under {@code dir}. */
@@ -59,20 +63,31 @@ public final class NodeProcesses implements AutoCloseable {
         return start(name, freePort(), extraArgs);
     }
 
-    /** Starts node {@code name} on {@code port} (to restart a node where a proxy expects it). */
+    /**
+     * Starts node {@code name} on {@code port} (to restart a node where a proxy expects it). Several threads may start
+     * nodes at once (after the first node migrated the database, so that they do not race to create its tables).
+     */
     public Node start(String name, int port, String... extraArgs) {
         Node node = new Node(name, port, List.of(extraArgs));
-        nodes.put(name, node);
+        synchronized (nodes) {
+            if (nodes.putIfAbsent(name, node) != null) {
+                throw new IllegalArgumentException("node " + name + " was started already; restart() it instead");
+            }
+        }
         node.launch();
         return node;
     }
 
     public Node node(String name) {
-        return nodes.get(name);
+        synchronized (nodes) {
+            return nodes.get(name);
+        }
     }
 
     public List<Node> nodes() {
-        return List.copyOf(nodes.values());
+        synchronized (nodes) {
+            return List.copyOf(nodes.values());
+        }
     }
 
     /** An admin API key of the default organization, made once with {@code beacon admin api-key create} (after a node started). */
@@ -80,7 +95,11 @@ public final class NodeProcesses implements AutoCloseable {
         if (apiKey == null) {
             List<String> output = run(List.of("admin", "api-key", "create", "--name", "cluster-test",
                     "--data-dir", dir.resolve("admin").toString(), "--database-url", databaseUrl));
-            apiKey = output.getLast().trim();
+            // The output mixes the CLI's own lines (and, merged in, its log) with the key: take the key itself.
+            apiKey = output.stream().map(API_KEY::matcher).filter(Matcher::find).map(Matcher::group)
+                    .reduce((first, last) -> last)
+                    .orElseThrow(() -> new IllegalStateException("no API key in the output of beacon admin api-key create:\n"
+                            + String.join("\n", output)));
         }
         return apiKey;
     }
@@ -107,12 +126,26 @@ public final class NodeProcesses implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElseThrow();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
-                "-XX:TieredStopAtLevel=1", "-cp", classpath, Main.class.getName()));
+                "-XX:TieredStopAtLevel=1", "-Dhikaricp.configurationFile=" + poolSettings, "-cp", classpath,
+                Main.class.getName()));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("BEACON_SECRET_KEY", secretKey);
         builder.environment().put("BEACON_ADMIN_PASSWORD", "cluster-test-password");
         return builder;
+    }
+
+    /**
+     * Settings every process's connection pool reads before Beacon sets its own: keep two idle connections instead of
+     * the whole pool (16), so that four nodes and the CLI stay well inside PostgreSQL's default 100 connections when
+     * other tests share the database server. The pool still grows to its full size under load.
+     */
+    private static Path writePoolSettings(Path dir) {
+        try {
+            return Files.writeString(Files.createDirectories(dir).resolve("hikari.properties"), "minimumIdle=2\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static int freePort() {
@@ -126,7 +159,7 @@ public final class NodeProcesses implements AutoCloseable {
     /** Kills every node still running (SIGKILL) and drops the database. */
     @Override
     public void close() {
-        for (Node node : nodes.values()) {
+        for (Node node : nodes()) {
             node.kill();
         }
         Backend.dropDatabase(databaseUrl);
