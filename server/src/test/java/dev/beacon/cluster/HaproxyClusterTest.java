@@ -82,9 +82,9 @@ class HaproxyClusterTest {
         cluster = NodeProcesses.onNewDatabase(tmp.resolve("nodes"));
         // The first node migrates the database; the other two then start side by side.
         startNode(1, nodePorts[0]);
+        apiKey = cluster.apiKey();
         CompletableFuture.allOf(CompletableFuture.runAsync(() -> startNode(2, nodePorts[1])),
                 CompletableFuture.runAsync(() -> startNode(3, nodePorts[2]))).join();
-        apiKey = cluster.apiKey();
 
         String shipped = Files.readString(SHIPPED);
         String rendered = replaceOnce(shipped, "\n    bind :80\n", "\n    bind 127.0.0.1:" + proxyPort + "\n");
@@ -181,7 +181,7 @@ class HaproxyClusterTest {
         victim.kill(); // SIGKILL: no goodbye, no lease release; the kernel resets its sockets
         JsonNode back = awaitOnline(robotId, holder, BACK_ONLINE_WITHIN);
         long backMillis = (System.nanoTime() - killed) / 1_000_000;
-        System.out.printf("HaproxyClusterTest: kill -9 of %s -> agent back online through haproxy on %s in %d ms%n",
+        figure("HaproxyClusterTest: kill -9 of %s -> agent back online through haproxy on %s in %d ms",
                 holder, back.get("node").asText(), backMillis);
         assertThat(backMillis).isLessThan(BACK_ONLINE_WITHIN.toMillis());
 
@@ -210,7 +210,7 @@ class HaproxyClusterTest {
         await("beacon-2 stopped cleanly").atMost(Duration.ofSeconds(10)).until(() -> nodeStatus("beacon-2") == null);
         await("haproxy marks the stopped node DOWN").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
                 .until(() -> "DOWN".equals(serverStatus("beacon-2")));
-        System.out.printf("HaproxyClusterTest: SIGTERM of beacon-2 -> DOWN in haproxy %d ms after the signal%n",
+        figure("HaproxyClusterTest: SIGTERM of beacon-2 -> DOWN in haproxy %d ms after the signal",
                 (System.nanoTime() - stopped) / 1_000_000);
 
         for (int i = 0; i < 30; i++) {
@@ -220,6 +220,18 @@ class HaproxyClusterTest {
         assertThat(haproxyOutput).anySatisfy(line -> assertThat(line).contains("beacon_nodes/beacon-2 is DOWN"));
 
         restart(stopping);
+    }
+
+    /** Prints a measured figure, and keeps it in target/haproxy-cluster-figures.txt for the record. */
+    private static void figure(String format, Object... args) {
+        String line = "HaproxyClusterTest: " + String.format(format, args).replaceFirst("^HaproxyClusterTest: ", "");
+        System.out.println(line);
+        try {
+            Files.writeString(Path.of("target", "haproxy-cluster-figures.txt"), line + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            System.err.println("could not keep the figure: " + e);
+        }
     }
 
     // --- the cluster
@@ -234,7 +246,7 @@ class HaproxyClusterTest {
         node.restart();
         await("haproxy brings " + node.name() + " back UP").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                 .until(() -> "UP".equals(serverStatus(node.name())));
-        System.out.printf("HaproxyClusterTest: %s restarted and UP in haproxy in %d ms%n", node.name(),
+        figure("HaproxyClusterTest: %s restarted and UP in haproxy in %d ms", node.name(),
                 (System.nanoTime() - restarting) / 1_000_000);
     }
 
