@@ -44,6 +44,7 @@ public final class DashboardRoutes {
     private final JobPages jobPages;
     private final SitesPage sitesPage;
     private final AuditPages auditPages;
+    private final ApiReferencePage apiReferencePage;
 
     public DashboardRoutes(Services services, DashboardAuth auth, SessionStore sessions, SignIn signIn, LiveFeed live,
                            DashboardReads reads, ObjectMapper json, Clock clock, PublicUrl publicUrl) {
@@ -58,6 +59,7 @@ public final class DashboardRoutes {
         this.jobPages = new JobPages(services, reads, kit, json);
         this.sitesPage = new SitesPage(services, reads, kit);
         this.auditPages = new AuditPages(services.audit(), reads, kit);
+        this.apiReferencePage = new ApiReferencePage(kit);
     }
 
     public void register(RoutesConfig routes) {
@@ -87,6 +89,7 @@ public final class DashboardRoutes {
         jobPages.register(routes);
         sitesPage.register(routes);
         auditPages.register(routes);
+        apiReferencePage.register(routes);
     }
 
     /** The HTML answer for a refusal or error on a dashboard page (the JSON API keeps problem JSON). */
