@@ -46,6 +46,7 @@ public final class DashboardRoutes {
     private final SitesPage sitesPage;
     private final AuditPages auditPages;
     private final NodesPage nodesPage;
+    private final ApiReferencePage apiReferencePage;
 
     /**
      * {@code node} is this server as a node; {@code sharedDatabase} is true when other nodes may serve the same
@@ -67,6 +68,7 @@ public final class DashboardRoutes {
         this.sitesPage = new SitesPage(services, reads, kit);
         this.auditPages = new AuditPages(services.audit(), reads, kit);
         this.nodesPage = new NodesPage(kit);
+        this.apiReferencePage = new ApiReferencePage(kit);
     }
 
     public void register(RoutesConfig routes) {
@@ -97,6 +99,7 @@ public final class DashboardRoutes {
         sitesPage.register(routes);
         auditPages.register(routes);
         nodesPage.register(routes);
+        apiReferencePage.register(routes);
     }
 
     /** The HTML answer for a refusal or error on a dashboard page (the JSON API keeps problem JSON). */

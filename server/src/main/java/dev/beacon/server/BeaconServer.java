@@ -36,6 +36,7 @@ import dev.beacon.jobs.JobService;
 import dev.beacon.jobs.JobStore;
 import dev.beacon.jobs.JobView;
 import dev.beacon.jobs.QueueGauges;
+import dev.beacon.openapi.OpenApiRoutes;
 import dev.beacon.orgs.OrgRoutes;
 import dev.beacon.orgs.OrgService;
 import dev.beacon.orgs.OrgStore;
@@ -317,6 +318,7 @@ public final class BeaconServer implements AutoCloseable {
             new AuditRoutes(audit, auth).register(javalin.routes);
             new InstanceAuditRoutes(audit, auth, users).register(javalin.routes);
             new NodeRoutes(db, node, auth, clock).register(javalin.routes);
+            new OpenApiRoutes().register(javalin.routes);
             new DownloadRoutes(downloads, publicUrl).register(javalin.routes);
             dashboard.register(javalin.routes);
         });
@@ -421,6 +423,21 @@ public final class BeaconServer implements AutoCloseable {
     /** This server as a node of the cluster. */
     public ClusterNode node() {
         return node;
+    }
+
+    /**
+     * Every route this server registered, as {@code METHOD /path} ({@code GET /api/jobs/{id}}; a WebSocket endpoint as
+     * {@code WS /path}), without before and after handlers; for the tests that hold the OpenAPI document to the routes.
+     */
+    public List<String> routes() {
+        var router = app.unsafe.internalRouter;
+        var http = router.allHttpHandlers().stream().map(parsed -> parsed.endpoint)
+                .filter(endpoint -> endpoint.method.isHttpMethod())
+                .map(endpoint -> endpoint.method.name() + " " + endpoint.path);
+        var sockets = router.allWsHandlers().stream()
+                .filter(entry -> entry.getType() == io.javalin.websocket.WsHandlerType.WEBSOCKET)
+                .map(entry -> "WS " + entry.getPath());
+        return java.util.stream.Stream.concat(http, sockets).toList();
     }
 
     /**
