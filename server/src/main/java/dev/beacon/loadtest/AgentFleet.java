@@ -44,7 +44,8 @@ final class AgentFleet {
     /** The simulated agents' frames: the same records and codec as the real agent's. */
     private final FrameCodec frames;
     private final String hello;
-    private final URI wsUri;
+    /** The agent WebSocket URL of each server, in the order given; agent {@code i} starts on {@code i mod n}. */
+    private final List<URI> wsUris;
     private final List<Agent> agents = new ArrayList<>();
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
         Thread thread = new Thread(runnable, "loadtest-fleet");
@@ -70,13 +71,14 @@ final class AgentFleet {
     final LatencyRecorder reconnects;
     final LatencyRecorder dispatch;
 
-    AgentFleet(HttpClient client, ObjectMapper json, URI server, List<String> tokens, int expectedHeartbeats, int expectedJobs) {
+    AgentFleet(HttpClient client, ObjectMapper json, List<URI> servers, List<String> tokens, int expectedHeartbeats, int expectedJobs) {
         this.client = client;
         this.frames = new FrameCodec(json);
         this.hello = frames.write(new Frame.Hello(null, "loadtest", null, "loadtest", List.of("echo"), null, null));
-        this.wsUri = URI.create(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws"));
+        this.wsUris = servers.stream().map(server -> URI.create(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws")))
+                .toList();
         for (int i = 0; i < tokens.size(); i++) {
-            agents.add(new Agent(tokens.get(i)));
+            agents.add(new Agent(tokens.get(i), i % wsUris.size()));
         }
         this.heartbeats = new LatencyRecorder(Math.max(1, expectedHeartbeats));
         this.reconnects = new LatencyRecorder(Math.max(1, tokens.size() * 4));
@@ -171,9 +173,16 @@ final class AgentFleet {
         return cause instanceof IOException ? "connect_refused" : "connect_failed";
     }
 
-    /** One simulated agent. Its lock guards the socket, the send chain, the backoff and the drop bookkeeping. */
+    /**
+     * One simulated agent. Its lock guards the socket, the send chain, the backoff, the server it aims at and the drop
+     * bookkeeping. Like the real agent with several servers: a connect that fails, or a socket that ends before its
+     * {@code welcome}, moves the next attempt to the next server (cycling); after a welcomed session the first attempt
+     * goes back to the same server.
+     */
     private final class Agent implements WebSocket.Listener {
         private final String token;
+        /** Index into {@link #wsUris} of the server the next attempt goes to. */
+        private int serverIndex;
         private final Backoff backoff = Backoff.ofAgentDefaults();
         private final StringBuilder partial = new StringBuilder();
         private WebSocket socket;
@@ -185,20 +194,26 @@ final class AgentFleet {
         private long droppedAtNanos;
         volatile ScheduledFuture<?> heartbeat;
 
-        Agent(String token) {
+        Agent(String token, int serverIndex) {
             this.token = token;
+            this.serverIndex = serverIndex;
         }
 
         void connect() {
             if (closing) {
                 return;
             }
+            URI target;
+            synchronized (this) {
+                target = wsUris.get(serverIndex);
+            }
             client.newWebSocketBuilder().header("Authorization", "Bearer " + token).connectTimeout(Duration.ofSeconds(30))
-                    .buildAsync(wsUri, this)
+                    .buildAsync(target, this)
                     .whenComplete((ws, failure) -> {
                         if (failure != null) {
                             heartbeats.error(connectFailure(failure));
                             firstOutcome();
+                            moveOn();
                             retryLater();
                         } else {
                             synchronized (this) {
@@ -248,6 +263,11 @@ final class AgentFleet {
                 firstOutcomeSeen = true;
             }
             firstConnects.release();
+        }
+
+        /** The next attempt goes to the next server, as the real agent's does after a failed one. */
+        private synchronized void moveOn() {
+            serverIndex = (serverIndex + 1) % wsUris.size();
         }
 
         private void retryLater() {
@@ -374,6 +394,8 @@ final class AgentFleet {
                 partial.setLength(0);
                 if (wasWelcomed) {
                     droppedAtNanos = System.nanoTime();
+                } else {
+                    serverIndex = (serverIndex + 1) % wsUris.size();
                 }
             }
             if (closing) {

@@ -26,23 +26,47 @@ import java.util.concurrent.atomic.AtomicLong;
  * answer with the payload); {@code count} jobs are submitted with the API key, at {@code rate} per second
  * or as fast as {@code concurrency} submitters can. Measures submit → agent-receives latency (each job's
  * payload carries its index; the submitter notes when it started the POST) and end-to-end jobs per
- * second (first submit to last result sent). Not thread-safe; run once.
+ * second (first submit to last result sent). With several servers (nodes on one database) the agents connect
+ * to them in turn and the jobs are submitted to them in turn; with {@code submitTo} set, every job is submitted
+ * to that one server and the agents connect only to the others, so that each dispatch crosses nodes. Not
+ * thread-safe; run once.
  */
 final class JobsScenario {
     /** The simulated agents' frames. */
     private static final FrameCodec FRAMES = new FrameCodec(new ObjectMapper());
     private final HttpClient client;
     private final ObjectMapper json;
-    private final URI server;
+    private final List<URI> servers;
     private final String apiKey;
     private final PrintWriter out;
+    /** The servers jobs are submitted to, and those the agents connect to. */
+    private final List<URI> submitServers;
+    private final List<URI> agentServers;
 
-    JobsScenario(HttpClient client, ObjectMapper json, URI server, String apiKey, PrintWriter out) {
+    /** {@code submitTo}: 0 spreads submits and agents over every server; N (1-based) submits only to server N, agents on the others. */
+    JobsScenario(HttpClient client, ObjectMapper json, List<URI> servers, int submitTo, String apiKey, PrintWriter out) {
         this.client = client;
         this.json = json;
-        this.server = server;
+        this.servers = List.copyOf(servers);
         this.apiKey = apiKey;
         this.out = out;
+        if (submitTo == 0) {
+            this.submitServers = this.servers;
+            this.agentServers = this.servers;
+        } else {
+            URI target = this.servers.get(submitTo - 1);
+            this.submitServers = List.of(target);
+            List<URI> others = this.servers.stream().filter(server -> !server.equals(target)).toList();
+            this.agentServers = others.isEmpty() ? List.of(target) : others;
+        }
+    }
+
+    List<URI> submitServers() {
+        return submitServers;
+    }
+
+    List<URI> agentServers() {
+        return agentServers;
     }
 
     /** What one run measured: dispatch latency, submit latency and end-to-end throughput. */
@@ -51,7 +75,7 @@ final class JobsScenario {
     }
 
     Result run(int agents, int count, int rate, int concurrency, Duration maxDuration) throws IOException, InterruptedException {
-        ServerApi api = new ServerApi(client, json, server, apiKey);
+        ServerApi api = new ServerApi(client, json, servers, apiKey);
         String key = api.freshEnrollmentKey("jobs", agents);
         String run = UUID.randomUUID().toString().substring(0, 8);
         long[] submittedAt = new long[count];
@@ -65,7 +89,8 @@ final class JobsScenario {
             String token = api.post("/api/enroll", "{\"enrollment_key\":\"" + key + "\",\"name\":\"jobs-" + run + "-" + i + "\"}", false)
                     .get("robot_token").asText();
             sockets.add(client.newWebSocketBuilder().header("Authorization", "Bearer " + token)
-                    .buildAsync(URI.create(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws")),
+                    .buildAsync(URI.create(agentServers.get(i % agentServers.size()).resolve("/api/agent/ws").toString()
+                                    .replaceFirst("^http", "ws")),
                             new EchoAgent(submittedAt, dispatch, lastResultAt, allDone, welcomed))
                     .join());
             sockets.get(i).sendText(FRAMES.write(new Frame.Hello(null, "loadtest", null, "loadtest", List.of("echo"), null, null)), true);
@@ -109,7 +134,7 @@ final class JobsScenario {
     }
 
     private void submitOne(int index, long[] submittedAt, LatencyRecorder submit) {
-        HttpRequest request = HttpRequest.newBuilder(server.resolve("/api/jobs")).timeout(Duration.ofSeconds(30))
+        HttpRequest request = HttpRequest.newBuilder(submitServers.get(index % submitServers.size()).resolve("/api/jobs")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").header("X-Beacon-API-Key", apiKey)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"kind\":\"echo\",\"payload\":{\"n\":" + index + "},\"max_attempts\":1}"))
                 .build();
