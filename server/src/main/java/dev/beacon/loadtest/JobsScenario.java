@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * answer with the payload); {@code count} jobs are submitted with the API key, at {@code rate} per second
  * or as fast as {@code concurrency} submitters can. Measures submit → agent-receives latency (each job's
  * payload carries its index; the submitter notes when it started the POST) and end-to-end jobs per
- * second (first submit to last result sent). With several servers (nodes on one database) the agents connect
+ * second (first submit to last result sent). The agents heartbeat at the interval their welcome gives, so a
+ * run longer than the server's heartbeat timeout keeps them. With several servers (nodes on one database) the agents connect
  * to them in turn and the jobs are submitted to them in turn; with {@code submitTo} set, every job is submitted
  * to that one server and the agents connect only to the others, so that each dispatch crosses nodes. Not
  * thread-safe; run once.
@@ -85,19 +87,33 @@ final class JobsScenario {
         CountDownLatch allDone = new CountDownLatch(count);
         CountDownLatch welcomed = new CountDownLatch(agents);
         List<WebSocket> sockets = new ArrayList<>();
+        List<EchoAgent> echoAgents = new ArrayList<>();
         for (int i = 0; i < agents; i++) {
+            EchoAgent agent = new EchoAgent(submittedAt, dispatch, lastResultAt, allDone, welcomed);
+            echoAgents.add(agent);
             String token = api.post("/api/enroll", "{\"enrollment_key\":\"" + key + "\",\"name\":\"jobs-" + run + "-" + i + "\"}", false)
                     .get("robot_token").asText();
             sockets.add(client.newWebSocketBuilder().header("Authorization", "Bearer " + token)
                     .buildAsync(URI.create(agentServers.get(i % agentServers.size()).resolve("/api/agent/ws").toString()
                                     .replaceFirst("^http", "ws")),
-                            new EchoAgent(submittedAt, dispatch, lastResultAt, allDone, welcomed))
+                            agent)
                     .join());
-            sockets.get(i).sendText(FRAMES.write(new Frame.Hello(null, "loadtest", null, "loadtest", List.of("echo"), null, null)), true);
+            agent.send(sockets.get(i), FRAMES.write(new Frame.Hello(null, "loadtest", null, "loadtest", List.of("echo"), null, null)));
         }
         if (!welcomed.await(60, TimeUnit.SECONDS)) {
             throw new IOException("only " + (agents - welcomed.getCount()) + " of " + agents + " agents were welcomed");
         }
+        int beatSeconds = echoAgents.stream().mapToInt(agent -> agent.heartbeatSeconds).filter(s -> s > 0).min().orElse(15);
+        java.util.concurrent.ScheduledExecutorService beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "loadtest-jobs-heartbeats");
+            thread.setDaemon(true);
+            return thread;
+        });
+        beats.scheduleAtFixedRate(() -> {
+            for (int i = 0; i < sockets.size(); i++) {
+                echoAgents.get(i).send(sockets.get(i), FRAMES.write(new Frame.Heartbeat(Long.toString(System.nanoTime()))));
+            }
+        }, beatSeconds, beatSeconds, TimeUnit.SECONDS);
         out.printf("%d agents connected; submitting %d echo jobs %s%n", agents, count, rate > 0 ? "at " + rate + "/s" : "as fast as possible");
 
         long deadline = System.nanoTime() + maxDuration.toNanos();
@@ -125,6 +141,7 @@ final class JobsScenario {
         }
         allDone.await(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
         progress.stop();
+        beats.shutdownNow();
         double elapsed = (lastResultAt.get() - started) / 1e9;
         for (WebSocket socket : sockets) {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
@@ -154,7 +171,7 @@ final class JobsScenario {
         }
     }
 
-    /** A simulated agent that runs echo: accepts each job, answers with its payload, and times the dispatch. */
+    /** A simulated agent that runs echo: accepts each job, answers with its payload, and times the dispatch; heartbeats when told. */
     private final class EchoAgent implements WebSocket.Listener {
         private final long[] submittedAt;
         private final LatencyRecorder dispatch;
@@ -162,6 +179,10 @@ final class JobsScenario {
         private final CountDownLatch allDone;
         private final CountDownLatch welcomed;
         private final StringBuilder partial = new StringBuilder();
+        /** The JDK client allows one outstanding send per socket: every send waits for the one before. Guarded by this. */
+        private CompletableFuture<WebSocket> sendTail = CompletableFuture.completedFuture(null);
+        /** The heartbeat interval the welcome gave, 0 until then. */
+        volatile int heartbeatSeconds;
 
         EchoAgent(long[] submittedAt, LatencyRecorder dispatch, AtomicLong lastResultAt, CountDownLatch allDone, CountDownLatch welcomed) {
             this.submittedAt = submittedAt;
@@ -169,6 +190,12 @@ final class JobsScenario {
             this.lastResultAt = lastResultAt;
             this.allDone = allDone;
             this.welcomed = welcomed;
+        }
+
+        /** Queues {@code text} behind this socket's earlier sends; the future completes when it is sent. */
+        synchronized CompletableFuture<WebSocket> send(WebSocket socket, String text) {
+            sendTail = sendTail.exceptionally(e -> socket).thenCompose(previous -> socket.sendText(text, true));
+            return sendTail;
         }
 
         @Override
@@ -191,7 +218,8 @@ final class JobsScenario {
             } catch (FrameException e) {
                 return;
             }
-            if (frame instanceof Frame.Welcome) {
+            if (frame instanceof Frame.Welcome welcome) {
+                heartbeatSeconds = welcome.heartbeatIntervalS() == null ? 15 : welcome.heartbeatIntervalS();
                 welcomed.countDown();
                 return;
             }
@@ -203,10 +231,8 @@ final class JobsScenario {
             if (index >= 0 && index < submittedAt.length && submittedAt[index] != 0) {
                 dispatch.success(received - submittedAt[index]);
             }
-            String result = FRAMES.write(new Frame.JobResult(jobId, "succeeded", assign.payload(), 0, null));
-            // The JDK client allows one outstanding send per socket: chain the two frames.
-            socket.sendText(FRAMES.write(new Frame.JobAccepted(jobId)), true)
-                    .thenCompose(s -> s.sendText(result, true))
+            send(socket, FRAMES.write(new Frame.JobAccepted(jobId)));
+            send(socket, FRAMES.write(new Frame.JobResult(jobId, "succeeded", assign.payload(), 0, null)))
                     .thenRun(() -> {
                         lastResultAt.set(System.nanoTime());
                         allDone.countDown();
