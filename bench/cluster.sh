@@ -7,6 +7,7 @@
 # database (pids from pg_stat_activity, before and after) and all `postgres` processes of the machine (which also
 # counts other users of the same PostgreSQL). On a small shared machine CPU per operation is the figure to compare.
 # usage: bench/cluster.sh JAR LABEL NODES BASEPORT     e.g. bench/cluster.sh target/beacon.jar r1 3 18810
+#   LEASE_RETRIES (3): restarts of a node that lost its lease while starting.
 #   COUNT (2000) operations per measured run after WARMUP (600) per node, so that every JVM gets the same JIT warm-up;
 #   the idle nodes' own CPU is printed first.
 #   SCENARIOS="enroll jobs dispatch reconnect" (the default) picks what runs; reconnect needs NODES >= 2.
@@ -53,7 +54,7 @@ settle_node() { # index: every thread of the node to CPU 0, at normal priority
   for t in /proc/"${pids[$1]}"/task/*; do renice -n 0 -p "${t##*/}" >/dev/null 2>&1 || true; done
 }
 for i in $(seq 1 "$nodes"); do start_node "$i"; await_ready "$i"; settle_node "$i"; done
-for attempt in 1 2 3; do
+for attempt in $(seq 1 "${LEASE_RETRIES:-3}"); do
   sleep 4; lost=0
   for i in $(seq 1 "$nodes"); do
     if grep -q "lost its lease" "$dir/node-$i.log"; then
