@@ -106,7 +106,7 @@ class LoadtestSeveralServersTest {
             }
         });
         TestServer.CliResult result = TestServer.runCli("loadtest", "agents", "--server", nodeA.baseUrl(), "--server", nodeB.baseUrl(),
-                "--api-key", nodeA.adminKey(), "--count", "8", "--heartbeat-s", "1", "--duration", "12", "--json", json.toString());
+                "--api-key", nodeA.adminKey(), "--count", "8", "--heartbeat-s", "1", "--duration", "30", "--json", json.toString());
         stopper.join();
 
         assertThat(stopFailure.get()).as("stopping node B").isNull();
