@@ -4,6 +4,7 @@ import dev.beacon.server.BeaconServer;
 import dev.beacon.loadtest.Loadtest;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,8 +18,9 @@ public final class LoadtestCommand {
 
     /** Options every scenario shares. */
     static final class Common {
-        @Option(names = "--server", defaultValue = "${env:BEACON_SERVER:-http://127.0.0.1:8080}", description = "Server URL (default: ${DEFAULT-VALUE}).")
-        URI server;
+        @Option(names = "--server", defaultValue = "${env:BEACON_SERVER:-http://127.0.0.1:8080}",
+                description = "Server URL (default: ${DEFAULT-VALUE}); repeat it for several nodes on one database: calls and agents are spread over them.")
+        List<URI> servers;
         @Option(names = "--api-key", defaultValue = "${env:BEACON_API_KEY}", description = "An admin API key (env BEACON_API_KEY).")
         String apiKey;
         @Option(names = "--duration", defaultValue = "120", description = "Stop after this many seconds at the latest (default: ${DEFAULT-VALUE}).")
@@ -43,7 +45,7 @@ public final class LoadtestCommand {
         @Override
         public Integer call() {
             return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
-                    .enroll(common.server, common.apiKey, common.allowRemote, count, concurrency, common.durationSeconds, common.json);
+                    .enroll(common.servers, common.apiKey, common.allowRemote, count, concurrency, common.durationSeconds, common.json);
         }
     }
 
@@ -67,7 +69,7 @@ public final class LoadtestCommand {
         @Override
         public Integer call() {
             return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
-                    .agents(common.server, common.apiKey, common.allowRemote,
+                    .agents(common.servers, common.apiKey, common.allowRemote,
                             new Loadtest.AgentsRun(count, heartbeatSeconds, common.durationSeconds, workers, serverPid), common.json);
         }
     }
@@ -78,7 +80,7 @@ public final class LoadtestCommand {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
         @Option(names = "--server", required = true)
-        URI server;
+        List<URI> servers;
         @Option(names = "--count", required = true)
         int count;
         @Option(names = "--heartbeat-s", required = true)
@@ -91,7 +93,7 @@ public final class LoadtestCommand {
         @Override
         public Integer call() {
             return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
-                    .agentsWorker(server, System.getenv("BEACON_API_KEY"), allowRemote, count, heartbeatSeconds, durationSeconds, System.in);
+                    .agentsWorker(servers, System.getenv("BEACON_API_KEY"), allowRemote, count, heartbeatSeconds, durationSeconds, System.in);
         }
     }
 
@@ -120,7 +122,7 @@ public final class LoadtestCommand {
         @Override
         public Integer call() {
             return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
-                    .mixed(common.server, common.apiKey, common.allowRemote, new Loadtest.MixedRun(agents, heartbeatSeconds, enrollCount,
+                    .mixed(common.servers, common.apiKey, common.allowRemote, new Loadtest.MixedRun(agents, heartbeatSeconds, enrollCount,
                             enrollRate, jobCount, jobRate, concurrency, common.durationSeconds), common.json);
         }
     }
@@ -140,11 +142,15 @@ public final class LoadtestCommand {
         int rate;
         @Option(names = "--concurrency", defaultValue = "8", description = "Submitting clients (default: ${DEFAULT-VALUE}).")
         int concurrency;
+        @Option(names = "--submit-to", defaultValue = "0", description = "With several --server URLs: submit every job to the Nth (from 1) "
+                + "and connect the agents to the others only, so that each dispatch crosses nodes; 0 spreads both (default: ${DEFAULT-VALUE}).")
+        int submitTo;
 
         @Override
         public Integer call() {
             return new Loadtest(spec.commandLine().getOut(), spec.commandLine().getErr(), BeaconServer.objectMapper())
-                    .jobs(common.server, common.apiKey, common.allowRemote, agents, count, rate, concurrency, common.durationSeconds, common.json);
+                    .jobs(common.servers, common.apiKey, common.allowRemote, agents, count, rate, concurrency, common.durationSeconds, submitTo,
+                            common.json);
         }
     }
 }

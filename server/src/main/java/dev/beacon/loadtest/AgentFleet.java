@@ -180,7 +180,12 @@ final class AgentFleet {
         return cause instanceof IOException ? "connect_refused" : "connect_failed";
     }
 
-    /** One simulated agent. Its lock guards the socket, the send chain, the backoff and the drop bookkeeping. */
+    /**
+     * One simulated agent. Its lock guards the socket, the send chain, the backoff, the server it aims at and the drop
+     * bookkeeping. Like the real agent with several servers: a connect that fails, or a socket that ends before its
+     * {@code welcome}, moves the next attempt to the next server (cycling); after a welcomed session the first attempt
+     * goes back to the same server.
+     */
     private final class Agent implements WebSocket.Listener {
         private final String token;
         private final Backoff backoff = Backoff.ofAgentDefaults();
@@ -404,12 +409,11 @@ final class AgentFleet {
                 socket = null;
                 wasWelcomed = welcomed;
                 welcomed = false;
-                if (!wasWelcomed) {
-                    serverIndex = (serverIndex + 1) % wsUris.size(); // ended before its welcome: try the next server
-                }
                 partial.setLength(0);
                 if (wasWelcomed) {
                     droppedAtNanos = System.nanoTime();
+                } else {
+                    serverIndex = (serverIndex + 1) % wsUris.size(); // ended before its welcome: try the next server
                 }
             }
             if (closing) {

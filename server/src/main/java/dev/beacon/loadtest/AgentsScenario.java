@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * and restart the server meanwhile to measure a connect storm. With {@code workers > 0} the sockets are
  * split over that many child processes, because one process may open only so many files. Reports connect
  * rate, heartbeat latency, and the server's memory (after a full GC when its pid is given) and CPU per
- * connection. Not thread-safe; run once.
+ * connection. With several servers (nodes on one database) the agents start on them in turn, fail over to the
+ * next one as the real agent does, and the memory and CPU figures are those of all the servers added up: kill
+ * one node during the run to measure how fast its agents are back through the others. Not thread-safe; run once.
  */
 final class AgentsScenario {
     /** Agents one worker process may hold: its sockets plus the JVM's own files stay under a 20,000 open-file limit. */
@@ -27,16 +29,17 @@ final class AgentsScenario {
 
     private final HttpClient client;
     private final ObjectMapper json;
-    private final URI server;
+    private final List<URI> servers;
     private final String apiKey;
     private final boolean allowRemote;
     private final PrintWriter out;
     private final PrintWriter err;
 
-    AgentsScenario(HttpClient client, ObjectMapper json, URI server, String apiKey, boolean allowRemote, PrintWriter out, PrintWriter err) {
+    AgentsScenario(HttpClient client, ObjectMapper json, List<URI> servers, String apiKey, boolean allowRemote, PrintWriter out,
+                   PrintWriter err) {
         this.client = client;
         this.json = json;
-        this.server = server;
+        this.servers = List.copyOf(servers);
         this.apiKey = apiKey;
         this.allowRemote = allowRemote;
         this.out = out;
@@ -55,18 +58,18 @@ final class AgentsScenario {
     }
 
     Result run(int count, int heartbeatSeconds, Duration duration, int workers, Long serverPid) throws IOException, InterruptedException {
-        ServerMetrics idle = ServerMetrics.scrapeAfterGc(client, server, serverPid);
+        ServerMetrics idle = ServerMetrics.scrapeAfterGc(client, servers, serverPid);
         // Enrolling and connecting are bounded apart from the measured duration: at least 10 minutes, more for huge fleets.
         long connectDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600 + count / 50);
         List<AgentGroup> groups = new ArrayList<>();
         try {
             if (workers == 0) {
-                groups.add(new LocalAgentGroup(client, json, server, apiKey, out, count, heartbeatSeconds, (int) duration.toSeconds(),
+                groups.add(new LocalAgentGroup(client, json, servers, apiKey, out, count, heartbeatSeconds, (int) duration.toSeconds(),
                         connectDeadline));
             } else {
                 for (int w = 0; w < workers; w++) {
                     int share = count / workers + (w < count % workers ? 1 : 0);
-                    groups.add(new WorkerAgentGroup(json, server, apiKey, allowRemote, w, share, heartbeatSeconds,
+                    groups.add(new WorkerAgentGroup(json, servers, apiKey, allowRemote, w, share, heartbeatSeconds,
                             (int) duration.toSeconds(), err));
                 }
             }
@@ -87,18 +90,18 @@ final class AgentsScenario {
             for (AgentGroup group : groups) {
                 group.startMeasuring();
             }
-            ServerMetrics loadedStart = ServerMetrics.scrape(client, server);
+            ServerMetrics loadedStart = ServerMetrics.scrape(client, servers);
             long steadyStart = System.nanoTime();
-            ServerWatch watch = ServerWatch.start(client, server);
+            ServerWatch watch = ServerWatch.start(client, servers);
             Progress progress = Progress.start(out, () -> String.format("heartbeats: %d acked, %d errors, %d/%d agents connected",
                     groups.stream().mapToLong(AgentGroup::heartbeatsAcked).sum(), groups.stream().mapToLong(AgentGroup::errors).sum(),
                     connected(groups), count));
             Thread.sleep(Math.max(0, duration.toMillis() - periodMillis));
             progress.stop();
             ServerWatch.Peaks peaks = watch.stop();
-            ServerMetrics loadedEnd = ServerMetrics.scrape(client, server);
+            ServerMetrics loadedEnd = ServerMetrics.scrape(client, servers);
             double steadySeconds = (System.nanoTime() - steadyStart) / 1e9;
-            ServerMetrics loaded = serverPid == null ? loadedEnd : ServerMetrics.scrapeAfterGc(client, server, serverPid);
+            ServerMetrics loaded = serverPid == null ? loadedEnd : ServerMetrics.scrapeAfterGc(client, servers, serverPid);
             return collect(groups, workers, idle, loaded, loadedEnd.cpuSecondsTotal() - loadedStart.cpuSecondsTotal(), steadySeconds,
                     serverPid != null, peaks);
         } catch (IOException | InterruptedException | RuntimeException e) {

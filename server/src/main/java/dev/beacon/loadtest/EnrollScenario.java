@@ -16,27 +16,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The {@code enroll} scenario: creates a site, a fleet and one enrollment key with room for every claim,
- * then sends {@code count} claims over {@code concurrency} connections, each with a unique robot name.
+ * then sends {@code count} claims over {@code concurrency} connections, each with a unique robot name, to the
+ * servers in turn when there are several.
  * Bounded by count and by duration. Not thread-safe; run once.
  */
 final class EnrollScenario {
     private final HttpClient client;
     private final ObjectMapper json;
-    private final URI server;
-    private final String apiKey;
+    private final ServerApi api;
     private final PrintWriter out;
 
-    EnrollScenario(HttpClient client, ObjectMapper json, URI server, String apiKey, PrintWriter out) {
+    EnrollScenario(HttpClient client, ObjectMapper json, List<URI> servers, String apiKey, PrintWriter out) {
         this.client = client;
         this.json = json;
-        this.server = server;
-        this.apiKey = apiKey;
+        this.api = new ServerApi(client, json, servers, apiKey);
         this.out = out;
     }
 
     LatencyRecorder.Summary run(int count, int concurrency, Duration maxDuration) throws IOException, InterruptedException {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        String key = new ServerApi(client, json, server, apiKey).freshEnrollmentKey("enroll", count);
+        String key = api.freshEnrollmentKey("enroll", count);
 
         LatencyRecorder recorder = new LatencyRecorder(count);
         AtomicInteger next = new AtomicInteger();
@@ -63,7 +62,7 @@ final class EnrollScenario {
     void claim(String key, String name, LatencyRecorder recorder) {
         String body = "{\"enrollment_key\":\"" + key + "\",\"name\":\"" + name + "\",\"hostname\":\"" + name
                 + "\",\"os\":\"linux\",\"arch\":\"amd64\",\"agent_version\":\"loadtest\",\"capabilities\":[\"echo\"]}";
-        HttpRequest request = HttpRequest.newBuilder(server.resolve("/api/enroll"))
+        HttpRequest request = HttpRequest.newBuilder(api.next().resolve("/api/enroll"))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();

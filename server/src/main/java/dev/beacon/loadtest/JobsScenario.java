@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,23 +27,48 @@ import java.util.concurrent.atomic.AtomicLong;
  * answer with the payload); {@code count} jobs are submitted with the API key, at {@code rate} per second
  * or as fast as {@code concurrency} submitters can. Measures submit → agent-receives latency (each job's
  * payload carries its index; the submitter notes when it started the POST) and end-to-end jobs per
- * second (first submit to last result sent). Not thread-safe; run once.
+ * second (first submit to last result sent). The agents heartbeat at the interval their welcome gives, so a
+ * run longer than the server's heartbeat timeout keeps them. With several servers (nodes on one database) the agents connect
+ * to them in turn and the jobs are submitted to them in turn; with {@code submitTo} set, every job is submitted
+ * to that one server and the agents connect only to the others, so that each dispatch crosses nodes. Not
+ * thread-safe; run once.
  */
 final class JobsScenario {
     /** The simulated agents' frames. */
     private static final FrameCodec FRAMES = new FrameCodec(new ObjectMapper());
     private final HttpClient client;
     private final ObjectMapper json;
-    private final URI server;
+    private final List<URI> servers;
     private final String apiKey;
     private final PrintWriter out;
+    /** The servers jobs are submitted to, and those the agents connect to. */
+    private final List<URI> submitServers;
+    private final List<URI> agentServers;
 
-    JobsScenario(HttpClient client, ObjectMapper json, URI server, String apiKey, PrintWriter out) {
+    /** {@code submitTo}: 0 spreads submits and agents over every server; N (1-based) submits only to server N, agents on the others. */
+    JobsScenario(HttpClient client, ObjectMapper json, List<URI> servers, int submitTo, String apiKey, PrintWriter out) {
         this.client = client;
         this.json = json;
-        this.server = server;
+        this.servers = List.copyOf(servers);
         this.apiKey = apiKey;
         this.out = out;
+        if (submitTo == 0) {
+            this.submitServers = this.servers;
+            this.agentServers = this.servers;
+        } else {
+            URI target = this.servers.get(submitTo - 1);
+            this.submitServers = List.of(target);
+            List<URI> others = this.servers.stream().filter(server -> !server.equals(target)).toList();
+            this.agentServers = others.isEmpty() ? List.of(target) : others;
+        }
+    }
+
+    List<URI> submitServers() {
+        return submitServers;
+    }
+
+    List<URI> agentServers() {
+        return agentServers;
     }
 
     /** What one run measured: dispatch latency, submit latency and end-to-end throughput. */
@@ -51,7 +77,7 @@ final class JobsScenario {
     }
 
     Result run(int agents, int count, int rate, int concurrency, Duration maxDuration) throws IOException, InterruptedException {
-        ServerApi api = new ServerApi(client, json, server, apiKey);
+        ServerApi api = new ServerApi(client, json, servers, apiKey);
         String key = api.freshEnrollmentKey("jobs", agents);
         String run = UUID.randomUUID().toString().substring(0, 8);
         long[] submittedAt = new long[count];
@@ -61,18 +87,33 @@ final class JobsScenario {
         CountDownLatch allDone = new CountDownLatch(count);
         CountDownLatch welcomed = new CountDownLatch(agents);
         List<WebSocket> sockets = new ArrayList<>();
+        List<EchoAgent> echoAgents = new ArrayList<>();
         for (int i = 0; i < agents; i++) {
+            EchoAgent agent = new EchoAgent(submittedAt, dispatch, lastResultAt, allDone, welcomed);
+            echoAgents.add(agent);
             String token = api.post("/api/enroll", "{\"enrollment_key\":\"" + key + "\",\"name\":\"jobs-" + run + "-" + i + "\"}", false)
                     .get("robot_token").asText();
             sockets.add(client.newWebSocketBuilder().header("Authorization", "Bearer " + token)
-                    .buildAsync(URI.create(server.resolve("/api/agent/ws").toString().replaceFirst("^http", "ws")),
-                            new EchoAgent(submittedAt, dispatch, lastResultAt, allDone, welcomed))
+                    .buildAsync(URI.create(agentServers.get(i % agentServers.size()).resolve("/api/agent/ws").toString()
+                                    .replaceFirst("^http", "ws")),
+                            agent)
                     .join());
-            sockets.get(i).sendText(FRAMES.write(new Frame.Hello(null, "loadtest", null, "loadtest", List.of("echo"), null, null)), true);
+            agent.send(sockets.get(i), FRAMES.write(new Frame.Hello(null, "loadtest", null, "loadtest", List.of("echo"), null, null)));
         }
         if (!welcomed.await(60, TimeUnit.SECONDS)) {
             throw new IOException("only " + (agents - welcomed.getCount()) + " of " + agents + " agents were welcomed");
         }
+        int beatSeconds = echoAgents.stream().mapToInt(agent -> agent.heartbeatSeconds).filter(s -> s > 0).min().orElse(15);
+        java.util.concurrent.ScheduledExecutorService beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "loadtest-jobs-heartbeats");
+            thread.setDaemon(true);
+            return thread;
+        });
+        beats.scheduleAtFixedRate(() -> {
+            for (int i = 0; i < sockets.size(); i++) {
+                echoAgents.get(i).send(sockets.get(i), FRAMES.write(new Frame.Heartbeat(Long.toString(System.nanoTime()))));
+            }
+        }, beatSeconds, beatSeconds, TimeUnit.SECONDS);
         out.printf("%d agents connected; submitting %d echo jobs %s%n", agents, count, rate > 0 ? "at " + rate + "/s" : "as fast as possible");
 
         long deadline = System.nanoTime() + maxDuration.toNanos();
@@ -100,6 +141,7 @@ final class JobsScenario {
         }
         allDone.await(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
         progress.stop();
+        beats.shutdownNow();
         double elapsed = (lastResultAt.get() - started) / 1e9;
         for (WebSocket socket : sockets) {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
@@ -109,7 +151,7 @@ final class JobsScenario {
     }
 
     private void submitOne(int index, long[] submittedAt, LatencyRecorder submit) {
-        HttpRequest request = HttpRequest.newBuilder(server.resolve("/api/jobs")).timeout(Duration.ofSeconds(30))
+        HttpRequest request = HttpRequest.newBuilder(submitServers.get(index % submitServers.size()).resolve("/api/jobs")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").header("X-Beacon-API-Key", apiKey)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"kind\":\"echo\",\"payload\":{\"n\":" + index + "},\"max_attempts\":1}"))
                 .build();
@@ -129,7 +171,7 @@ final class JobsScenario {
         }
     }
 
-    /** A simulated agent that runs echo: accepts each job, answers with its payload, and times the dispatch. */
+    /** A simulated agent that runs echo: accepts each job, answers with its payload, and times the dispatch; heartbeats when told. */
     private final class EchoAgent implements WebSocket.Listener {
         private final long[] submittedAt;
         private final LatencyRecorder dispatch;
@@ -137,6 +179,10 @@ final class JobsScenario {
         private final CountDownLatch allDone;
         private final CountDownLatch welcomed;
         private final StringBuilder partial = new StringBuilder();
+        /** The JDK client allows one outstanding send per socket: every send waits for the one before. Guarded by this. */
+        private CompletableFuture<WebSocket> sendTail = CompletableFuture.completedFuture(null);
+        /** The heartbeat interval the welcome gave, 0 until then. */
+        volatile int heartbeatSeconds;
 
         EchoAgent(long[] submittedAt, LatencyRecorder dispatch, AtomicLong lastResultAt, CountDownLatch allDone, CountDownLatch welcomed) {
             this.submittedAt = submittedAt;
@@ -144,6 +190,12 @@ final class JobsScenario {
             this.lastResultAt = lastResultAt;
             this.allDone = allDone;
             this.welcomed = welcomed;
+        }
+
+        /** Queues {@code text} behind this socket's earlier sends; the future completes when it is sent. */
+        synchronized CompletableFuture<WebSocket> send(WebSocket socket, String text) {
+            sendTail = sendTail.exceptionally(e -> socket).thenCompose(previous -> socket.sendText(text, true));
+            return sendTail;
         }
 
         @Override
@@ -166,7 +218,8 @@ final class JobsScenario {
             } catch (FrameException e) {
                 return;
             }
-            if (frame instanceof Frame.Welcome) {
+            if (frame instanceof Frame.Welcome welcome) {
+                heartbeatSeconds = welcome.heartbeatIntervalS() == null ? 15 : welcome.heartbeatIntervalS();
                 welcomed.countDown();
                 return;
             }
@@ -178,10 +231,8 @@ final class JobsScenario {
             if (index >= 0 && index < submittedAt.length && submittedAt[index] != 0) {
                 dispatch.success(received - submittedAt[index]);
             }
-            String result = FRAMES.write(new Frame.JobResult(jobId, "succeeded", assign.payload(), 0, null));
-            // The JDK client allows one outstanding send per socket: chain the two frames.
-            socket.sendText(FRAMES.write(new Frame.JobAccepted(jobId)), true)
-                    .thenCompose(s -> s.sendText(result, true))
+            send(socket, FRAMES.write(new Frame.JobAccepted(jobId)));
+            send(socket, FRAMES.write(new Frame.JobResult(jobId, "succeeded", assign.payload(), 0, null)))
                     .thenRun(() -> {
                         lastResultAt.set(System.nanoTime());
                         allDone.countDown();

@@ -11,9 +11,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** Runs one load scenario and reports it; the entry point of {@code beacon loadtest}. Not thread-safe. */
+/**
+ * Runs one load scenario and reports it; the entry point of {@code beacon loadtest}. Each scenario takes one or more
+ * server URLs: several nodes on one database, which the scenario spreads its calls and agents over. Not thread-safe.
+ */
 public final class Loadtest {
     private final PrintWriter out;
     private final PrintWriter err;
@@ -26,26 +30,26 @@ public final class Loadtest {
     }
 
     /** The {@code enroll} scenario; returns the process exit code. */
-    public int enroll(URI server, String apiKey, boolean allowRemote, int count, int concurrency, int durationSeconds, Path jsonFile) {
-        if (!targetAllowed(server, apiKey, allowRemote)) {
+    public int enroll(List<URI> servers, String apiKey, boolean allowRemote, int count, int concurrency, int durationSeconds, Path jsonFile) {
+        if (!targetAllowed(servers, apiKey, allowRemote)) {
             return 2;
         }
         if (refused(atLeast1("--count", count), atLeast1("--concurrency", concurrency), atLeast1("--duration", durationSeconds))) {
             return 2;
         }
-        return guarded(server, client -> {
-            ServerMetrics before = ServerMetrics.scrape(client, server);
-            LatencyRecorder.Summary summary = new EnrollScenario(client, json, server, apiKey, out)
+        return guarded(servers, client -> {
+            ServerMetrics before = ServerMetrics.scrape(client, servers);
+            LatencyRecorder.Summary summary = new EnrollScenario(client, json, servers, apiKey, out)
                     .run(count, concurrency, Duration.ofSeconds(durationSeconds));
-            ServerMetrics after = ServerMetrics.scrape(client, server);
-            Map<String, Object> report = report("enroll", server);
+            ServerMetrics after = ServerMetrics.scrape(client, servers);
+            Map<String, Object> report = report("enroll", servers);
             report.put("count", count);
             report.put("concurrency", concurrency);
             report.put("summary", summary);
             report.put("server_before", before);
             report.put("server_after", after);
             report.put("server_cpu_seconds", after.cpuSecondsTotal() - before.cpuSecondsTotal());
-            printReport(summary, after, after.cpuSecondsTotal() - before.cpuSecondsTotal(), concurrency);
+            printReport(summary, after, after.cpuSecondsTotal() - before.cpuSecondsTotal(), concurrency, servers);
             if (jsonFile != null) {
                 write(jsonFile, report);
             }
@@ -58,8 +62,8 @@ public final class Loadtest {
     }
 
     /** The {@code agents} scenario; returns the process exit code. */
-    public int agents(URI server, String apiKey, boolean allowRemote, AgentsRun run, Path jsonFile) {
-        if (!targetAllowed(server, apiKey, allowRemote)) {
+    public int agents(List<URI> servers, String apiKey, boolean allowRemote, AgentsRun run, Path jsonFile) {
+        if (!targetAllowed(servers, apiKey, allowRemote)) {
             return 2;
         }
         if (refused(atLeast1("--count", run.count()), atLeast1("--heartbeat-s", run.heartbeatSeconds()),
@@ -73,8 +77,8 @@ public final class Loadtest {
                     AgentsScenario.MAX_AGENTS_PER_WORKER, (run.count() + AgentsScenario.MAX_AGENTS_PER_WORKER - 1) / AgentsScenario.MAX_AGENTS_PER_WORKER);
             return 2;
         }
-        return guarded(server, client -> {
-            AgentsScenario.Result result = new AgentsScenario(client, json, server, apiKey, allowRemote, out, err)
+        return guarded(servers, client -> {
+            AgentsScenario.Result result = new AgentsScenario(client, json, servers, apiKey, allowRemote, out, err)
                     .run(run.count(), run.heartbeatSeconds(), Duration.ofSeconds(run.durationSeconds()), run.workers(), run.serverPid());
             double perConnectionRss = (result.loaded().residentMb() - result.idle().residentMb()) * 1e6 / Math.max(1, result.connected());
             double perConnectionHeap = (result.loaded().heapUsedMb() - result.idle().heapUsedMb()) * 1e6 / Math.max(1, result.connected());
@@ -83,6 +87,7 @@ public final class Loadtest {
             out.println();
             out.printf("agents  count=%d connected=%d workers=%d heartbeat=%ds  errors=%s%n", run.count(), result.connected(), run.workers(),
                     run.heartbeatSeconds(), hb.errorsByCode());
+            printServers(servers, "server figures are all of them added up");
             out.printf("connect     %.0f/s (connect %.1f s; enrollment took %.1f s)%n", result.connected() / Math.max(result.connectSeconds(), 1e-9),
                     result.connectSeconds(), result.enrollSeconds());
             printLatency("heartbeats", hb, "acked");
@@ -100,7 +105,7 @@ public final class Loadtest {
             }
             out.flush();
             if (jsonFile != null) {
-                Map<String, Object> report = report("agents", server);
+                Map<String, Object> report = report("agents", servers);
                 report.put("count", run.count());
                 report.put("heartbeat_s", run.heartbeatSeconds());
                 report.put("result", result);
@@ -118,15 +123,15 @@ public final class Loadtest {
      * {@code out} ({@code connected}, {@code progress}, {@code result}) until it reads {@code stop} on stdin, stdin
      * closes, or {@code durationSeconds} plus ten minutes have passed.
      */
-    public int agentsWorker(URI server, String apiKey, boolean allowRemote, int count, int heartbeatSeconds, int durationSeconds,
+    public int agentsWorker(List<URI> servers, String apiKey, boolean allowRemote, int count, int heartbeatSeconds, int durationSeconds,
                             java.io.InputStream stdin) {
-        if (!targetAllowed(server, apiKey, allowRemote)) {
+        if (!targetAllowed(servers, apiKey, allowRemote)) {
             return 2;
         }
         java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
         long connectDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(600 + count / 50);
-        return guarded(server, client -> {
-            LocalAgentGroup group = new LocalAgentGroup(client, json, server, apiKey, err, count, heartbeatSeconds, durationSeconds,
+        return guarded(servers, client -> {
+            LocalAgentGroup group = new LocalAgentGroup(client, json, servers, apiKey, err, count, heartbeatSeconds, durationSeconds,
                     connectDeadline);
             Thread.ofPlatform().daemon().name("loadtest-worker-stdin").start(() -> {
                 try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(stdin, java.nio.charset.StandardCharsets.UTF_8))) {
@@ -187,25 +192,35 @@ public final class Loadtest {
                 summary.p50Ms(), summary.p95Ms(), summary.p99Ms(), summary.maxMs(), summary.errorsByCode());
     }
 
-    /** The {@code jobs} scenario; returns the process exit code. */
-    public int jobs(URI server, String apiKey, boolean allowRemote, int agents, int count, int rate, int concurrency,
-                    int durationSeconds, Path jsonFile) {
-        if (!targetAllowed(server, apiKey, allowRemote)) {
+    /**
+     * The {@code jobs} scenario; returns the process exit code. {@code submitTo} 0 spreads submits and agents over the
+     * servers; N (1-based) submits every job to server N and connects the agents to the others only.
+     */
+    public int jobs(List<URI> servers, String apiKey, boolean allowRemote, int agents, int count, int rate, int concurrency,
+                    int durationSeconds, int submitTo, Path jsonFile) {
+        if (!targetAllowed(servers, apiKey, allowRemote)) {
             return 2;
         }
         if (refused(atLeast1("--agents", agents), atLeast1("--count", count),
                 rate >= 0 ? null : "--rate must be 0 or more (got " + rate + ").",
-                atLeast1("--concurrency", concurrency), atLeast1("--duration", durationSeconds))) {
+                atLeast1("--concurrency", concurrency), atLeast1("--duration", durationSeconds),
+                submitTo >= 0 && submitTo <= servers.size() ? null
+                        : "--submit-to must name one of the " + servers.size() + " --server URLs, 1 to " + servers.size() + " (got " + submitTo + ").")) {
             return 2;
         }
-        return guarded(server, client -> {
-            JobsScenario.Result result = new JobsScenario(client, json, server, apiKey, out)
-                    .run(agents, count, rate, concurrency, Duration.ofSeconds(durationSeconds));
+        return guarded(servers, client -> {
+            JobsScenario scenario = new JobsScenario(client, json, servers, submitTo, apiKey, out);
+            JobsScenario.Result result = scenario.run(agents, count, rate, concurrency, Duration.ofSeconds(durationSeconds));
             LatencyRecorder.Summary dispatch = result.dispatch();
             LatencyRecorder.Summary submit = result.submit();
             out.println();
             out.printf("jobs  agents=%d count=%d rate=%s done=%d  errors=%s%n", agents, count, rate > 0 ? rate + "/s" : "max",
                     result.jobsDone(), merged(dispatch, submit));
+            if (servers.size() > 1) {
+                out.printf("submitted to %s; agents on %s%n", joined(scenario.submitServers()), joined(scenario.agentServers()));
+            } else {
+                printServers(servers, "");
+            }
             out.printf("end to end  %.0f echo jobs/s over %.2f s%n", result.endToEndPerSecond(), result.elapsedS());
             out.printf("submit -> agent receives  ms p50=%.2f p95=%.2f p99=%.2f max=%.2f%n", dispatch.p50Ms(), dispatch.p95Ms(),
                     dispatch.p99Ms(), dispatch.maxMs());
@@ -213,7 +228,9 @@ public final class Loadtest {
                     submit.p99Ms(), submit.maxMs());
             out.flush();
             if (jsonFile != null) {
-                Map<String, Object> report = report("jobs", server);
+                Map<String, Object> report = report("jobs", servers);
+                report.put("submitted_to", scenario.submitServers().stream().map(URI::toString).toList());
+                report.put("agents_on", scenario.agentServers().stream().map(URI::toString).toList());
                 report.put("rate", rate);
                 report.put("concurrency", concurrency);
                 report.put("result", result);
@@ -229,17 +246,22 @@ public final class Loadtest {
     }
 
     /** The {@code mixed} scenario; returns the process exit code. */
-    public int mixed(URI server, String apiKey, boolean allowRemote, MixedRun run, Path jsonFile) {
-        if (!targetAllowed(server, apiKey, allowRemote)) {
+    public int mixed(List<URI> servers, String apiKey, boolean allowRemote, MixedRun run, Path jsonFile) {
+        if (!targetAllowed(servers, apiKey, allowRemote)) {
             return 2;
         }
+        if (servers.size() > 1) {
+            err.println("✗ mixed takes one --server (got " + servers.size() + "); enroll, agents and jobs take several.");
+            return 2;
+        }
+        URI server = servers.getFirst();
         if (refused(atLeast1("--agents", run.agents()), atLeast1("--heartbeat-s", run.heartbeatSeconds()),
                 atLeast1("--enroll-count", run.enrollCount()), atLeast1("--enroll-rate", run.enrollRate()),
                 atLeast1("--job-count", run.jobCount()), atLeast1("--job-rate", run.jobRate()),
                 atLeast1("--concurrency", run.concurrency()), atLeast1("--duration", run.durationSeconds()))) {
             return 2;
         }
-        return guarded(server, client -> {
+        return guarded(servers, client -> {
             MixedScenario.Result result = new MixedScenario(client, json, server, apiKey, out).run(run);
             out.println();
             out.printf("mixed  agents=%d connected=%d heartbeat=%ds  enroll %d at %d/s  jobs %d at %d/s  over %.1f s%n", run.agents(),
@@ -255,7 +277,7 @@ public final class Loadtest {
                     result.after().heapUsedMb(), result.serverCpuSeconds() / Math.max(result.elapsedS(), 1e-9) * 100);
             out.flush();
             if (jsonFile != null) {
-                Map<String, Object> report = report("mixed", server);
+                Map<String, Object> report = report("mixed", servers);
                 report.put("run", run);
                 report.put("result", result);
                 write(jsonFile, report);
@@ -297,11 +319,11 @@ public final class Loadtest {
     }
 
     /** Runs a scenario, turning an unreachable server or an interrupt into one line and an exit code. */
-    private int guarded(URI server, Scenario scenario) {
+    private int guarded(List<URI> servers, Scenario scenario) {
         try {
             return scenario.run(httpClient());
         } catch (IOException e) {
-            err.println("✗ " + server + ": " + e.getMessage());
+            err.println("✗ " + joined(servers) + ": " + e.getMessage());
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -314,11 +336,22 @@ public final class Loadtest {
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
-    /** The head every JSON report starts with. */
-    private static Map<String, Object> report(String scenario, URI server) {
+    private static String joined(List<URI> servers) {
+        return String.join(", ", servers.stream().map(URI::toString).toList());
+    }
+
+    /** One line naming the servers, with a note when there are several. */
+    private void printServers(List<URI> servers, String severalNote) {
+        out.printf("%s %s%s%n", servers.size() == 1 ? "server     " : "servers    ", joined(servers),
+                servers.size() > 1 && !severalNote.isEmpty() ? " (" + severalNote + ")" : "");
+    }
+
+    /** The head every JSON report starts with: {@code server} is the first URL, {@code servers} all of them. */
+    private static Map<String, Object> report(String scenario, List<URI> servers) {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("scenario", scenario);
-        report.put("server", server.toString());
+        report.put("server", servers.getFirst().toString());
+        report.put("servers", servers.stream().map(URI::toString).toList());
         report.put("at", Instant.now().toString());
         return report;
     }
@@ -328,12 +361,22 @@ public final class Loadtest {
         out.println("Report written to " + jsonFile.toAbsolutePath());
     }
 
-    /** Checks the target and the key, printing one line when they are not usable. */
-    private boolean targetAllowed(URI server, String apiKey, boolean allowRemote) {
-        String refusal = Target.refusal(server, allowRemote);
-        if (refusal != null) {
-            err.println("✗ " + refusal);
+    /** Checks the targets and the key, printing one line when they are not usable. */
+    private boolean targetAllowed(List<URI> servers, String apiKey, boolean allowRemote) {
+        if (servers == null || servers.isEmpty()) {
+            err.println("✗ give at least one --server URL");
             return false;
+        }
+        if (servers.stream().distinct().count() < servers.size()) {
+            err.println("✗ each --server URL may be given once");
+            return false;
+        }
+        for (URI server : servers) {
+            String refusal = Target.refusal(server, allowRemote);
+            if (refusal != null) {
+                err.println("✗ " + refusal);
+                return false;
+            }
         }
         if (apiKey == null || apiKey.isBlank()) {
             err.println("✗ give an admin API key with --api-key or BEACON_API_KEY (create one with `beacon admin api-key create --name loadtest`)");
@@ -342,9 +385,11 @@ public final class Loadtest {
         return true;
     }
 
-    private void printReport(LatencyRecorder.Summary summary, ServerMetrics server, double serverCpuSeconds, int concurrency) {
+    private void printReport(LatencyRecorder.Summary summary, ServerMetrics server, double serverCpuSeconds, int concurrency,
+                             List<URI> servers) {
         out.println();
         out.printf("enroll  concurrency=%d  ok=%d  errors=%s%n", concurrency, summary.ok(), summary.errorsByCode());
+        printServers(servers, "claims sent to each in turn; server figures are all of them added up");
         out.printf("throughput  %.0f/s over %.2f s%n", summary.perSecond(), summary.elapsedS());
         out.printf("latency ms  p50=%.2f  p95=%.2f  p99=%.2f  max=%.2f%n", summary.p50Ms(), summary.p95Ms(), summary.p99Ms(), summary.maxMs());
         out.printf("server      rss=%.0f MB  heap=%.0f MB  cpu=%.1f s during the run%n", server.residentMb(), server.heapUsedMb(), serverCpuSeconds);

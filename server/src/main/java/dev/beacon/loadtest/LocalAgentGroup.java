@@ -21,17 +21,17 @@ final class LocalAgentGroup implements AgentGroup {
     private volatile double enrollSeconds;
     private volatile double connectSeconds;
 
-    LocalAgentGroup(HttpClient client, ObjectMapper json, URI server, String apiKey, PrintWriter out, int count, int heartbeatSeconds,
+    LocalAgentGroup(HttpClient client, ObjectMapper json, List<URI> servers, String apiKey, PrintWriter out, int count, int heartbeatSeconds,
                     int durationSeconds, long connectDeadlineNanos) {
         Thread.ofPlatform().daemon().name("loadtest-agents-setup").start(() -> {
             try {
                 long enrollStart = System.nanoTime();
-                List<String> tokens = new ServerApi(client, json, server, apiKey).enrollRobots("agents", count, out);
+                List<String> tokens = new ServerApi(client, json, servers, apiKey).enrollRobots("agents", count, out);
                 enrollSeconds = (System.nanoTime() - enrollStart) / 1e9;
                 out.printf("enrolled %d %s in %.1f s%n", tokens.size(), tokens.size() == 1 ? "robot" : "robots", enrollSeconds);
                 out.flush();
                 int beats = (int) Math.min(5_000_000L, (long) count * (durationSeconds / Math.max(1, heartbeatSeconds) + 2));
-                AgentFleet agents = new AgentFleet(client, json, server, tokens, beats, 0);
+                AgentFleet agents = new AgentFleet(client, json, servers, tokens, beats, 0);
                 fleet = agents;
                 long connectStart = System.nanoTime();
                 // Heartbeats first, as a real agent beats from its welcome on: a fleet that takes longer than three

@@ -46,10 +46,10 @@ final class MixedScenario {
     }
 
     Result run(Loadtest.MixedRun run) throws IOException, InterruptedException {
-        ServerApi api = new ServerApi(client, json, server, apiKey);
+        ServerApi api = new ServerApi(client, json, List.of(server), apiKey);
         List<String> tokens = api.enrollRobots("mixed-agents", run.agents(), out);
         int beats = (int) Math.min(5_000_000L, (long) run.agents() * (run.durationSeconds() / run.heartbeatSeconds() + 2));
-        AgentFleet fleet = new AgentFleet(client, json, server, tokens, beats, run.jobCount());
+        AgentFleet fleet = new AgentFleet(client, json, List.of(server), tokens, beats, run.jobCount());
         long[] submittedAt = new long[run.jobCount()];
         fleet.submittedAt = submittedAt;
         long connectStart = System.nanoTime();
@@ -69,7 +69,7 @@ final class MixedScenario {
             long started = System.nanoTime();
             long deadline = started + TimeUnit.SECONDS.toNanos(run.durationSeconds());
             String runId = UUID.randomUUID().toString().substring(0, 8);
-            EnrollScenario claims = new EnrollScenario(client, json, server, apiKey, out);
+            EnrollScenario claims = new EnrollScenario(client, json, List.of(server), apiKey, out);
             List<Thread> senders = new ArrayList<>();
             AtomicInteger nextClaim = new AtomicInteger();
             AtomicInteger nextJob = new AtomicInteger();

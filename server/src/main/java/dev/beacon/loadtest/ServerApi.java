@@ -8,20 +8,31 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** The few API calls a load scenario makes to set itself up. Thread-safe. */
+/**
+ * The few API calls a load scenario makes to set itself up. With several servers (nodes on one database), the calls
+ * go to them in turn. Thread-safe.
+ */
 final class ServerApi {
     private final HttpClient client;
     private final ObjectMapper json;
-    private final URI server;
+    private final List<URI> servers;
     private final String apiKey;
+    private final AtomicInteger turn = new AtomicInteger();
 
-    ServerApi(HttpClient client, ObjectMapper json, URI server, String apiKey) {
+    ServerApi(HttpClient client, ObjectMapper json, List<URI> servers, String apiKey) {
         this.client = client;
         this.json = json;
-        this.server = server;
+        this.servers = List.copyOf(servers);
         this.apiKey = apiKey;
+    }
+
+    /** The server the next call goes to: each in turn. */
+    URI next() {
+        return servers.get(Math.floorMod(turn.getAndIncrement(), servers.size()));
     }
 
     /** Creates a site, a fleet and an enrollment key with {@code maxUses} uses; returns the raw key. */
@@ -67,7 +78,7 @@ final class ServerApi {
 
     /** POSTs JSON, with the API key when {@code authenticated}; any non-2xx answer is an IOException. */
     JsonNode post(String path, String body, boolean authenticated) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(server.resolve(path)).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder request = HttpRequest.newBuilder(next().resolve(path)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         if (authenticated) {
             request.header("X-Beacon-API-Key", apiKey);

@@ -39,7 +39,7 @@ record ServerMetrics(double residentMb, double heapUsedMb, double processCpu, do
      * waits a second for the heap to shrink, then scrapes: so that memory per connection compares live data,
      * not garbage. Without a pid, a plain scrape.
      */
-    static ServerMetrics scrapeAfterGc(HttpClient client, URI server, Long pid) throws InterruptedException {
+    static ServerMetrics scrapeAfterGc(HttpClient client, java.util.List<URI> servers, Long pid) throws InterruptedException {
         if (pid != null) {
             Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
             try {
@@ -53,7 +53,31 @@ record ServerMetrics(double residentMb, double heapUsedMb, double processCpu, do
                 // no jcmd here: a plain scrape is the best this machine offers
             }
         }
-        return scrape(client, server);
+        return scrape(client, servers);
+    }
+
+    /**
+     * The figures of several servers (nodes) added up: memory and CPU of them all. A server that does not answer adds
+     * nothing; NaN only when none answers.
+     */
+    static ServerMetrics scrape(HttpClient client, java.util.List<URI> servers) {
+        if (servers.size() == 1) {
+            return scrape(client, servers.getFirst());
+        }
+        double[] sums = new double[5];
+        boolean[] found = new boolean[5];
+        for (URI server : servers) {
+            ServerMetrics one = scrape(client, server);
+            double[] values = {one.residentMb(), one.heapUsedMb(), one.processCpu(), one.cpuSecondsTotal(), one.liveDataMb()};
+            for (int i = 0; i < values.length; i++) {
+                if (!Double.isNaN(values[i])) {
+                    sums[i] += values[i];
+                    found[i] = true;
+                }
+            }
+        }
+        return new ServerMetrics(found[0] ? sums[0] : Double.NaN, found[1] ? sums[1] : Double.NaN, found[2] ? sums[2] : Double.NaN,
+                found[3] ? sums[3] : Double.NaN, found[4] ? sums[4] : Double.NaN);
     }
 
     static ServerMetrics unknown() {

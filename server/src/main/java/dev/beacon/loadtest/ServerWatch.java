@@ -14,11 +14,11 @@ final class ServerWatch {
     private volatile double peakHeapUsedMb;
     private volatile int unanswered;
 
-    private ServerWatch(HttpClient client, URI server) {
+    private ServerWatch(HttpClient client, java.util.List<URI> servers) {
         this.thread = Thread.ofPlatform().daemon().name("loadtest-server-watch").start(() -> {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
-                    ServerMetrics now = ServerMetrics.scrape(client, server);
+                    ServerMetrics now = ServerMetrics.scrape(client, servers);
                     if (Double.isNaN(now.residentMb())) {
                         unanswered++;
                     } else {
@@ -38,7 +38,12 @@ final class ServerWatch {
     }
 
     static ServerWatch start(HttpClient client, URI server) {
-        return new ServerWatch(client, server);
+        return new ServerWatch(client, java.util.List.of(server));
+    }
+
+    /** Watches several servers (nodes), their figures added up. */
+    static ServerWatch start(HttpClient client, java.util.List<URI> servers) {
+        return new ServerWatch(client, servers);
     }
 
     Peaks stop() throws InterruptedException {

@@ -32,13 +32,17 @@ final class WorkerAgentGroup implements AgentGroup {
     private volatile long heartbeats;
     private volatile long errors;
 
-    WorkerAgentGroup(ObjectMapper json, URI server, String apiKey, boolean allowRemote, int index, int count, int heartbeatSeconds,
+    WorkerAgentGroup(ObjectMapper json, List<URI> servers, String apiKey, boolean allowRemote, int index, int count, int heartbeatSeconds,
                      int durationSeconds, PrintWriter err) throws IOException {
         this.json = json;
         this.index = index;
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                "dev.beacon.Main", "loadtest", "agents-worker", "--server", server.toString(), "--count", Integer.toString(count),
+                "dev.beacon.Main", "loadtest", "agents-worker", "--count", Integer.toString(count),
                 "--heartbeat-s", Integer.toString(heartbeatSeconds), "--duration", Integer.toString(durationSeconds)));
+        for (URI server : servers) {
+            command.add("--server");
+            command.add(server.toString());
+        }
         if (allowRemote) {
             command.add("--allow-remote");
         }

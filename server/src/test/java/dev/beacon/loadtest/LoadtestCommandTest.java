@@ -65,6 +65,17 @@ class LoadtestCommandTest {
     }
 
     @Test
+    void jobs_agents_heartbeat_so_a_run_longer_than_the_heartbeat_timeout_keeps_them() throws Exception {
+        // The server here asks for a heartbeat every second and drops a silent agent after three: this run lasts five.
+        Path json = tmp.resolve("jobs-slow.json");
+        TestServer.CliResult result = TestServer.runCli("loadtest", "jobs", "--server", server.baseUrl(), "--api-key", server.adminKey(),
+                "--agents", "2", "--count", "25", "--rate", "5", "--concurrency", "1", "--duration", "60", "--json", json.toString());
+        assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
+        JsonNode report = TestServer.JSON.readTree(json.toFile());
+        assertThat(report.get("result").get("jobs_done").asLong()).isEqualTo(25);
+    }
+
+    @Test
     void a_target_off_loopback_is_refused_unless_allowed() {
         TestServer.CliResult result = TestServer.runCli("loadtest", "enroll", "--server", "http://192.0.2.10:8080", "--api-key", "x");
         assertThat(result.exitCode()).isEqualTo(2);
