@@ -113,9 +113,13 @@ class OpenApiResponsesTest {
             socket.send("{\"type\":\"job.result\",\"job_id\":\"" + ranId + "\",\"status\":\"succeeded\",\"output\":{\"hello\":[1,2]},\"exit_code\":0}");
             await().atMost(WAIT).until(() -> "succeeded".equals(server.get("/api/jobs/" + ranId, jobs).json().path("status").asText()));
             assertThat(get("/api/jobs/" + ranId, reader).json().get("exit_code").asInt()).isZero();
-            TestServer.Response again = post("/api/jobs", "{\"kind\":\"echo\"}", jobs, "deploy-42");
+            TestServer.Response again = post("/api/jobs", "{\"kind\":\"echo\",\"payload\":{\"hello\":[1,2]},\"target\":{\"fleet_id\":\""
+                    + fleetId + "\"}}", jobs, "deploy-42");
             assertThat(again.status()).isEqualTo(200);
             assertThat(again.json().get("id").asText()).isEqualTo(ranId);
+            TestServer.Response reused = post("/api/jobs", "{\"kind\":\"echo\"}", jobs, "deploy-42");
+            assertThat(reused.status()).isEqualTo(422);
+            assertThat(reused.json().get("code").asText()).isEqualTo("idempotency_key_reused");
 
             String heldId = submit("{\"kind\":\"echo\",\"payload\":\"held\"}", jobs, null).get("id").asText();
             assertThat(socket.next("job.assign").get("job_id").asText()).isEqualTo(heldId);
