@@ -31,7 +31,7 @@ public final class SimulatedAgents implements AutoCloseable {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         var json = BeaconServer.objectMapper();
         PrintWriter out = new PrintWriter(System.out, true);
-        List<String> tokens = new ServerApi(client, json, servers.getFirst(), apiKey).enrollRobots("sim", count, out);
+        List<String> tokens = new ServerApi(client, json, List.of(servers.getFirst()), apiKey).enrollRobots("sim", count, out);
         if (tokens.size() != count) {
             throw new IOException("enrolled only " + tokens.size() + " of " + count + " robots");
         }
