@@ -117,7 +117,7 @@ class AgentCommandTest {
         AgentCli.Result result = AgentCli.run("run", "--config", config.toString());
 
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.err()).startsWith("✗ Not enrolled yet: " + config.toAbsolutePath()).endsWith("KEY.\n");
+        assertThat(result.err()).startsWith("✗ Not enrolled yet: " + config.toAbsolutePath()).endsWith("`beacon agent run --enroll --server URL` to be asked for a key.\n");
         assertThat(result.err().lines()).hasSize(1);
     }
 
