@@ -7,7 +7,6 @@ import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -23,7 +22,7 @@ final class AgentTokenPrompt {
     static String read(PrintWriter out, String prompt) {
         out.flush();
         Console console = System.console();
-        if (console != null && isTerminal(console)) {
+        if (console != null && Terminals.isTerminal(console)) {
             char[] typed = console.readPassword("%s", prompt);
             if (typed == null) {
                 throw new AgentException("No enrollment token entered.");
@@ -46,20 +45,5 @@ final class AgentTokenPrompt {
             throw new AgentException("No enrollment token given on standard input.");
         }
         return line.strip();
-    }
-
-    /**
-     * True when the console is an interactive terminal. Since JDK 22 {@code System.console()} may be non-null
-     * without one, and only {@code Console.isTerminal()} (22+) tells; on 21 a console always means a terminal.
-     */
-    static boolean isTerminal(Console console) {
-        try {
-            Method isTerminal = Console.class.getMethod("isTerminal");
-            return (Boolean) isTerminal.invoke(console);
-        } catch (NoSuchMethodException e) {
-            return true;
-        } catch (ReflectiveOperationException e) {
-            return false;
-        }
     }
 }

@@ -1,12 +1,12 @@
 package dev.beacon.cli.ops;
 
+import dev.beacon.agent.cli.Terminals;
 import dev.beacon.agent.cli.VersionProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -50,7 +50,7 @@ final class LoginCommand extends OpsCommand {
     private String prompt(String prompt) {
         err().flush();
         Console console = System.console();
-        if (console != null && isTerminal(console)) {
+        if (console != null && Terminals.isTerminal(console)) {
             char[] typed = console.readPassword("%s", prompt);
             if (typed == null || new String(typed).isBlank()) {
                 throw new OpsException("no API key entered", "not_logged_in", OpsException.AUTH);
@@ -71,17 +71,5 @@ final class LoginCommand extends OpsCommand {
                     "not_logged_in", OpsException.AUTH);
         }
         return line.strip();
-    }
-
-    /** {@code Console.isTerminal()} where it exists (JDK 22+); before that a console always means a terminal. */
-    static boolean isTerminal(Console console) {
-        try {
-            Method isTerminal = Console.class.getMethod("isTerminal");
-            return (Boolean) isTerminal.invoke(console);
-        } catch (NoSuchMethodException e) {
-            return true;
-        } catch (ReflectiveOperationException e) {
-            return false;
-        }
     }
 }

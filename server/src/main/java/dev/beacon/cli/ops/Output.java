@@ -3,10 +3,10 @@ package dev.beacon.cli.ops;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.beacon.agent.cli.Terminals;
 import dev.beacon.dashboard.Fmt;
 import java.io.Console;
 import java.io.PrintWriter;
-import java.lang.reflect.Method;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -47,12 +47,7 @@ final class Output {
         if (console == null) {
             return false;
         }
-        try {
-            Method isTerminal = Console.class.getMethod("isTerminal");
-            return (Boolean) isTerminal.invoke(console);
-        } catch (ReflectiveOperationException e) {
-            return true; // before JDK 22 a console always means a terminal
-        }
+        return Terminals.isTerminal(console);
     }
 
     boolean wide() {
