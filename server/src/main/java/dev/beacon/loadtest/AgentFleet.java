@@ -33,10 +33,15 @@ import java.util.concurrent.atomic.LongAdder;
  * (accept, then answer with the payload, after {@code payload.sleep_ms} when it says so), and after a drop
  * reconnect with the real agent's jittered, capped backoff ({@link Backoff#ofAgentDefaults()}). Given several
  * server URLs, an agent fails over as the real one does: a connect that fails, or a connection that ends before
- * its welcome, moves it to the next URL; after a welcomed session it tries that same server first again. Records heartbeat round trips, submit → agent-receives
- * latency (when the submitter's clock is shared through {@link #submittedAt}), and the time each dropped
- * agent took to be welcomed again. The JDK client's threads call the listeners; any thread may call the
- * public methods. Thread-safe.
+ * its welcome, moves it to the next URL; after a welcomed session it tries that same server first again.
+ * Records heartbeat round trips, submit → agent-receives latency (when the submitter's clock is shared through
+ * {@link #submittedAt}), and the time each dropped agent took to be welcomed again. The JDK client's threads
+ * call the listeners; any thread may call the public methods. Thread-safe.
+ *
+ * <p>Over 400 lines on purpose: the inner {@code Agent} is one WebSocket listener whose connect, frame handling,
+ * failover and reconnect share one lock and its state (socket, send chain, backoff, server index); split apart,
+ * that state would have to be shared across classes, which is harder to reason about than one listener read top
+ * to bottom.
  */
 final class AgentFleet {
     /** Connects in flight at once while the fleet first comes up (reconnects are paced by backoff alone, as in a real fleet). */
