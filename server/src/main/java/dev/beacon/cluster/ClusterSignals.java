@@ -77,6 +77,15 @@ public final class ClusterSignals implements AutoCloseable {
     }
 
     /**
+     * Tells the node holding the robot's session that this node gave it a job (after commit), so that it sends the
+     * robot its {@code job.assign}.
+     */
+    public void jobHandedOver(Dispatcher.Handover handover) {
+        sender.send(new Signal.JobHandover(handover.nodeId(), handover.orgId(), handover.jobId(), handover.robotId(),
+                handover.sessionId()));
+    }
+
+    /**
      * The parts of this node that signals from other nodes act on. {@code events} are this node's own events, not
      * those {@link #events} returns: acting on another node's signal must not send it on again.
      */
@@ -91,7 +100,7 @@ public final class ClusterSignals implements AutoCloseable {
         if (listener != null || connections == null) {
             throw new IllegalStateException("listen is called once, after connections");
         }
-        SignalReceiver receiver = new SignalReceiver(local, connections);
+        SignalReceiver receiver = new SignalReceiver(local, connections, nodeId);
         listener = new SignalListener(jdbcUrl, nodeId, json, signal -> {
             metrics.counter("beacon.cluster.signals.received", "kind", kind(signal)).increment();
             receiver.receive(signal);

@@ -12,6 +12,7 @@ import java.util.List;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "k")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = Signal.JobReady.class, name = "job_ready"),
+        @JsonSubTypes.Type(value = Signal.JobHandover.class, name = "job_handover"),
         @JsonSubTypes.Type(value = Signal.JobCancel.class, name = "job_cancel"),
         @JsonSubTypes.Type(value = Signal.RobotsRevoked.class, name = "robots_revoked"),
         @JsonSubTypes.Type(value = Signal.RobotRemoved.class, name = "robot_removed"),
@@ -26,6 +27,13 @@ public sealed interface Signal {
 
     /** A job of the organization may be runnable: a node with an idle robot of it runs a dispatch round. */
     record JobReady(String orgId) implements Signal {
+    }
+
+    /**
+     * Node {@code toNode} holds session {@code sessionId} of the robot that the sending node gave the job to, in the
+     * statement that stored it: that node sends the robot its {@code job.assign}.
+     */
+    record JobHandover(String toNode, String orgId, String jobId, String robotId, String sessionId) implements Signal {
     }
 
     /** Cancelling the job was requested: the node holding its robot's session sends {@code job.cancel}. */

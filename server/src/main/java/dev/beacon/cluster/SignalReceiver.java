@@ -15,16 +15,23 @@ final class SignalReceiver {
 
     private final ClusterSignals.Local local;
     private final ClusterConnections connections;
+    private final String nodeId;
 
-    SignalReceiver(ClusterSignals.Local local, ClusterConnections connections) {
+    SignalReceiver(ClusterSignals.Local local, ClusterConnections connections, String nodeId) {
         this.local = local;
         this.connections = connections;
+        this.nodeId = nodeId;
     }
 
     void receive(Signal signal) {
         log.debug("cluster signal {}", signal);
         switch (signal) {
             case Signal.JobReady ready -> local.dispatcher().queuedElsewhere(ready.orgId());
+            case Signal.JobHandover handover -> {
+                if (handover.toNode().equals(nodeId)) {
+                    local.dispatcher().assignedHere(handover.orgId(), handover.jobId(), handover.robotId(), handover.sessionId());
+                }
+            }
             case Signal.JobCancel cancel -> local.events().jobCancelRequested(cancel.orgId(), cancel.jobId());
             case Signal.RobotsRevoked revoked -> local.events().robotsRevoked(revoked.robotIds());
             case Signal.RobotRemoved removed -> local.events().robotRemoved(removed.robotId());

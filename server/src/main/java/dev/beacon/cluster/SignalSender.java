@@ -19,15 +19,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends signals with {@code NOTIFY}, after the transactions that decided them committed and never inside one: a
  * transaction with a pending NOTIFY takes a database-wide lock at commit, which would serialize every enrollment and
- * job write. {@link #send} only queues; one thread ({@code beacon-signals-send}) drains the queue every
- * {@value #WINDOW_MILLIS} ms at most, drops duplicates, packs the rest into payloads under {@value #MAX_PAYLOAD_BYTES}
+ * job write. {@link #send} only queues; one thread ({@code beacon-signals-send}) takes what is queued — one
+ * signal when they trickle in, everything that gathered while the previous {@code NOTIFY} was on its way when they
+ * come in a burst, so a signal waits for no timer — drops duplicates, packs the rest into payloads under {@value #MAX_PAYLOAD_BYTES}
  * bytes and sends them with one {@code pg_notify} statement on its own autocommit connection. When that connection
  * fails, the batch is dropped (signals are hints) and the next batch opens a new one. Thread-safe.
  */
 final class SignalSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SignalSender.class);
-    /** How long the sender lets signals gather after the first one before sending: a few ms of latency for fewer NOTIFYs. */
-    static final long WINDOW_MILLIS = 2;
     /** PostgreSQL refuses payloads of 8000 bytes or more; this leaves room. */
     static final int MAX_PAYLOAD_BYTES = 7000;
     /** Signals waiting beyond this are dropped (with a warning): a database that does not take them is down anyway. */
@@ -64,7 +63,6 @@ final class SignalSender implements AutoCloseable {
         while (!closed) {
             try {
                 Signal first = queue.take();
-                TimeUnit.MILLISECONDS.sleep(WINDOW_MILLIS); // the batching window: let a burst gather
                 Set<Signal> batch = new LinkedHashSet<>();
                 batch.add(first);
                 List<Signal> more = new ArrayList<>();

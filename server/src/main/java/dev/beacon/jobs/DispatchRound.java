@@ -151,18 +151,18 @@ final class DispatchRound {
         }
         for (Plan plan : assigned) {
             metrics.counter("beacon.jobs.assigned").increment();
-            sender.assign(plan.slot(), assigned(plan.job(), plan.slot(), now));
+            sender.assign(plan.slot(), assigned(plan.job(), plan.slot().robotId, plan.slot().sessionId, now));
         }
         unavailable.forEach(facts::refresh);
         // A full window means more may be queued behind it: the backlog is incomplete, so the next round reads on.
         return retry || (read && !assigned.isEmpty() && queue.size() == QUEUE_WINDOW);
     }
 
-    /** The job as {@link JobStore#assignAll} or {@link JobStore#insert} left it, given to {@code slot}. */
-    static Job assigned(Job job, Slot slot, Instant at) {
+    /** The job as {@link JobStore#assignAll} or {@link JobStore#insert} left it, given to robot {@code robotId} in session {@code sessionId}. */
+    static Job assigned(Job job, String robotId, String sessionId, Instant at) {
         Instant now = Instant.ofEpochMilli(at.toEpochMilli()); // what the database keeps
         return new Job(job.id(), job.orgId(), job.kind(), job.payload(), job.target(), job.priority(), job.timeoutS(),
-                job.maxAttempts(), job.attempts() + 1, JobStatus.ASSIGNED, slot.robotId, slot.sessionId, job.idempotencyKey(), null, null,
+                job.maxAttempts(), job.attempts() + 1, JobStatus.ASSIGNED, robotId, sessionId, job.idempotencyKey(), null, null,
                 job.error(), job.createdBy(), job.createdAt(), job.queuedAt(), now, null, null, null, now);
     }
 }

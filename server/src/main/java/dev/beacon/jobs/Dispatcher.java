@@ -12,11 +12,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,9 @@ public final class Dispatcher implements AutoCloseable {
      * to the queue with their attempt given back ({@link Transition.Event.Interrupted}).
      */
     public static final String SHUTDOWN = "shutdown";
+    /** How often a handover finding its slot not ready is tried, {@value #HANDOVER_RETRY_MILLIS} ms apart. */
+    private static final int HANDOVER_TRIES = 5;
+    private static final long HANDOVER_RETRY_MILLIS = 10;
 
     private final JobStore store;
     private final Clock clock;
@@ -50,13 +54,16 @@ public final class Dispatcher implements AutoCloseable {
     private final DispatchRound round;
     private final Sweeper sweeper;
     private final AcceptBatcher accepts;
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("beacon-dispatcher").factory());
     /** Organizations that asked for a round since the dispatcher thread last looked. */
     private final Set<String> dirtyOrgs = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     /** Set once the node drains before shutting down: no job goes to this node's agents any more. */
     private volatile boolean stopped;
+    /** This node's id once it is one of several ({@link #placeAcrossNodes}); null on SQLite. */
+    private volatile String nodeId;
+    private volatile Consumer<Handover> handovers = handover -> { };
 
     public Dispatcher(JobStore store, RobotStore robots, Clock clock, ObjectMapper json, MeterRegistry metrics) {
         this.store = store;
@@ -68,6 +75,24 @@ public final class Dispatcher implements AutoCloseable {
         this.round = new DispatchRound(store, registry, sender, facts, clock, metrics);
         this.sweeper = new Sweeper(store, registry, settler, sender, clock);
         this.accepts = new AcceptBatcher(store);
+    }
+
+    /**
+     * A job this node gave to a robot whose session node {@code nodeId} holds: that node sends the robot its
+     * {@code job.assign} ({@link #assignedHere}).
+     */
+    public record Handover(String nodeId, String orgId, String jobId, String robotId, String sessionId) {
+    }
+
+    /**
+     * Makes this dispatcher one of several nodes' (PostgreSQL): a job submitted here that no robot here takes at
+     * once goes, in the statement that stores it, to an idle robot of another node when one can run it, and
+     * {@code handovers} is told after commit, so that the holding node sends it. Without this, such a job waits
+     * in the queue for a round on the node that holds a robot for it. Called once, at wiring.
+     */
+    public void placeAcrossNodes(String nodeId, Consumer<Handover> handovers) {
+        this.handovers = handovers;
+        this.nodeId = nodeId;
     }
 
     /**
@@ -144,11 +169,16 @@ public final class Dispatcher implements AutoCloseable {
     /**
      * Stores a new queued {@code job} and, when a robot here that can run it is idle and no waiting job could run on
      * that robot, gives the job to it in the same transaction (one commit instead of two, and no dispatch round),
-     * then sends it. Returns the job as stored: {@code assigned}, or {@code queued} for a round to place. Throws what
-     * the insert throws (a taken idempotency key), with nothing stored. Called on the submitting thread.
+     * then sends it. On several nodes, a job no robot here takes goes the same way to an idle robot of another node
+     * ({@link #placeAcrossNodes}). Returns the job as stored: {@code assigned}, or {@code queued} for a round to place.
+     * Throws what the insert throws (a taken idempotency key), with nothing stored. Called on the submitting thread.
      */
     Job submit(Job job) {
         Slot slot = stopped ? null : registry.reserveForNew(job);
+        String here = nodeId;
+        if (slot == null && here != null) {
+            return submitToOtherNode(job, here);
+        }
         JobStore.Assignment outcome;
         try {
             outcome = store.insert(job, slot == null ? null : new JobStore.Pair(job.id(), slot.robotId, slot.sessionId));
@@ -159,7 +189,7 @@ public final class Dispatcher implements AutoCloseable {
             throw e;
         }
         if (outcome == JobStore.Assignment.ASSIGNED) {
-            Job assigned = DispatchRound.assigned(job, slot, job.createdAt());
+            Job assigned = DispatchRound.assigned(job, slot.robotId, slot.sessionId, job.createdAt());
             metrics.counter("beacon.jobs.assigned").increment();
             sender.assign(slot, assigned);
             return assigned;
@@ -168,9 +198,63 @@ public final class Dispatcher implements AutoCloseable {
             registry.release(slot, job.id());
             facts.refresh(slot);
         }
+        return queued(job);
+    }
+
+    /** Stores the job, given to an idle robot of another node if one can take it, and tells that node. */
+    private Job submitToOtherNode(Job job, String here) {
+        JobStore.Placement placement = store.insertForOtherNode(job, here);
+        if (!placement.assigned()) {
+            return queued(job);
+        }
+        metrics.counter("beacon.jobs.assigned").increment();
+        metrics.counter("beacon.jobs.handed.over").increment();
+        handovers.accept(new Handover(placement.nodeId(), job.orgId(), job.id(), placement.robotId(), placement.sessionId()));
+        return DispatchRound.assigned(job, placement.robotId(), placement.sessionId(), job.createdAt());
+    }
+
+    private Job queued(Job job) {
         registry.queued(job);
         requestDispatch(job.orgId());
         return job;
+    }
+
+    /**
+     * Another node gave job {@code jobId} to robot {@code robotId}, whose session {@code sessionId} this node holds
+     * ({@link Handover}): the robot is sent its {@code job.assign}, followed by a {@code job.cancel} when a cancel was
+     * requested meanwhile. Nothing happens when the job was settled or moved since. When the slot is still busy
+     * with the job it just finished (the result's write committed, the registry not yet told) or the session's hello
+     * is still being registered, it is tried again shortly; a session that ended gives the job back to the queue
+     * with its attempt. Called on the listening thread; the {@link #sweep} catches up on lost signals.
+     */
+    public void assignedHere(String orgId, String jobId, String robotId, String sessionId) {
+        store.byId(orgId, jobId)
+                .filter(job -> job.status() == JobStatus.ASSIGNED && sessionId.equals(job.sessionId()) && robotId.equals(job.robotId()))
+                .ifPresent(job -> handOver(job, HANDOVER_TRIES));
+    }
+
+    private void handOver(Job job, int tries) {
+        IdleRegistry.Handover handover = registry.handOver(job.robotId(), job.sessionId(), job.id());
+        switch (handover.outcome()) {
+            case TAKEN -> {
+                sender.assign(handover.slot(), job);
+                if (job.cancelRequestedAt() != null) {
+                    sender.cancel(handover.slot(), job.id());
+                }
+            }
+            case HELD -> log.debug("job {} handed over twice to robot {}", job.id(), job.robotId());
+            case BUSY, ABSENT -> {
+                if (tries > 1) {
+                    schedule(() -> handOver(job, tries - 1), HANDOVER_RETRY_MILLIS);
+                } else if (handover.outcome() == IdleRegistry.Outcome.ABSENT) {
+                    settler.settle(job.id(), job.sessionId(), new Transition.Event.Interrupted(
+                                    "robot " + job.robotId() + "'s session ended before the job reached it"))
+                            .ifPresent(settled -> requestDispatch(settled.orgId()));
+                } else {
+                    log.warn("job {}: robot {} was still busy when another node gave it the job; the sweep retries", job.id(), job.robotId());
+                }
+            }
+        }
     }
 
     /**
@@ -248,9 +332,30 @@ public final class Dispatcher implements AutoCloseable {
      * Run every second, on the server's scheduler thread.
      */
     public void sweep() {
+        String here = nodeId;
+        if (here != null) {
+            catchUpHandovers(here);
+        }
         for (String orgId : sweeper.sweep()) {
             round.rereadNext(orgId);
             requestDispatch(orgId);
+        }
+    }
+
+    /**
+     * Sends the jobs other nodes gave to robots here whose {@link Handover} never arrived (a signal lost with the
+     * listening connection): assigned to a session here that this node has not given them to.
+     */
+    private void catchUpHandovers(String here) {
+        try {
+            for (Job job : store.heldOnNode(here)) {
+                if (job.status() == JobStatus.ASSIGNED && registry.isIdle(job.robotId(), job.sessionId())) {
+                    log.info("job {}: sending robot {} a job another node gave it without a signal arriving", job.id(), job.robotId());
+                    handOver(job, 1);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not look for jobs other nodes gave to robots here; will retry", e);
         }
     }
 
@@ -287,14 +392,18 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void run(Runnable task) {
+        schedule(task, 0);
+    }
+
+    private void schedule(Runnable task, long delayMillis) {
         try {
-            thread.execute(() -> {
+            thread.schedule(() -> {
                 try {
                     task.run();
                 } catch (RuntimeException e) {
                     log.warn("dispatcher task failed", e);
                 }
-            });
+            }, delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             log.debug("dispatcher stopped; dropping a task");
         }

@@ -90,6 +90,39 @@ final class IdleRegistry {
         return null;
     }
 
+    /** What {@link #handOver} found: the slot took the job, held it already, is busy with another, or is not here. */
+    enum Outcome { TAKEN, HELD, BUSY, ABSENT }
+
+    /** The outcome of a {@link #handOver}, with the slot that took the job (null unless {@code TAKEN}). */
+    record Handover(Outcome outcome, Slot slot) {
+    }
+
+    /**
+     * Another node gave {@code jobId} to the robot's session here (the database says so): its slot takes it, unless
+     * the session is not the robot's current one here, or the slot holds a job already.
+     */
+    synchronized Handover handOver(String robotId, String sessionId, String jobId) {
+        Slot slot = current(robotId, sessionId);
+        if (slot == null) {
+            return new Handover(Outcome.ABSENT, null);
+        }
+        if (jobId.equals(slot.currentJobId)) {
+            return new Handover(Outcome.HELD, null);
+        }
+        if (slot.currentJobId != null) {
+            return new Handover(Outcome.BUSY, null);
+        }
+        reserve(slot, jobId);
+        slot.drainUntilMillis = 0;
+        return new Handover(Outcome.TAKEN, slot);
+    }
+
+    /** Whether the session is the robot's current one here and holds no job. */
+    synchronized boolean isIdle(String robotId, String sessionId) {
+        Slot slot = current(robotId, sessionId);
+        return slot != null && slot.currentJobId == null;
+    }
+
     /** The job is queued (stored by a submit no robot took, or sent back to the queue): the backlog learns it. */
     synchronized void queued(Job job) {
         backlog(job.orgId()).queued(job);

@@ -32,6 +32,14 @@ interface JobStatements {
     JobStore.Assignment insert(Job job, JobStore.Pair robot);
 
     /**
+     * Inserts a new job and, atomically with it, gives it to an idle robot that can run it, connected to a node
+     * other than {@code exceptNodeId}, and wanted by no queued job (the robots of {@code exceptNodeId} are its
+     * in-memory registry's to give). Returns where the job went; queued when no such robot is idle. Throws as
+     * {@link #insert} does.
+     */
+    JobStore.Placement insertForOtherNode(Job job, String exceptNodeId);
+
+    /**
      * Applies {@code event} to the job {@code sessionId} holds, atomically: {@link Transition} decides the outcome,
      * which is written guarded by the session (still holding the job: assigned or running), and the robot is freed.
      * Returns the job as written; empty when the session no longer holds the job. {@code acceptedAt}: when the agent

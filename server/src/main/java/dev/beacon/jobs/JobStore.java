@@ -36,6 +36,11 @@ public final class JobStore {
         return statements.insert(job, robot);
     }
 
+    /** Inserts a new job, given at once to an idle robot of another node when one can take it; see {@link JobStatements#insertForOtherNode}. */
+    Placement insertForOtherNode(Job job, String exceptNodeId) {
+        return statements.insertForOtherNode(job, exceptNodeId);
+    }
+
     Optional<Job> byId(String orgId, String id) {
         return Optional.ofNullable(db.read(tx ->
                 Sql.first(tx.connection(), "SELECT * FROM jobs WHERE org_id = ? AND id = ?", rows::job, orgId, id)));
@@ -81,6 +86,15 @@ public final class JobStore {
 
     /** What claiming a robot for a job did. */
     enum Assignment { ASSIGNED, ROBOT_UNAVAILABLE, JOB_TAKEN }
+
+    /** Where a new job went: to the robot {@code robotId} in session {@code sessionId} of node {@code nodeId}, or nowhere (queued). */
+    record Placement(String robotId, String sessionId, String nodeId) {
+        static final Placement QUEUED = new Placement(null, null, null);
+
+        boolean assigned() {
+            return robotId != null;
+        }
+    }
 
     /** One planned assignment of a dispatch round. */
     record Pair(String jobId, String robotId, String sessionId) {

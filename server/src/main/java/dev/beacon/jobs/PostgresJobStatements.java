@@ -26,29 +26,78 @@ final class PostgresJobStatements implements JobStatements {
         this.readFirst = new SqliteJobStatements(db, rows);
     }
 
+    /**
+     * The insert of a new job after a CTE {@code claimed} that claims its robot, if any, and returns the robot's
+     * {@code id}, {@code session_id} and {@code node_id}; returns the robot id, session id and node id of the claim
+     * (all null when nothing was claimed and the job is queued).
+     */
+    private static final String INSERT_AFTER_CLAIM = """
+            INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
+                              target_capabilities, target_labels, priority, timeout_s, max_attempts, attempts, status,
+                              robot_id, session_id, idempotency_key, created_by, created_at, queued_at, assigned_at,
+                              updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COUNT(*) FROM claimed),
+                    CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN 'assigned' ELSE 'queued' END, (SELECT id FROM claimed),
+                    (SELECT session_id FROM claimed), ?, ?, ?, ?,
+                    CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN ?::bigint END, ?)
+            RETURNING robot_id, session_id, (SELECT node_id FROM claimed)""";
+
+    /**
+     * Claims an idle robot of the organization that another node holds and that can run the new job: connected
+     * (online, in a session, on a node other than the one given), idle, not paused, selected by the job's target and
+     * advertising its kind and capabilities, and wanted by no queued job (so a new job never overtakes one that
+     * waits for that robot). Rows another transaction has locked are skipped, so concurrent submits claim different
+     * robots. Without an index on idleness the organization's robots are scanned until the first match: a partial
+     * index would make every claim and release of a robot a non-HOT update, which costs more than the scan.
+     */
+    private static final String CLAIM_ON_OTHER_NODE = """
+            UPDATE robots SET status = 'busy', current_job_id = ?
+            WHERE current_job_id IS NULL AND id = (
+                SELECT r.id FROM robots r
+                WHERE r.org_id = ? AND r.status = 'online' AND r.current_job_id IS NULL AND r.paused_at IS NULL
+                  AND r.removed_at IS NULL AND r.session_id IS NOT NULL AND r.node_id <> ?
+                  AND (?::text IS NULL OR r.id = ?) AND (?::text IS NULL OR r.fleet_id = ?) AND (?::text IS NULL OR r.site_id = ?)
+                  AND r.capabilities::jsonb @> ?::jsonb AND r.labels::jsonb @> ?::jsonb
+                  AND NOT EXISTS (
+                      SELECT 1 FROM jobs q
+                      WHERE q.org_id = r.org_id AND q.status = 'queued'
+                        AND (q.target_robot_id IS NULL OR q.target_robot_id = r.id)
+                        AND (q.target_fleet_id IS NULL OR q.target_fleet_id = r.fleet_id)
+                        AND (q.target_site_id IS NULL OR q.target_site_id = r.site_id)
+                        AND r.capabilities::jsonb @> (jsonb_build_array(q.kind) || q.target_capabilities::jsonb)
+                        AND r.labels::jsonb @> q.target_labels::jsonb)
+                LIMIT 1 FOR UPDATE OF r SKIP LOCKED)
+            RETURNING id, session_id, node_id""";
+
     @Override
     public JobStore.Assignment insert(Job job, JobStore.Pair robot) {
+        String claim = robot == null
+                ? "SELECT NULL::text AS id, NULL::text AS session_id, NULL::text AS node_id WHERE false"
+                : RobotStates.CLAIM_FOR_JOB + " RETURNING id, session_id, node_id";
+        List<Object> claimParams = robot == null ? List.of() : List.of(job.id(), robot.robotId(), robot.sessionId());
+        return insertAfter(claim, claimParams, job).assigned() ? JobStore.Assignment.ASSIGNED : JobStore.Assignment.ROBOT_UNAVAILABLE;
+    }
+
+    @Override
+    public JobStore.Placement insertForOtherNode(Job job, String exceptNodeId) {
+        Target target = job.target();
+        List<String> required = new ArrayList<>();
+        required.add(job.kind());
+        required.addAll(target.capabilities());
+        List<Object> claimParams = Arrays.asList(job.id(), job.orgId(), exceptNodeId, target.robotId(), target.robotId(),
+                target.fleetId(), target.fleetId(), target.siteId(), target.siteId(), rows.write(required), rows.write(target.labels()));
+        return insertAfter(CLAIM_ON_OTHER_NODE, claimParams, job);
+    }
+
+    private JobStore.Placement insertAfter(String claim, List<Object> claimParams, Job job) {
         long at = job.createdAt().toEpochMilli();
-        String claim = robot == null ? "SELECT NULL::text AS id WHERE false" : RobotStates.CLAIM_FOR_JOB + " RETURNING id";
-        List<Object> params = new ArrayList<>();
-        if (robot != null) {
-            params.addAll(List.of(job.id(), robot.robotId(), robot.sessionId()));
-        }
+        List<Object> params = new ArrayList<>(claimParams);
         params.addAll(Arrays.asList(job.id(), job.orgId(), job.kind(), rows.write(job.payload()), job.target().robotId(),
                 job.target().fleetId(), job.target().siteId(), rows.write(job.target().capabilities()),
                 rows.write(job.target().labels()), job.priority(), job.timeoutS(), job.maxAttempts(),
-                robot == null ? null : robot.sessionId(), job.idempotencyKey(), job.createdBy(), at, at, at, at));
-        String status = db.write(Database.Commit.ONE_STATEMENT, tx -> Sql.first(tx.connection(), "WITH claimed AS (" + claim + ") " + """
-                        INSERT INTO jobs (id, org_id, kind, payload, target_robot_id, target_fleet_id, target_site_id,
-                                          target_capabilities, target_labels, priority, timeout_s, max_attempts, attempts, status,
-                                          robot_id, session_id, idempotency_key, created_by, created_at, queued_at, assigned_at,
-                                          updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COUNT(*) FROM claimed),
-                                CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN 'assigned' ELSE 'queued' END, (SELECT id FROM claimed),
-                                CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN ?::text END, ?, ?, ?, ?,
-                                CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN ?::bigint END, ?)
-                        RETURNING status""", rs -> rs.getString(1), params.toArray()));
-        return JobStatus.ASSIGNED.wireName().equals(status) ? JobStore.Assignment.ASSIGNED : JobStore.Assignment.ROBOT_UNAVAILABLE;
+                job.idempotencyKey(), job.createdBy(), at, at, at, at));
+        return db.write(Database.Commit.ONE_STATEMENT, tx -> Sql.first(tx.connection(), "WITH claimed AS (" + claim + ") " + INSERT_AFTER_CLAIM,
+                rs -> new JobStore.Placement(rs.getString(1), rs.getString(2), rs.getString(3)), params.toArray()));
     }
 
     @Override

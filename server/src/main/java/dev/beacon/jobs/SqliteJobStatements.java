@@ -42,6 +42,13 @@ final class SqliteJobStatements implements JobStatements {
         });
     }
 
+    /** SQLite is one process: there is no other node, so the job is queued. */
+    @Override
+    public JobStore.Placement insertForOtherNode(Job job, String exceptNodeId) {
+        insert(job, null);
+        return JobStore.Placement.QUEUED;
+    }
+
     /** Reads the held job, lets {@link Transition} decide, writes the outcome guarded by the session it read. */
     @Override
     public Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now, Instant acceptedAt) {

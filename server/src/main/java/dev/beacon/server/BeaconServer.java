@@ -227,6 +227,9 @@ public final class BeaconServer implements AutoCloseable {
         }
         JobStore jobStore = new JobStore(db, json);
         Dispatcher dispatcher = new Dispatcher(jobStore, robots, clock, json, metrics);
+        if (signals != null) {
+            dispatcher.placeAcrossNodes(node.id(), signals::jobHandedOver);
+        }
         int reconciled = dispatcher.reconcileAtStart(node.liveSince());
         if (reconciled > 0) {
             log.info("requeued (or ended) {} jobs that agents held when the previous run or a dead node stopped", reconciled);

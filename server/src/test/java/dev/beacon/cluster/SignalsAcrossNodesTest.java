@@ -60,16 +60,20 @@ class SignalsAcrossNodesTest {
     }
 
     @Test
-    void a_job_submitted_on_one_node_is_assigned_to_the_idle_agent_on_another_at_once() throws Exception {
+    void a_job_submitted_on_one_node_is_given_to_the_idle_agent_on_another_in_its_submit() throws Exception {
         try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
             agent.hello().next("welcome");
             int fast = 0;
             for (int i = 0; i < 5; i++) {
                 long submitted = System.nanoTime();
-                String jobId = nodeA.post("/api/jobs", "{\"kind\":\"echo\",\"payload\":[" + i + "]}", nodeA.adminKey()).json().get("id").asText();
+                JsonNode job = nodeA.post("/api/jobs", "{\"kind\":\"echo\",\"payload\":[" + i + "]}", nodeA.adminKey()).json();
+                String jobId = job.get("id").asText();
                 JsonNode assign = agent.next("job.assign");
                 long millis = (System.nanoTime() - submitted) / 1_000_000;
 
+                // Node A claimed the robot on node B in the statement that stored the job, and told B to send it.
+                assertThat(job.get("status").asText()).isEqualTo("assigned");
+                assertThat(job.get("robot_id").asText()).isEqualTo(robotId);
                 assertThat(assign.get("job_id").asText()).isEqualTo(jobId);
                 assertThat(millis).as("submit on A to job.assign on B, ms").isLessThan(WITHIN.toMillis());
                 fast += millis < 250 ? 1 : 0;
@@ -81,7 +85,30 @@ class SignalsAcrossNodesTest {
             // Node B's once-a-second sweep alone would find a job within 250 ms a quarter of the time: four of five
             // that fast would happen about once in sixty runs without the signal.
             assertThat(fast).as("jobs assigned within 250 ms").isGreaterThanOrEqualTo(4);
-            assertThat(metric(nodeB, "beacon_cluster_signals_received_total", "kind=\"job_ready\"")).isGreaterThanOrEqualTo(5);
+            assertThat(metric(nodeB, "beacon_cluster_signals_received_total", "kind=\"job_handover\"")).isGreaterThanOrEqualTo(5);
+        }
+    }
+
+    @Test
+    void a_job_another_node_gave_without_its_signal_arriving_reaches_the_agent_at_the_next_sweep() throws Exception {
+        try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+            agent.hello().next("welcome");
+            // What a node that died between its commit and its NOTIFY leaves: the job given to the robot, no signal.
+            try (Connection connection = DriverManager.getConnection(nodeA.databaseUrl()); Statement statement = connection.createStatement()) {
+                statement.executeUpdate("UPDATE robots SET status = 'busy', current_job_id = 'job_unsignalled' WHERE id = '" + robotId + "'");
+                statement.executeUpdate("""
+                        INSERT INTO jobs (id, org_id, kind, payload, timeout_s, max_attempts, attempts, status, robot_id, session_id,
+                                          created_at, queued_at, assigned_at, updated_at)
+                        SELECT 'job_unsignalled', org_id, 'echo', '{}', 60, 3, 1, 'assigned', id, session_id, 0, 0, 0, 0
+                        FROM robots WHERE id = '%s'""".formatted(robotId));
+            }
+
+            JsonNode assign = agent.next("job.assign");
+
+            assertThat(assign.get("job_id").asText()).isEqualTo("job_unsignalled");
+            agent.send("{\"type\":\"job.result\",\"job_id\":\"job_unsignalled\",\"status\":\"succeeded\"}");
+            await().atMost(Duration.ofSeconds(5)).until(() -> "succeeded".equals(nodeA.get("/api/jobs/job_unsignalled", nodeA.adminKey())
+                    .json().path("status").asText()));
         }
     }
 

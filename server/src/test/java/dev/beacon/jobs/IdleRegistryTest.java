@@ -122,7 +122,7 @@ class IdleRegistryTest {
         registry.greeted(a);
         Job job = job("j1", "echo");
         registry.planAndReserve(ORG, List.of(job));
-        Job held = DispatchRound.assigned(job, a, T0);
+        Job held = DispatchRound.assigned(job, a.robotId, a.sessionId, T0);
 
         assertThat(registry.cancelTarget(held)).isNull(); // not sent yet: remembered
         assertThat(registry.sent(a, "j1")).isTrue(); // the cancel is due right after the assign

@@ -18,7 +18,8 @@ class JobFramesTest {
     void job_assign_carries_the_job_its_payload_timeout_and_attempt_in_wire_order() {
         Job queued = Slots.job("job_1", "echo", 0, 30, 2);
         ((ObjectNode) queued.payload()).put("text", "hi");
-        Job job = DispatchRound.assigned(queued, Slots.slot("rob_1", List.of("echo")), Slots.T0);
+        Slot slot = Slots.slot("rob_1", List.of("echo"));
+        Job job = DispatchRound.assigned(queued, slot.robotId, slot.sessionId, Slots.T0);
         assertThat(frames.write(JobFrames.assign(job)))
                 .isEqualTo("{\"type\":\"job.assign\",\"job_id\":\"job_1\",\"kind\":\"echo\",\"payload\":{\"text\":\"hi\"},\"timeout_s\":30,\"attempt\":1}");
     }
