@@ -64,6 +64,11 @@ public final class ServerCommand implements Callable<Integer> {
                     + "X-Forwarded-Proto headers name the real client; from any other peer those headers are ignored (default: none).")
     String trustedProxies;
 
+    @Option(names = "--proxy-protocol", defaultValue = "${env:BEACON_PROXY_PROTOCOL:-false}",
+            description = "Read a PROXY protocol header (v1 or v2, optional) from the --trusted-proxies, and take the client's address "
+                    + "from it; other peers' connections are served as usual and a PROXY header from them is refused (default: off).")
+    boolean proxyProtocol;
+
     @Option(names = "--node-name", defaultValue = "${env:BEACON_NODE_NAME}",
             description = "This node's name among the servers on one PostgreSQL database; a name a live node holds is refused "
                     + "(default: the machine's hostname and the port).")
@@ -104,11 +109,15 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("✗ " + e.getMessage());
             return 2;
         }
+        if (proxyProtocol && proxies.isEmpty()) {
+            err.println("✗ --proxy-protocol needs --trusted-proxies: the PROXY header is read only from the proxies listed there.");
+            return 2;
+        }
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
                 agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir, proxies,
                 new NodeSettings(nodeName, advertiseUrl, NodeSettings.DEFAULT_RENEWAL, NodeSettings.DEFAULT_EXPIRY),
-                java.time.Duration.ofSeconds(shutdownGrace));
+                java.time.Duration.ofSeconds(shutdownGrace), proxyProtocol);
         BeaconServer server;
         try {
             server = BeaconServer.start(config);

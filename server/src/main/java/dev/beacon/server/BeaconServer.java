@@ -59,6 +59,7 @@ import dev.beacon.web.JsonInput;
 import dev.beacon.web.ProblemErrorHandler;
 import dev.beacon.web.Problems;
 import dev.beacon.web.ClientAddress;
+import dev.beacon.web.ProxyProtocol;
 import dev.beacon.web.PublicUrl;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -74,6 +75,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -365,15 +367,22 @@ public final class BeaconServer implements AutoCloseable {
 
     /**
      * The one listening connector, plain or TLS, on Javalin's HTTP configuration (which sends no Server header);
-     * request headers must arrive within {@code headerTimeout}. Over TLS, answers carry HSTS.
+     * request headers must arrive within {@code headerTimeout}. Over TLS, answers carry HSTS. With
+     * {@code --proxy-protocol}, a PROXY header from a trusted proxy comes first, before TLS ({@link ProxyProtocol}); on a
+     * plain listener, one that says the client spoke TLS to the proxy makes its requests https.
      */
     private static ServerConnector connector(Server server, HttpConfiguration http, ServerConfig config, KeyStore keyStore,
                                              char[] password, Duration headerTimeout) {
         ServerConnector connector;
         if (config.tlsCert() == null) {
             HttpConfiguration plain = new HttpConfiguration(http);
+            if (config.proxyProtocol()) {
+                // A PROXY v2 header with the SSL TLV (HAProxy's send-proxy-v2-ssl) says the client spoke TLS to the
+                // proxy: its requests are then https. No HSTS here, where the same port also answers plain clients.
+                plain.addCustomizer(new SecureRequestCustomizer(false));
+            }
             addClientAddress(plain, config);
-            connector = new ServerConnector(server, new HttpConnectionFactory(plain));
+            connector = new ServerConnector(server, proxyProtocolFirst(config, new HttpConnectionFactory(plain)));
         } else {
             SslContextFactory.Server ssl = new SslContextFactory.Server();
             ssl.setKeyStore(keyStore);
@@ -385,12 +394,24 @@ public final class BeaconServer implements AutoCloseable {
             secure.setStsMaxAge(Duration.ofDays(365).toSeconds());
             https.addCustomizer(secure);
             addClientAddress(https, config); // after the TLS customizer, so that a trusted proxy's scheme wins
-            connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+            connector = new ServerConnector(server, proxyProtocolFirst(config, new SslConnectionFactory(ssl, "http/1.1"),
+                    new HttpConnectionFactory(https)));
         }
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.addBean(new HeaderDeadline(headerTimeout));
         return connector;
+    }
+
+    /** The connector's factories: {@code factories}, with {@link ProxyProtocol} in front when {@code --proxy-protocol} is on. */
+    private static ConnectionFactory[] proxyProtocolFirst(ServerConfig config, ConnectionFactory... factories) {
+        if (!config.proxyProtocol()) {
+            return factories;
+        }
+        ConnectionFactory[] withProxy = new ConnectionFactory[factories.length + 1];
+        withProxy[0] = new ProxyProtocol(factories[0].getProtocol(), config.trustedProxies());
+        System.arraycopy(factories, 0, withProxy, 1, factories.length);
+        return withProxy;
     }
 
     /** Behind {@code --trusted-proxies}, requests carry the client the proxy names (see {@link ClientAddress}). */

@@ -28,12 +28,14 @@ import java.util.function.LongSupplier;
  *                           {@link dev.beacon.downloads.Downloads#defaultDirectory()}
  * @param shutdownGrace      how long a clean shutdown waits for the jobs its agents run before it hands them back to
  *                           the queue ({@link NodeDrain}); zero: not at all
+ * @param proxyProtocol      whether the listener reads a PROXY protocol header (v1 or v2) from the {@code trustedProxies}
+ *                           ({@link dev.beacon.web.ProxyProtocol}); only with trusted proxies
  */
 public record ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl,
                            Path tlsCert, Path tlsKey, String secretKeyHex, String adminPassword,
                            int heartbeatIntervalSeconds, long refusalsPerMinute, int agentConnectsPerSecond, Clock clock,
                            LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies, NodeSettings node,
-                           Duration shutdownGrace) {
+                           Duration shutdownGrace, boolean proxyProtocol) {
     /**
      * 20 s: long enough for short jobs to end, and with the rest of a shutdown well within systemd's default
      * {@code TimeoutStopSec} of 90 s (and Kubernetes' default 30 s termination grace).
@@ -47,6 +49,18 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
         if (shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdownGrace must not be negative: " + shutdownGrace);
         }
+        if (proxyProtocol && trustedProxies.isEmpty()) {
+            throw new IllegalArgumentException("the PROXY protocol is read only from trusted proxies: give trustedProxies too");
+        }
+    }
+
+    /** A config without the PROXY protocol. */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl, Path tlsCert, Path tlsKey,
+                        String secretKeyHex, String adminPassword, int heartbeatIntervalSeconds, long refusalsPerMinute,
+                        int agentConnectsPerSecond, Clock clock, LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies,
+                        NodeSettings node, Duration shutdownGrace) {
+        this(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword, heartbeatIntervalSeconds,
+                refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node, shutdownGrace, false);
     }
 
     /** A config with the default shutdown grace. */
@@ -82,79 +96,86 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(host, port, dataDir, url, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, cert, key, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withAdminPassword(String password) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, password,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withRefusalsPerMinute(long limit) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, limit, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withHeartbeatInterval(int seconds) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 seconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withAgentConnectsPerSecond(int perSecond) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, perSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, newClock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withTicker(LongSupplier newTicker) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, newTicker, downloadsDir, trustedProxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withDownloadsDir(Path directory) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, directory, trustedProxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withNode(NodeSettings newNode) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                newNode, shutdownGrace);
+                newNode, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withTrustedProxies(List<Cidr> proxies) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, proxies,
-                node, shutdownGrace);
+                node, shutdownGrace, proxyProtocol);
     }
 
     public ServerConfig withShutdownGrace(Duration grace) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node,
-                grace);
+                grace, proxyProtocol);
+    }
+
+    /** Reads the PROXY protocol header from the trusted proxies ({@link dev.beacon.web.ProxyProtocol}); needs trusted proxies. */
+    public ServerConfig withProxyProtocol(boolean on) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node,
+                shutdownGrace, on);
     }
 
     /** The JDBC URL in effect: the PostgreSQL URL if given, else the SQLite file under the data dir. */
@@ -166,6 +187,6 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
     public String toString() {
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", database="
                 + (databaseUrl == null ? "sqlite" : databaseUrl.replaceAll("password=[^&]*", "password=***"))
-                + ", publicUrl=" + publicUrl + ", tls=" + (tlsCert != null) + ", trustedProxies=" + trustedProxies.stream().map(Cidr::text).toList() + ", node=" + node + ", shutdownGrace=" + shutdownGrace.toSeconds() + "s]";
+                + ", publicUrl=" + publicUrl + ", tls=" + (tlsCert != null) + ", trustedProxies=" + trustedProxies.stream().map(Cidr::text).toList() + ", node=" + node + ", shutdownGrace=" + shutdownGrace.toSeconds() + "s, proxyProtocol=" + proxyProtocol + "]";
     }
 }

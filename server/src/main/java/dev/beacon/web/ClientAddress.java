@@ -22,7 +22,10 @@ import org.eclipse.jetty.server.Request;
  * <p>It is a Jetty request customizer, so it runs before anything else sees the request, WebSocket upgrades
  * included: {@code ctx.ip()} and {@code ctx.scheme()} then give the resolved client everywhere (throttles, enrollment
  * keys' {@code allowed_cidrs}, the audit log, a machine's "IP as seen", the public URL, secure cookies), and no
- * route can forget to ask. Immutable and thread-safe; runs on Jetty's request threads.
+ * route can forget to ask. With {@code --proxy-protocol}, the peer it starts from is the address a trusted proxy's
+ * PROXY header named ({@link ProxyProtocol} decided, on the real TCP peer, whether to read that header): one more hop
+ * vouched for by a trusted proxy, so forwarding headers count only if that address is a trusted proxy too. Immutable
+ * and thread-safe; runs on Jetty's request threads.
  */
 public final class ClientAddress implements HttpConfiguration.Customizer {
     private final List<Cidr> trustedProxies;

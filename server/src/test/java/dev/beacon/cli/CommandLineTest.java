@@ -88,6 +88,15 @@ class CommandLineTest {
     }
 
     @Test
+    void the_proxy_protocol_without_trusted_proxies_is_refused_in_one_line() {
+        Result result = beacon("server", "--proxy-protocol", "--data-dir", tmp.toString());
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("✗ --proxy-protocol needs --trusted-proxies: the PROXY header is read only from the proxies "
+                + "listed there.\n");
+    }
+
+    @Test
     void a_bad_loadtest_flag_is_named_alone() {
         Result result = beacon("loadtest", "enroll", "--server", "http://127.0.0.1:1", "--api-key", "x", "--concurrency", "0");
 

@@ -36,17 +36,38 @@ final class RawHttp {
      * when null: java.net.http cannot choose the address a request leaves from.
      */
     static Answer sendFrom(String from, String baseUrl, String request) throws IOException {
+        return sendFrom(from, baseUrl, request.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** Like {@link #sendFrom(String, String, String)}, with bytes that are not all text (a binary PROXY v2 header). */
+    static Answer sendFrom(String from, String baseUrl, byte[] request) throws IOException {
+        try (Socket socket = connectFrom(from, baseUrl)) {
+            return exchange(socket, request);
+        }
+    }
+
+    /** A socket connected to {@code baseUrl}'s host and port from {@code from} (any when null), with a 5 s read timeout. */
+    static Socket connectFrom(String from, String baseUrl) throws IOException {
         URI uri = URI.create(baseUrl);
-        try (Socket socket = new Socket()) {
+        Socket socket = new Socket();
+        try {
             if (from != null) {
                 socket.bind(new InetSocketAddress(from, 0));
             }
             socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5_000);
             socket.setSoTimeout(5_000);
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            socket.getOutputStream().flush();
-            return parse(readAll(socket.getInputStream()));
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
         }
+    }
+
+    /** Writes {@code request} on a connected socket (plain or TLS) and reads the answer as {@link #send} does. */
+    static Answer exchange(Socket socket, byte[] request) throws IOException {
+        socket.getOutputStream().write(request);
+        socket.getOutputStream().flush();
+        return parse(readAll(socket.getInputStream()));
     }
 
     private static byte[] readAll(InputStream in) throws IOException {
