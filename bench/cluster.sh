@@ -144,6 +144,7 @@ if [[ $scenarios == *" jobs "* ]]; then
 fi
 if [[ $scenarios == *" dispatch "* ]]; then
   submit_to=(); [ "$nodes" -gt 1 ] && submit_to=(--submit-to 1)   # one node: submit and agents on the same node
+  load jobs --agents 30 --count $(( ${WARMUP:-600} * nodes )) --rate 100 --concurrency 8 "${submit_to[@]}" > "$dir/dispatch-warmup.txt" 2>&1
   measure dispatch "$dir/dispatch.json" jobs --agents 30 --count ${COUNT:-2000} --rate 100 --concurrency 8 "${submit_to[@]}"
 fi
 [[ $scenarios == *" reconnect "* && $nodes -gt 1 ]] || exit 0

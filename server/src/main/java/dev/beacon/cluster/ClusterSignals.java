@@ -9,6 +9,7 @@ import dev.beacon.robots.LiveConnections;
 import dev.beacon.robots.RobotService;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,10 +87,12 @@ public final class ClusterSignals implements AutoCloseable {
     }
 
     /**
-     * The parts of this node that signals from other nodes act on. {@code events} are this node's own events, not
-     * those {@link #events} returns: acting on another node's signal must not send it on again.
+     * The parts of this node that signals from other nodes act on. {@code nodeId} gives the node's id as robot rows
+     * name it now (it changes when a node that lost its lease rejoins), which signals addressed to one node carry.
+     * {@code events} are this node's own events, not those {@link #events} returns: acting on another node's signal
+     * must not send it on again.
      */
-    public record Local(FleetEvents events, AgentChannel channel, Dispatcher dispatcher, ApiKeyService apiKeys, RobotService robots) {
+    public record Local(Supplier<String> nodeId, FleetEvents events, AgentChannel channel, Dispatcher dispatcher, ApiKeyService apiKeys, RobotService robots) {
     }
 
     /**
@@ -100,7 +103,7 @@ public final class ClusterSignals implements AutoCloseable {
         if (listener != null || connections == null) {
             throw new IllegalStateException("listen is called once, after connections");
         }
-        SignalReceiver receiver = new SignalReceiver(local, connections, nodeId);
+        SignalReceiver receiver = new SignalReceiver(local, connections);
         listener = new SignalListener(jdbcUrl, nodeId, json, signal -> {
             metrics.counter("beacon.cluster.signals.received", "kind", kind(signal)).increment();
             receiver.receive(signal);

@@ -15,12 +15,10 @@ final class SignalReceiver {
 
     private final ClusterSignals.Local local;
     private final ClusterConnections connections;
-    private final String nodeId;
 
-    SignalReceiver(ClusterSignals.Local local, ClusterConnections connections, String nodeId) {
+    SignalReceiver(ClusterSignals.Local local, ClusterConnections connections) {
         this.local = local;
         this.connections = connections;
-        this.nodeId = nodeId;
     }
 
     void receive(Signal signal) {
@@ -28,7 +26,7 @@ final class SignalReceiver {
         switch (signal) {
             case Signal.JobReady ready -> local.dispatcher().queuedElsewhere(ready.orgId());
             case Signal.JobHandover handover -> {
-                if (handover.toNode().equals(nodeId)) {
+                if (handover.toNode().equals(local.nodeId().get())) {
                     local.dispatcher().assignedHere(handover.orgId(), handover.jobId(), handover.robotId(), handover.sessionId());
                 }
             }

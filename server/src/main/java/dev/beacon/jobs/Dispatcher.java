@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +62,8 @@ public final class Dispatcher implements AutoCloseable {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     /** Set once the node drains before shutting down: no job goes to this node's agents any more. */
     private volatile boolean stopped;
-    /** This node's id once it is one of several ({@link #placeAcrossNodes}); null on SQLite. */
-    private volatile String nodeId;
+    /** This node's current id once it is one of several ({@link #placeAcrossNodes}); null on SQLite. */
+    private volatile Supplier<String> nodeId;
     private volatile Consumer<Handover> handovers = handover -> { };
 
     public Dispatcher(JobStore store, RobotStore robots, Clock clock, ObjectMapper json, MeterRegistry metrics) {
@@ -88,9 +89,10 @@ public final class Dispatcher implements AutoCloseable {
      * Makes this dispatcher one of several nodes' (PostgreSQL): a job submitted here that no robot here takes at
      * once goes, in the statement that stores it, to an idle robot of another node when one can run it, and
      * {@code handovers} is told after commit, so that the holding node sends it. Without this, such a job waits
-     * in the queue for a round on the node that holds a robot for it. Called once, at wiring.
+     * in the queue for a round on the node that holds a robot for it. {@code nodeId} gives the node's id as robot rows
+     * name it now (a node that lost its lease rejoins under a new one). Called once, at wiring.
      */
-    public void placeAcrossNodes(String nodeId, Consumer<Handover> handovers) {
+    public void placeAcrossNodes(Supplier<String> nodeId, Consumer<Handover> handovers) {
         this.handovers = handovers;
         this.nodeId = nodeId;
     }
@@ -175,9 +177,9 @@ public final class Dispatcher implements AutoCloseable {
      */
     Job submit(Job job) {
         Slot slot = stopped ? null : registry.reserveForNew(job);
-        String here = nodeId;
+        Supplier<String> here = nodeId;
         if (slot == null && here != null) {
-            return submitToOtherNode(job, here);
+            return submitToOtherNode(job, here.get());
         }
         JobStore.Assignment outcome;
         try {
@@ -332,9 +334,9 @@ public final class Dispatcher implements AutoCloseable {
      * Run every second, on the server's scheduler thread.
      */
     public void sweep() {
-        String here = nodeId;
+        Supplier<String> here = nodeId;
         if (here != null) {
-            catchUpHandovers(here);
+            catchUpHandovers(here.get());
         }
         for (String orgId : sweeper.sweep()) {
             round.rereadNext(orgId);

@@ -230,7 +230,7 @@ public final class BeaconServer implements AutoCloseable {
         JobStore jobStore = new JobStore(db, json);
         Dispatcher dispatcher = new Dispatcher(jobStore, robots, clock, json, metrics);
         if (signals != null) {
-            dispatcher.placeAcrossNodes(node.id(), signals::jobHandedOver);
+            dispatcher.placeAcrossNodes(node::id, signals::jobHandedOver);
         }
         int reconciled = dispatcher.reconcileAtStart(node.liveSince());
         if (reconciled > 0) {
@@ -250,7 +250,7 @@ public final class BeaconServer implements AutoCloseable {
         QueueGauges.register(metrics, () -> jobService.figures(null));
         RobotService robotService = new RobotService(db, robots, audit, signals == null ? channel : signals.connections(channel), clock, events);
         if (signals != null) {
-            signals.listen(new ClusterSignals.Local(localEvents, channel, dispatcher, apiKeys, robotService));
+            signals.listen(new ClusterSignals.Local(node::id, localEvents, channel, dispatcher, apiKeys, robotService));
         }
         EnrollmentService enrollment = new EnrollmentService(db, robots, orgs, audit, secretBox, config.refusalsPerMinute(), ids, clock,
                 events);
