@@ -6,6 +6,8 @@
 # time per operation of all node processes together (/proc/PID/stat) and of PostgreSQL: the backends serving this
 # database (pids from pg_stat_activity, before and after) and all `postgres` processes of the machine (which also
 # counts other users of the same PostgreSQL). On a small shared machine CPU per operation is the figure to compare.
+# The nodes' figure also says how much of it the JIT compiler threads (C1, C2) used: a warm-up cost each JVM pays
+# once, which three nodes pay three times and which a short run does not amortize.
 # usage: bench/cluster.sh JAR LABEL NODES BASEPORT     e.g. bench/cluster.sh target/beacon.jar r1 3 18810
 #   LEASE_RETRIES (3): restarts of a node that lost its lease while starting.
 #   COUNT (2000) operations per measured run after WARMUP (600) per node, so that every JVM gets the same JIT warm-up;
@@ -89,8 +91,18 @@ for entry in os.listdir("/proc"):
         if c and c[0] == "postgres":
             postgres[entry] = c[1]
 db_pids = [line.strip() for line in open(path + ".dbpids") if line.strip()]
-json.dump({"nodes": {p: (cpu(p) or ("", 0))[1] for p in node_pids}, "db": {p: postgres.get(p, 0) for p in db_pids},
-           "pg_all": sum(postgres.values()), "t": time.time()}, open(path, "w"))
+def jit(pid):  # CPU of the JIT compiler threads (C1, C2), which live as long as the JVM
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            c = cpu(f"{pid}/task/{task}")
+            if c and c[0].startswith(("C1 Compiler", "C2 Compiler")):
+                total += c[1]
+    except OSError:
+        pass
+    return total
+json.dump({"nodes": {p: (cpu(p) or ("", 0))[1] for p in node_pids}, "jit": {p: jit(p) for p in node_pids},
+           "db": {p: postgres.get(p, 0) for p in db_pids}, "pg_all": sum(postgres.values()), "t": time.time()}, open(path, "w"))
 PY
 }
 figures() { # name json before after — one line: throughput, latency, CPU per operation (also net of what idle nodes burn)
@@ -110,8 +122,9 @@ db_cpu = sum(v - b["db"].get(p, 0) for p, v in a["db"].items())   # backends ope
 pg_all = a["pg_all"] - b["pg_all"]
 us = lambda seconds: seconds / max(ops, 1) * 1e6
 net = node_cpu - idle_rate * (a["t"] - b["t"])
+jit = sum(a["jit"].get(p, b["jit"][p]) - v for p, v in b["jit"].items())
 print(f"{label:>4} {nodes} node(s) {name:<9} {ops:6d} ops {rate:6.0f}/s  p50 {s.get('p50_ms', 0):6.1f} ms  p99 {s.get('p99_ms', 0):7.1f} ms  "
-      f"CPU µs/op: nodes {us(node_cpu):5.0f} (net of idle {us(net):5.0f})  pg(this db) {us(db_cpu):5.0f}  pg(all) {us(pg_all):5.0f}  "
+      f"CPU µs/op: nodes {us(node_cpu):5.0f} (net of idle {us(net):5.0f}, of which JIT {us(jit):5.0f})  pg(this db) {us(db_cpu):5.0f}  pg(all) {us(pg_all):5.0f}  "
       f"{a['t'] - b['t']:.0f} s  load {load}")
 PY
 }
