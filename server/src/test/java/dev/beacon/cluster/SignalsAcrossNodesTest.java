@@ -113,6 +113,26 @@ class SignalsAcrossNodesTest {
     }
 
     @Test
+    void a_job_handed_over_to_a_session_that_ended_meanwhile_goes_back_to_the_queue_with_its_attempt() throws Exception {
+        // What node B's database row says while its socket is already gone: online, in a session B no longer holds.
+        try (Connection connection = DriverManager.getConnection(nodeA.databaseUrl()); Statement statement = connection.createStatement()) {
+            statement.executeUpdate("UPDATE robots SET status = 'online', session_id = 'ses_ended', capabilities = '[\"echo\"]', node_id = '" + nodeB.node().id()
+                    + "' WHERE id = '" + robotId + "'");
+        }
+
+        JsonNode job = nodeA.post("/api/jobs", "{\"kind\":\"echo\",\"target\":{\"robot_id\":\"" + robotId + "\"}}",
+                nodeA.adminKey()).json();
+
+        assertThat(job.get("status").asText()).isEqualTo("assigned");
+        String jobId = job.get("id").asText();
+        await().atMost(Duration.ofSeconds(3)).until(() -> "queued".equals(nodeA.get("/api/jobs/" + jobId, nodeA.adminKey())
+                .json().path("status").asText()));
+        JsonNode requeued = nodeA.get("/api/jobs/" + jobId, nodeA.adminKey()).json();
+        assertThat(requeued.get("attempts").asInt()).as("the attempt that never reached an agent is given back").isZero();
+        assertThat(nodeA.get("/api/robots/" + robotId, nodeA.adminKey()).json().path("current_job").isNull()).as("the robot is free again").isTrue();
+    }
+
+    @Test
     void a_cancel_on_one_node_reaches_the_agent_running_the_job_on_another() throws Exception {
         try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
             agent.hello().next("welcome");
