@@ -26,10 +26,11 @@ import org.slf4j.LoggerFactory;
  * Hands queued jobs to the idle robots connected to this node and follows each job to its end. It puts together
  * the parts that do it: the {@link IdleRegistry} (which robot here is idle, in memory), a {@link DispatchRound}
  * (plan → claim → send, on the dispatcher thread {@code beacon-dispatcher}), the {@link Sweeper} (timeouts and
- * restart reconciliation) and the {@link AcceptBatcher} (deferred {@code job.accepted} writes on
- * {@code beacon-job-accepts}). Whether a job is still free is decided in SQL ({@link JobStore#assignAll}), so a job
+ * restart reconciliation), the {@link AcceptBatcher} (deferred {@code job.accepted} writes on
+ * {@code beacon-job-accepts}) and, on several nodes, the {@link Handovers}. Whether a job is still free is decided in SQL ({@link JobStore#assignAll}), so a job
  * never goes to two robots. A job submitted while a matching robot here is idle, and no job already waiting could run
- * on that robot, is given to it in the transaction that stores it ({@link #submit}); every other job waits for a
+ * on that robot, is given to it in the transaction that stores it ({@link #submit}); on several nodes, a job no robot here
+ * can take goes the same way to an idle robot of another node ({@link Handovers}); every other job waits for a
  * round, which plans from the {@link Backlog} and reads the queue again when that is incomplete and once a second.
  * Callers on any thread report what agents say and do; the methods that settle a job write to the database on the
  * caller's thread before returning. Thread-safe.
@@ -41,9 +42,6 @@ public final class Dispatcher implements AutoCloseable {
      * to the queue with their attempt given back ({@link Transition.Event.Interrupted}).
      */
     public static final String SHUTDOWN = "shutdown";
-    /** How often a handover finding its slot not ready is tried, {@value #HANDOVER_RETRY_MILLIS} ms apart. */
-    private static final int HANDOVER_TRIES = 5;
-    private static final long HANDOVER_RETRY_MILLIS = 10;
 
     private final JobStore store;
     private final Clock clock;
@@ -62,9 +60,8 @@ public final class Dispatcher implements AutoCloseable {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     /** Set once the node drains before shutting down: no job goes to this node's agents any more. */
     private volatile boolean stopped;
-    /** This node's current id once it is one of several ({@link #placeAcrossNodes}); null on SQLite. */
-    private volatile Supplier<String> nodeId;
-    private volatile Consumer<Handover> handovers = handover -> { };
+    /** Jobs given to and from other nodes, once this node is one of several ({@link #placeAcrossNodes}); null on SQLite. */
+    private volatile Handovers handovers;
 
     public Dispatcher(JobStore store, RobotStore robots, Clock clock, ObjectMapper json, MeterRegistry metrics) {
         this.store = store;
@@ -93,8 +90,7 @@ public final class Dispatcher implements AutoCloseable {
      * name it now (a node that lost its lease rejoins under a new one). Called once, at wiring.
      */
     public void placeAcrossNodes(Supplier<String> nodeId, Consumer<Handover> handovers) {
-        this.handovers = handovers;
-        this.nodeId = nodeId;
+        this.handovers = new Handovers(store, registry, sender, settler, metrics, nodeId, handovers, this::schedule, this::requestDispatch);
     }
 
     /**
@@ -177,9 +173,10 @@ public final class Dispatcher implements AutoCloseable {
      */
     Job submit(Job job) {
         Slot slot = stopped ? null : registry.reserveForNew(job);
-        Supplier<String> here = nodeId;
-        if (slot == null && here != null) {
-            return submitToOtherNode(job, here.get());
+        Handovers across = handovers;
+        if (slot == null && across != null) {
+            Job placed = across.place(job);
+            return placed != null ? placed : queued(job);
         }
         JobStore.Assignment outcome;
         try {
@@ -203,18 +200,6 @@ public final class Dispatcher implements AutoCloseable {
         return queued(job);
     }
 
-    /** Stores the job, given to an idle robot of another node if one can take it, and tells that node. */
-    private Job submitToOtherNode(Job job, String here) {
-        JobStore.Placement placement = store.insertForOtherNode(job, here);
-        if (!placement.assigned()) {
-            return queued(job);
-        }
-        metrics.counter("beacon.jobs.assigned").increment();
-        metrics.counter("beacon.jobs.handed.over").increment();
-        handovers.accept(new Handover(placement.nodeId(), job.orgId(), job.id(), placement.robotId(), placement.sessionId()));
-        return DispatchRound.assigned(job, placement.robotId(), placement.sessionId(), job.createdAt());
-    }
-
     private Job queued(Job job) {
         registry.queued(job);
         requestDispatch(job.orgId());
@@ -230,32 +215,9 @@ public final class Dispatcher implements AutoCloseable {
      * with its attempt. Called on the listening thread; the {@link #sweep} catches up on lost signals.
      */
     public void assignedHere(String orgId, String jobId, String robotId, String sessionId) {
-        store.byId(orgId, jobId)
-                .filter(job -> job.status() == JobStatus.ASSIGNED && sessionId.equals(job.sessionId()) && robotId.equals(job.robotId()))
-                .ifPresent(job -> handOver(job, HANDOVER_TRIES));
-    }
-
-    private void handOver(Job job, int tries) {
-        IdleRegistry.Handover handover = registry.handOver(job.robotId(), job.sessionId(), job.id());
-        switch (handover.outcome()) {
-            case TAKEN -> {
-                sender.assign(handover.slot(), job);
-                if (job.cancelRequestedAt() != null) {
-                    sender.cancel(handover.slot(), job.id());
-                }
-            }
-            case HELD -> log.debug("job {} handed over twice to robot {}", job.id(), job.robotId());
-            case BUSY, ABSENT -> {
-                if (tries > 1) {
-                    schedule(() -> handOver(job, tries - 1), HANDOVER_RETRY_MILLIS);
-                } else if (handover.outcome() == IdleRegistry.Outcome.ABSENT) {
-                    settler.settle(job.id(), job.sessionId(), new Transition.Event.Interrupted(
-                                    "robot " + job.robotId() + "'s session ended before the job reached it"))
-                            .ifPresent(settled -> requestDispatch(settled.orgId()));
-                } else {
-                    log.warn("job {}: robot {} was still busy when another node gave it the job; the sweep retries", job.id(), job.robotId());
-                }
-            }
+        Handovers across = handovers;
+        if (across != null) {
+            across.arrived(orgId, jobId, robotId, sessionId);
         }
     }
 
@@ -334,30 +296,13 @@ public final class Dispatcher implements AutoCloseable {
      * Run every second, on the server's scheduler thread.
      */
     public void sweep() {
-        Supplier<String> here = nodeId;
-        if (here != null) {
-            catchUpHandovers(here.get());
+        Handovers across = handovers;
+        if (across != null) {
+            across.catchUp();
         }
         for (String orgId : sweeper.sweep()) {
             round.rereadNext(orgId);
             requestDispatch(orgId);
-        }
-    }
-
-    /**
-     * Sends the jobs other nodes gave to robots here whose {@link Handover} never arrived (a signal lost with the
-     * listening connection): assigned to a session here that this node has not given them to.
-     */
-    private void catchUpHandovers(String here) {
-        try {
-            for (Job job : store.heldOnNode(here)) {
-                if (job.status() == JobStatus.ASSIGNED && registry.isIdle(job.robotId(), job.sessionId())) {
-                    log.info("job {}: sending robot {} a job another node gave it without a signal arriving", job.id(), job.robotId());
-                    handOver(job, 1);
-                }
-            }
-        } catch (RuntimeException e) {
-            log.warn("could not look for jobs other nodes gave to robots here; will retry", e);
         }
     }
 
