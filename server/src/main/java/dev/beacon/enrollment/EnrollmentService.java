@@ -219,8 +219,9 @@ public final class EnrollmentService {
                         holder != null ? "robot.reenrolled" : "robot.enrolled", "robot", robotId,
                         "name=" + registration.name() + " key=" + key.id() + " prefix=" + key.keyPrefix()));
                 // The use is taken last: on PostgreSQL this UPDATE locks the key's row until commit, and every
-                // other transaction on the key queues behind that lock, so it is held for as short a time as possible.
-                if (!keys.takeUse(connection, key.id(), now)) {
+                // other transaction on the key (other nodes' too) queues behind that lock, so it is held for as short a
+                // time as possible — in a group commit, by one UPDATE for the whole batch just before its commit.
+                if (!tx.takeLast("enrollment_keys:" + key.id(), (c, count) -> keys.takeUses(c, key.id(), count, now))) {
                     Claim.Refused refused = refusalFor(keys.current(connection, key.id()), now);
                     throw new Rollback(refused.reason(), refused.detail());
                 }

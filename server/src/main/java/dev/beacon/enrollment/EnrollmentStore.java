@@ -72,16 +72,16 @@ final class EnrollmentStore {
     }
 
     /**
-     * Takes one use of the key, atomically. The guard in the WHERE clause is what keeps {@code max_uses}
-     * true under any number of racing claims: on PostgreSQL a second UPDATE of the row waits for the first
-     * to commit and then re-checks the guard against the new {@code uses}; on SQLite writers are serialized.
-     * Zero rows changed means the key was spent, revoked or expired in the meantime.
+     * Takes {@code count} uses of the key, atomically, all or none. The guard in the WHERE clause is what keeps
+     * {@code max_uses} true under any number of racing claims: on PostgreSQL a second UPDATE of the row waits for the
+     * first to commit and then re-checks the guard against the new {@code uses}; on SQLite writers are serialized.
+     * Zero rows changed means the key was spent (fewer than {@code count} uses left), revoked or expired meanwhile.
      */
-    boolean takeUse(Connection connection, String keyId, Instant now) {
+    boolean takeUses(Connection connection, String keyId, int count, Instant now) {
         return Sql.update(connection, """
-                        UPDATE enrollment_keys SET uses = uses + 1
-                        WHERE id = ? AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?""",
-                keyId, now.toEpochMilli()) == 1;
+                        UPDATE enrollment_keys SET uses = uses + ?
+                        WHERE id = ? AND uses + ? <= max_uses AND revoked_at IS NULL AND expires_at > ?""",
+                count, keyId, count, now.toEpochMilli()) == 1;
     }
 
     /** The key as it is now, within the claim's transaction. */

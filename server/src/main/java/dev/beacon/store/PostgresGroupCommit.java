@@ -4,7 +4,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,13 +41,20 @@ final class PostgresGroupCommit implements AutoCloseable {
 
     private void runBatch(List<BatchQueue.Task<?>> batch) {
         List<Runnable> completions = new ArrayList<>(batch.size());
+        boolean usesRefused = false;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
+                Map<String, Pending> uses = new LinkedHashMap<>();
                 for (BatchQueue.Task<?> task : batch) {
-                    completions.add(runInSavepoint(connection, task));
+                    completions.add(runInSavepoint(connection, task, uses));
                 }
-                connection.commit();
+                usesRefused = !takeUses(connection, uses);
+                if (usesRefused) {
+                    connection.rollback();
+                } else {
+                    connection.commit();
+                }
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
                 throw e;
@@ -59,13 +68,39 @@ final class PostgresGroupCommit implements AutoCloseable {
             }
             return;
         }
+        if (usesRefused) {
+            // Fewer uses were left than the batch wanted: each write runs again on its own, taking its use at once,
+            // so those that still find one succeed and the others are refused as they would have been alone.
+            batch.forEach(this::runAlone);
+            return;
+        }
         // Answer only after the commit: a caller that sees its result may rely on it being durable.
         completions.forEach(Runnable::run);
     }
 
-    private <T> Runnable runInSavepoint(Connection connection, BatchQueue.Task<T> task) throws SQLException {
+    /** The uses deferred on one row by the writes of a batch: the first write's statement, and how many. */
+    private static final class Pending {
+        final Tx.Uses uses;
+        int count;
+
+        Pending(Tx.Uses uses) {
+            this.uses = uses;
+        }
+    }
+
+    /** Takes every row's deferred uses, one statement per row; false as soon as a row has too few left. */
+    private static boolean takeUses(Connection connection, Map<String, Pending> uses) {
+        for (Pending pending : uses.values()) {
+            if (!pending.uses.take(connection, pending.count)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private <T> Runnable runInSavepoint(Connection connection, BatchQueue.Task<T> task, Map<String, Pending> uses) throws SQLException {
         Savepoint savepoint = connection.setSavepoint();
-        Tx tx = new Tx(connection, connection, handles);
+        Tx tx = new Tx(connection, connection, handles, true);
         try {
             T value;
             try {
@@ -74,10 +109,36 @@ final class PostgresGroupCommit implements AutoCloseable {
                 tx.close();
             }
             connection.releaseSavepoint(savepoint);
+            tx.deferredUses().forEach((row, use) -> uses.computeIfAbsent(row, r -> new Pending(use)).count++);
             return () -> task.result().complete(value);
         } catch (SQLException | RuntimeException | Error e) {
             connection.rollback(savepoint);
             return () -> task.result().completeExceptionally(e);
+        }
+    }
+
+    /** Runs one write in a transaction of its own, its uses taken at once, and answers it. */
+    private <T> void runAlone(BatchQueue.Task<T> task) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            Tx tx = new Tx(connection, connection, handles);
+            try {
+                T value;
+                try {
+                    value = task.work().run(tx);
+                } finally {
+                    tx.close();
+                }
+                connection.commit();
+                task.result().complete(value);
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(connection);
+                task.result().completeExceptionally(e);
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            task.result().completeExceptionally(e);
         }
     }
 
