@@ -22,9 +22,9 @@ import java.util.regex.Pattern;
 
 /**
  * The OpenAPI document as the tests read it: its operations ({@code GET /api/jobs/{id}}), and a validator that checks a
- * real answer against the operation's documented response for its status and content type, with networknt's JSON Schema
- * validator in the 2020-12 dialect that OpenAPI 3.1 schemas are written in. Refs into {@code #/components} resolve
- * against the whole document. Records which operations and statuses were checked. Thread-safe.
+ * real answer against the operation's documented response for its status and content type (for JSON Lines, each line),
+ * with networknt's JSON Schema validator in the 2020-12 dialect that OpenAPI 3.1 schemas are written in. Refs into
+ * {@code #/components} resolve against the whole document. Records which operations and statuses were checked. Thread-safe.
  */
 final class OpenApiContract {
     /** The URI the document is known by to the validator; refs in a response schema are made absolute against it. */
@@ -132,7 +132,9 @@ final class OpenApiContract {
             if (media.isMissingNode()) {
                 throw new AssertionError(operation + " " + status + " answered " + type + ", documented: " + names(content.fieldNames()));
             }
-            List<String> errors = validate(operation + " " + status + " " + type, media.path("schema"), response.body());
+            List<String> errors = type.equals("application/x-ndjson")
+                    ? validateLines(operation + " " + status + " " + type, media.path("schema"), response.body())
+                    : validate(operation + " " + status + " " + type, media.path("schema"), response.body());
             if (!errors.isEmpty()) {
                 throw new AssertionError(operation + " " + status + " does not match its schema: " + errors + "\nbody: " + response.body());
             }
@@ -150,6 +152,16 @@ final class OpenApiContract {
                     JSON3.readTree(absolute));
         });
         return compiled.validate(JSON3.readTree(json)).stream().map(Object::toString).toList();
+    }
+
+    /** JSON Lines: every line validates against {@code schema}, and the body ends with a newline unless it is empty. */
+    private List<String> validateLines(String key, JsonNode schema, String body) {
+        List<String> errors = new ArrayList<>();
+        if (!body.isEmpty() && !body.endsWith("\n")) {
+            errors.add("the last line does not end with a newline");
+        }
+        body.lines().forEach(line -> validate(key, schema, line).forEach(error -> errors.add("line " + line + ": " + error)));
+        return errors;
     }
 
     private static String names(Iterator<String> names) {

@@ -168,6 +168,9 @@ class OpenApiResponsesTest {
 
         // The audit logs, cluster nodes, and a dashboard session with and without its CSRF token.
         get("/api/audit?action=site.created&limit=5", admin);
+        assertThat(get("/api/audit?format=jsonl&since=2020-01-01T00:00:00Z", admin).body()).contains("\"action\":\"site.created\"");
+        assertThat(get("/api/audit?format=jsonl&since=yesterday", admin).code()).isEqualTo("validation_failed");
+        assertThat(get("/api/audit?format=xml", admin).code()).isEqualTo("validation_failed");
         assertThat(get("/api/audit", reader).status()).isEqualTo(403);
         get("/api/cluster/nodes", admin);
         assertThat(get("/api/instance/audit", admin).code()).isEqualTo("forbidden");

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.beacon.agent.AgentException;
 import dev.beacon.agent.ServerEndpoint;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -18,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 
@@ -81,9 +85,44 @@ final class ApiClient {
             request.method(method, method.equals("POST") ? HttpRequest.BodyPublishers.ofString("")
                     : HttpRequest.BodyPublishers.noBody());
         }
-        HttpResponse<String> response;
+        HttpResponse<String> response = exchange(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        JsonNode json = parse(response.body());
+        int status = response.statusCode();
+        if (status >= 200 && status < 300) {
+            return new Answer(status, json);
+        }
+        throw problem(status, json, method + " " + path);
+    }
+
+    /**
+     * A GET whose answer is read as it arrives, line by line ({@code accept} names its type, e.g. JSON Lines), instead of
+     * whole; a non-2xx answer becomes an {@link OpsException}, as does an answer that breaks off. The timeout bounds the
+     * wait for the answer to begin, not how long it takes.
+     */
+    void getLines(String path, String accept, Consumer<String> sink) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(REQUEST_TIMEOUT).header("Accept", accept).GET();
+        if (apiKey != null) {
+            request.header("X-Beacon-API-Key", apiKey);
+        }
+        HttpResponse<InputStream> response = exchange(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            int status = response.statusCode();
+            if (status < 200 || status >= 300) {
+                throw problem(status, parse(new String(body.readAllBytes(), StandardCharsets.UTF_8)), "GET " + path);
+            }
+            BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                sink.accept(line);
+            }
+        } catch (IOException e) {
+            String reason = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+            throw new OpsException("the answer to GET " + path + " broke off: " + reason, "stream_broken", OpsException.REFUSED);
+        }
+    }
+
+    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return http.send(request, handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OpsException("interrupted", "interrupted", 130);
@@ -98,12 +137,6 @@ final class ApiClient {
         } catch (IOException e) {
             throw unreachable(e);
         }
-        JsonNode json = parse(response.body());
-        int status = response.statusCode();
-        if (status >= 200 && status < 300) {
-            return new Answer(status, json);
-        }
-        throw problem(status, json, method + " " + path);
     }
 
     private OpsException unreachable(IOException e) {

@@ -8,8 +8,9 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code beacon audit}: the organization's audit log, newest first, over {@code GET /api/audit} (admin). */
-@Command(name = "audit", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "The organization's audit log, newest first (admin).")
+/** {@code beacon audit}: the organization's audit log, newest first, over {@code GET /api/audit} (admin); {@code export} writes all of it. */
+@Command(name = "audit", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "The organization's audit log, newest first (admin).",
+        subcommands = AuditExportCommand.class)
 final class AuditCommand extends OpsCommand {
     @Option(names = "--action", description = "Only this action, e.g. robot.removed or enrollment.refused.")
     String action;
