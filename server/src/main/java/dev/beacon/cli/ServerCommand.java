@@ -2,6 +2,7 @@ package dev.beacon.cli;
 
 import dev.beacon.cluster.NodeNameTaken;
 import dev.beacon.cluster.NodeSettings;
+import dev.beacon.retention.RetentionSettings;
 import dev.beacon.server.BeaconServer;
 import dev.beacon.server.ServerConfig;
 import dev.beacon.store.Database;
@@ -84,6 +85,32 @@ public final class ServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int shutdownGrace;
 
+    @Option(names = "--retain-jobs", defaultValue = "${env:BEACON_RETAIN_JOBS:-30d}", paramLabel = "DURATION",
+            description = "How long finished jobs are kept, from when they finished (30d, 12h; 0 = for ever); queued and running "
+                    + "jobs are never pruned (default: ${DEFAULT-VALUE}).")
+    String retainJobs;
+
+    @Option(names = "--retain-job-output", defaultValue = "${env:BEACON_RETAIN_JOB_OUTPUT:-7d}", paramLabel = "DURATION",
+            description = "How long a finished job's output is kept; after that the job stays without it (default: ${DEFAULT-VALUE}).")
+    String retainJobOutput;
+
+    @Option(names = "--retain-audit", defaultValue = "${env:BEACON_RETAIN_AUDIT:-365d}", paramLabel = "DURATION",
+            description = "How long audit events are kept (default: ${DEFAULT-VALUE}).")
+    String retainAudit;
+
+    @Option(names = "--retain-connections", defaultValue = "${env:BEACON_RETAIN_CONNECTIONS:-30d}", paramLabel = "DURATION",
+            description = "How long the history of closed robot connections is kept (default: ${DEFAULT-VALUE}).")
+    String retainConnections;
+
+    @Option(names = "--retain-robot-tokens", defaultValue = "${env:BEACON_RETAIN_ROBOT_TOKENS:-90d}", paramLabel = "DURATION",
+            description = "How long revoked or expired robot tokens are kept after they stopped working (default: ${DEFAULT-VALUE}).")
+    String retainRobotTokens;
+
+    @Option(names = "--retain-enrollment-keys", defaultValue = "${env:BEACON_RETAIN_ENROLLMENT_KEYS:-90d}", paramLabel = "DURATION",
+            description = "How long revoked or expired enrollment keys are kept after they stopped working; a key a robot enrolled "
+                    + "with is kept (default: ${DEFAULT-VALUE}).")
+    String retainEnrollmentKeys;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -113,11 +140,20 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("✗ --proxy-protocol needs --trusted-proxies: the PROXY header is read only from the proxies listed there.");
             return 2;
         }
+        RetentionSettings retention;
+        try {
+            retention = new RetentionSettings(retentionOf("--retain-jobs", retainJobs), retentionOf("--retain-job-output", retainJobOutput),
+                    retentionOf("--retain-audit", retainAudit), retentionOf("--retain-connections", retainConnections),
+                    retentionOf("--retain-robot-tokens", retainRobotTokens), retentionOf("--retain-enrollment-keys", retainEnrollmentKeys));
+        } catch (IllegalArgumentException e) {
+            err.println("✗ " + e.getMessage());
+            return 2;
+        }
         ServerConfig config = new ServerConfig(host, port, storage.dataDir, storage.databaseUrl, publicUrl, tlsCert, tlsKey,
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
                 agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir, proxies,
                 new NodeSettings(nodeName, advertiseUrl, NodeSettings.DEFAULT_RENEWAL, NodeSettings.DEFAULT_EXPIRY),
-                java.time.Duration.ofSeconds(shutdownGrace), proxyProtocol);
+                java.time.Duration.ofSeconds(shutdownGrace), proxyProtocol, retention);
         BeaconServer server;
         try {
             server = BeaconServer.start(config);
@@ -146,6 +182,15 @@ public final class ServerCommand implements Callable<Integer> {
         }, "beacon-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** {@code text} as a retention, or an IllegalArgumentException that names {@code flag}. */
+    private static java.time.Duration retentionOf(String flag, String text) {
+        try {
+            return RetentionSettings.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+        }
     }
 
     static String rootMessage(Throwable e) {

@@ -20,11 +20,14 @@ final class AuditPages {
     private final AuditLog audit;
     private final DashboardReads reads;
     private final PageKit kit;
+    /** Days audit events are kept, for the note on the pages; 0: for ever. */
+    private final long expireDays;
 
-    AuditPages(AuditLog audit, DashboardReads reads, PageKit kit) {
+    AuditPages(AuditLog audit, DashboardReads reads, PageKit kit, long expireDays) {
         this.audit = audit;
         this.reads = reads;
         this.kit = kit;
+        this.expireDays = expireDays;
     }
 
     void register(RoutesConfig routes) {
@@ -44,7 +47,8 @@ final class AuditPages {
         Map<String, String> names = new HashMap<>(reads.usernames(idsOf(events, "user")));
         names.putAll(reads.robotNames(session.orgId(), idsOf(events, "robot")));
         names.putAll(reads.apiKeyNames(session.orgId(), idsOf(events, "api_key")));
-        return new Views.AuditView(events, names, action(ctx), older(fetched, events), kit.clock().instant(), false);
+        return new Views.AuditView(events, names, action(ctx), older(fetched, events), kit.clock().instant(), false,
+                expireDays);
     }
 
     /** The events of no organization, for an instance admin; anyone else gets 403, as on {@code GET /api/instance/audit}. */
@@ -56,7 +60,8 @@ final class AuditPages {
         List<AuditEvent> fetched = audit.listInstance(action(ctx), before(ctx), PAGE + 1);
         List<AuditEvent> events = fetched.size() > PAGE ? fetched.subList(0, PAGE) : fetched;
         // Robot and API key names are per organization, and none of these events has one; users are instance-wide.
-        return new Views.AuditView(events, reads.usernames(idsOf(events, "user")), action(ctx), older(fetched, events), kit.clock().instant(), true);
+        return new Views.AuditView(events, reads.usernames(idsOf(events, "user")), action(ctx), older(fetched, events), kit.clock().instant(), true,
+                expireDays);
     }
 
     private static String older(List<AuditEvent> fetched, List<AuditEvent> shown) {

@@ -7,6 +7,7 @@ import dev.beacon.cluster.ClusterNode;
 import dev.beacon.enrollment.EnrollmentService;
 import dev.beacon.jobs.JobService;
 import dev.beacon.orgs.OrgService;
+import dev.beacon.retention.RetentionSettings;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.RobotService;
 import dev.beacon.robots.RobotStore;
@@ -50,11 +51,12 @@ public final class DashboardRoutes {
 
     /**
      * {@code node} is this server as a node; {@code sharedDatabase} is true when other nodes may serve the same
-     * database (PostgreSQL), false on SQLite.
+     * database (PostgreSQL), false on SQLite. {@code retention} says how long job history and the audit log are kept,
+     * which the pages that show them mention.
      */
     public DashboardRoutes(Services services, DashboardAuth auth, SessionStore sessions, SignIn signIn, LiveFeed live,
                            DashboardReads reads, ObjectMapper json, Clock clock, PublicUrl publicUrl, ClusterNode node,
-                           boolean sharedDatabase) {
+                           boolean sharedDatabase, RetentionSettings retention) {
         this.auth = auth;
         this.live = live;
         Flash flash = new Flash();
@@ -62,11 +64,11 @@ public final class DashboardRoutes {
                 new NodeFacts(reads, node, sharedDatabase));
         this.views = kit.views();
         this.signInPage = new SignInPage(auth, sessions, signIn, kit);
-        this.machinePages = new MachinePages(services, reads, kit);
+        this.machinePages = new MachinePages(services, reads, kit, RetentionSettings.days(retention.jobs()));
         this.managementPage = new ApiManagementPage(services, machinePages, kit, publicUrl);
         this.jobPages = new JobPages(services, reads, kit, json);
         this.sitesPage = new SitesPage(services, reads, kit);
-        this.auditPages = new AuditPages(services.audit(), reads, kit);
+        this.auditPages = new AuditPages(services.audit(), reads, kit, RetentionSettings.days(retention.audit()));
         this.nodesPage = new NodesPage(kit);
         this.apiReferencePage = new ApiReferencePage(kit);
     }

@@ -85,6 +85,14 @@ public final class Fmt {
         return status == null ? "" : status.replace('_', ' ');
     }
 
+    /**
+     * The note under a list the retention pruner thins out: "Older entries expire after 30 days." for a retention of
+     * {@code days} whole days (rounded up), or null when entries are kept for ever ({@code days} 0).
+     */
+    public static String expiry(long days) {
+        return days <= 0 ? null : "Older entries expire after " + days + (days == 1 ? " day." : " days.");
+    }
+
     /** Capitalized: "online" → "Online". */
     public static String title(String word) {
         return word == null || word.isEmpty() ? "" : Character.toUpperCase(word.charAt(0)) + word.substring(1).replace('_', ' ');

@@ -23,11 +23,14 @@ final class MachinePages {
     private final DashboardRoutes.Services services;
     private final DashboardReads reads;
     private final PageKit kit;
+    /** Days finished jobs are kept, for the note under a machine's job history; 0: for ever. */
+    private final long jobsExpireDays;
 
-    MachinePages(DashboardRoutes.Services services, DashboardReads reads, PageKit kit) {
+    MachinePages(DashboardRoutes.Services services, DashboardReads reads, PageKit kit, long jobsExpireDays) {
         this.services = services;
         this.reads = reads;
         this.kit = kit;
+        this.jobsExpireDays = jobsExpireDays;
     }
 
     void register(RoutesConfig routes) {
@@ -71,7 +74,7 @@ final class MachinePages {
         List<Job> jobs = services.jobs().history(robot.id(), 25);
         List<PresenceStore.Connection> connections = services.presence().history(robot.id(), 25);
         return new Views.MachineView(robot, setup.places(), keyName, jobs, connections, kit.clock().instant(),
-                kit.nodes().several());
+                kit.nodes().several(), jobsExpireDays);
     }
 
     private void machinePage(Context ctx, Session session) {

@@ -96,8 +96,9 @@ public final class Views {
     }
 
     /** One machine's page; {@code showNodes} as in {@link MachinesView}. */
+    /** {@code jobsExpireDays}: how many days finished jobs are kept ({@code --retain-jobs}, rounded up); 0: for ever. */
     public record MachineView(Robot robot, Places places, String enrollmentKeyName, List<Job> jobs,
-                              List<PresenceStore.Connection> connections, Instant now, boolean showNodes) {
+                              List<PresenceStore.Connection> connections, Instant now, boolean showNodes, long jobsExpireDays) {
     }
 
     /**
@@ -137,8 +138,9 @@ public final class Views {
      * One page of an audit log, newest first: the organization's ({@code instance} false) or the events that belong to
      * no organization ({@code instance} true, for instance admins).
      */
+    /** {@code expireDays}: how many days audit events are kept ({@code --retain-audit}, rounded up); 0: for ever. */
     public record AuditView(List<AuditEvent> events, Map<String, String> actorNames, String action, String olderCursor, Instant now,
-                            boolean instance) {
+                            boolean instance, long expireDays) {
         /** The page's own path, for its filter form and its "older" link. */
         public String path() {
             return instance ? "/instance/audit" : "/audit";

@@ -40,6 +40,7 @@ import dev.beacon.openapi.OpenApiRoutes;
 import dev.beacon.orgs.OrgRoutes;
 import dev.beacon.orgs.OrgService;
 import dev.beacon.orgs.OrgStore;
+import dev.beacon.retention.Pruner;
 import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.RobotAuth;
 import dev.beacon.robots.PresenceStore;
@@ -117,13 +118,16 @@ public final class BeaconServer implements AutoCloseable {
     private final ClusterSignals signals;
     /** The first part of {@link #close}: no new agents or jobs, and a grace period for the jobs running. */
     private final NodeDrain drain;
+    /** Deletes history past its retention, on a thread of its own. */
+    private final Pruner pruner;
     /** Set by the first {@link #close}: a second one (a test's, after the shutdown hook's) does nothing. */
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher, LiveFeed live,
                          ScheduledExecutorService scheduler, int port, String baseUrl, Optional<Path> initialAdminPasswordFile,
-                         DataDir.Lock lock, ClusterNode node, ClusterSignals signals, NodeDrain drain) {
+                         DataDir.Lock lock, ClusterNode node, ClusterSignals signals, NodeDrain drain, Pruner pruner) {
         this.drain = drain;
+        this.pruner = pruner;
         this.lock = lock;
         this.node = node;
         this.signals = signals;
@@ -265,7 +269,7 @@ public final class BeaconServer implements AutoCloseable {
         DashboardRoutes dashboard = new DashboardRoutes(
                 new DashboardRoutes.Services(users, apiKeys, enrollment, orgService, robots, robotService, presence, jobService, audit),
                 dashboardAuth, sessions, new SignIn(users, sessions, audit, initialPassword::signedIn), live, new DashboardReads(db), json, clock,
-                publicUrl, node, db.dialect() == Dialect.POSTGRESQL);
+                publicUrl, node, db.dialect() == Dialect.POSTGRESQL, config.retention());
 
         // Read the TLS files now, so that a bad certificate or key stops the start before anything listens.
         char[] keyStorePassword = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
@@ -359,10 +363,11 @@ public final class BeaconServer implements AutoCloseable {
         // last_seen_at must be fresh to within one interval: write it twice per interval, in one batch.
         long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
+        Pruner pruner = new Pruner(db, config.retention(), clock, metrics).start();
         log.info("Beacon listening on {} as node {} ({} database, ready in {} ms)", baseUrl, node.name(), db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
         return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock, node, signals,
-                drain);
+                drain, pruner);
     }
 
     /**
@@ -444,6 +449,11 @@ public final class BeaconServer implements AutoCloseable {
         return initialAdminPasswordFile;
     }
 
+    /** The retention pruner, e.g. for a test to run it now. */
+    public Pruner pruner() {
+        return pruner;
+    }
+
     /** This server as a node of the cluster. */
     public ClusterNode node() {
         return node;
@@ -477,6 +487,7 @@ public final class BeaconServer implements AutoCloseable {
         }
         drain.run();
         scheduler.shutdownNow();
+        pruner.close();
         if (signals != null) {
             signals.close(); // before the sockets close: this node no longer acts on other nodes' signals
         }

@@ -1,6 +1,7 @@
 package dev.beacon.server;
 
 import dev.beacon.cluster.NodeSettings;
+import dev.beacon.retention.RetentionSettings;
 import dev.beacon.web.Cidr;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,12 +31,14 @@ import java.util.function.LongSupplier;
  *                           the queue ({@link NodeDrain}); zero: not at all
  * @param proxyProtocol      whether the listener reads a PROXY protocol header (v1 or v2) from the {@code trustedProxies}
  *                           ({@link dev.beacon.web.ProxyProtocol}); only with trusted proxies
+ * @param retention          how long each kind of history is kept before {@link dev.beacon.retention.Pruner} deletes it;
+ *                           null: {@link RetentionSettings#defaults()}
  */
 public record ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl,
                            Path tlsCert, Path tlsKey, String secretKeyHex, String adminPassword,
                            int heartbeatIntervalSeconds, long refusalsPerMinute, int agentConnectsPerSecond, Clock clock,
                            LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies, NodeSettings node,
-                           Duration shutdownGrace, boolean proxyProtocol) {
+                           Duration shutdownGrace, boolean proxyProtocol, RetentionSettings retention) {
     /**
      * 20 s: long enough for short jobs to end, and with the rest of a shutdown well within systemd's default
      * {@code TimeoutStopSec} of 90 s (and Kubernetes' default 30 s termination grace).
@@ -46,12 +49,23 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
         trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
         node = node == null ? NodeSettings.defaults() : node;
         shutdownGrace = shutdownGrace == null ? DEFAULT_SHUTDOWN_GRACE : shutdownGrace;
+        retention = retention == null ? RetentionSettings.defaults() : retention;
         if (shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdownGrace must not be negative: " + shutdownGrace);
         }
         if (proxyProtocol && trustedProxies.isEmpty()) {
             throw new IllegalArgumentException("the PROXY protocol is read only from trusted proxies: give trustedProxies too");
         }
+    }
+
+    /** A config with the default retention. */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl, Path tlsCert, Path tlsKey,
+                        String secretKeyHex, String adminPassword, int heartbeatIntervalSeconds, long refusalsPerMinute,
+                        int agentConnectsPerSecond, Clock clock, LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies,
+                        NodeSettings node, Duration shutdownGrace, boolean proxyProtocol) {
+        this(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword, heartbeatIntervalSeconds,
+                refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node, shutdownGrace, proxyProtocol,
+                null);
     }
 
     /** A config without the PROXY protocol. */
@@ -96,86 +110,93 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(host, port, dataDir, url, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, cert, key, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withAdminPassword(String password) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, password,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withRefusalsPerMinute(long limit) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, limit, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withHeartbeatInterval(int seconds) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 seconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withAgentConnectsPerSecond(int perSecond) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, perSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, newClock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withTicker(LongSupplier newTicker) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, newTicker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withDownloadsDir(Path directory) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, directory, trustedProxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withNode(NodeSettings newNode) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                newNode, shutdownGrace, proxyProtocol);
+                newNode, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withTrustedProxies(List<Cidr> proxies) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, proxies,
-                node, shutdownGrace, proxyProtocol);
+                node, shutdownGrace, proxyProtocol, retention);
     }
 
     public ServerConfig withShutdownGrace(Duration grace) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node,
-                grace, proxyProtocol);
+                grace, proxyProtocol, retention);
     }
 
     /** Reads the PROXY protocol header from the trusted proxies ({@link dev.beacon.web.ProxyProtocol}); needs trusted proxies. */
     public ServerConfig withProxyProtocol(boolean on) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node,
-                shutdownGrace, on);
+                shutdownGrace, on, retention);
+    }
+
+    /** Keeps each kind of history as {@code newRetention} says ({@link dev.beacon.retention.Pruner}). */
+    public ServerConfig withRetention(RetentionSettings newRetention) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node,
+                shutdownGrace, proxyProtocol, newRetention);
     }
 
     /** The JDBC URL in effect: the PostgreSQL URL if given, else the SQLite file under the data dir. */

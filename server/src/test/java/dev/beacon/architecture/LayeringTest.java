@@ -25,7 +25,7 @@ import java.util.Set;
 class LayeringTest {
     /** The feature packages, each owning its records, its SQL ({@code …Store}), its rules ({@code …Service}) and routes. */
     static final List<String> FEATURES = List.of("orgs", "enrollment", "robots", "agentchannel", "jobs", "apikeys", "users", "audit",
-            "dashboard", "cluster");
+            "dashboard", "cluster", "retention");
 
     /**
      * Stores that other features still use, frozen as they are: each entry is a feature and the other features' stores
