@@ -111,6 +111,14 @@ public final class Database implements AutoCloseable {
 
     private static Database open(String jdbcUrl, boolean migrate) {
         Dialect dialect = Dialect.of(jdbcUrl);
+        if (dialect == Dialect.SQLITE && migrate) {
+            // Before the pool opens and the first migration creates a table: afterwards it would take a full VACUUM.
+            try {
+                SqliteSpace.makeNewDatabaseIncremental(jdbcUrl);
+            } catch (SQLException e) {
+                throw new Sql.DatabaseException("PRAGMA auto_vacuum = INCREMENTAL", e);
+            }
+        }
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         config.setPoolName("beacon-db");
