@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.server.BeaconServer;
 import dev.beacon.server.ServerConfig;
+import dev.beacon.store.SqliteSpace;
 import dev.beacon.testing.Backend;
 import dev.beacon.testing.TestServer;
 import java.net.URI;
@@ -72,6 +73,9 @@ class BackupRestoreTest {
                 meanwhile.shutdownNow();
             }
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(backup))).isEqualTo("rw-------");
+            try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + backup); Statement statement = connection.createStatement()) {
+                assertThat(SqliteSpace.autoVacuum(statement)).as("the copy gives space back as the original does").isEqualTo(SqliteSpace.INCREMENTAL);
+            }
 
             Path restored = temp.resolve("restored");
             Files.createDirectories(restored);

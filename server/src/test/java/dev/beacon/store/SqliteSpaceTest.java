@@ -23,6 +23,14 @@ class SqliteSpaceTest {
     }
 
     @Test
+    void a_database_file_the_server_created_empty_is_incremental_too() {
+        DataDir.createDatabaseFile(dir);
+        try (Database db = Database.open(Database.sqliteUrl(dir))) {
+            assertThat(SqliteSpace.autoVacuum(db)).isEqualTo(SqliteSpace.INCREMENTAL);
+        }
+    }
+
+    @Test
     void reclaim_gives_the_pages_of_deleted_rows_back_in_bounded_steps() throws Exception {
         try (Database db = Database.open(Database.sqliteUrl(dir))) {
             db.write(tx -> tx.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"));
