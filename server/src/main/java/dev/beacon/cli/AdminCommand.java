@@ -30,10 +30,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code beacon admin}: works straight on the database, offline or beside a running server. Each command
  * opens the database the server created (it never creates or migrates one, and takes no lock), runs the
- * first-start bootstrap if the server has not yet, and closes it.
+ * first-start bootstrap if the server has not yet, and closes it. {@code backup}, {@code restore} and
+ * {@code compact} ({@link BackupCommand}, {@link RestoreCommand}, {@link CompactCommand}) work on the database file
+ * instead; the last two take the data dir's lock.
  */
 @Command(name = "admin", mixinStandardHelpOptions = true, description = "Administer Beacon directly on its database.",
-        subcommands = {AdminCommand.ApiKey.class, AdminCommand.User.class, AdminCommand.Org.class})
+        subcommands = {AdminCommand.ApiKey.class, AdminCommand.User.class, AdminCommand.Org.class, BackupCommand.class, RestoreCommand.class,
+                CompactCommand.class})
 public final class AdminCommand {
 
     /** Opens the database, runs the bootstrap, and hands the pieces to {@code action}. */

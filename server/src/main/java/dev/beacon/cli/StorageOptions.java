@@ -18,7 +18,7 @@ public final class StorageOptions {
         return postgres() ? databaseUrl : Database.sqliteUrl(dataDir);
     }
 
-    private boolean postgres() {
+    boolean postgres() {
         return databaseUrl != null && !databaseUrl.isBlank();
     }
 

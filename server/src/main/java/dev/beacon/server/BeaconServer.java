@@ -364,6 +364,7 @@ public final class BeaconServer implements AutoCloseable {
         long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
         Pruner pruner = new Pruner(db, config.retention(), clock, metrics).start();
+        SpaceReclaimer.schedule(db, scheduler);
         log.info("Beacon listening on {} as node {} ({} database, ready in {} ms)", baseUrl, node.name(), db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
         return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock, node, signals,

@@ -13,7 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The Prometheus registry behind {@code /metrics}, with JVM, process and resident-memory gauges. */
+/** The Prometheus registry behind {@code /metrics}, with JVM, process, resident-memory and database-size gauges. */
 final class Metrics {
     private static final Path PROC_STATUS = Path.of("/proc/self/status");
 
@@ -30,6 +30,7 @@ final class Metrics {
         new UptimeMetrics().bindTo(registry);
         Gauge.builder("process.resident.memory", Metrics::residentBytes).baseUnit("bytes")
                 .description("Resident set size of the server process (VmRSS)").register(registry);
+        DatabaseGauges.register(registry, db);
         return registry;
     }
 

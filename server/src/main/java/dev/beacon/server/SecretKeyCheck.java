@@ -3,6 +3,12 @@ package dev.beacon.server;
 import dev.beacon.store.Database;
 import dev.beacon.store.Sql;
 import dev.beacon.tokens.SecretBox;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 
 /**
@@ -18,6 +24,24 @@ public final class SecretKeyCheck {
     public static final class Mismatch extends RuntimeException {
         Mismatch(String message) {
             super(message, null, false, false); // one line for the operator, no stack trace
+        }
+    }
+
+    /**
+     * The fingerprint recorded in the SQLite database file {@code sqliteFile} (a backup about to be restored), or null
+     * when it has none: its schema predates fingerprints, or no server ever started on it. Changes nothing.
+     */
+    public static String recordedIn(Path sqliteFile) throws SQLException {
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + sqliteFile.toAbsolutePath());
+             Statement statement = connection.createStatement()) {
+            try (ResultSet table = statement.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'secret_key_fingerprint'")) {
+                if (!table.next() || table.getInt(1) == 0) {
+                    return null;
+                }
+            }
+            try (ResultSet row = statement.executeQuery("SELECT fingerprint FROM secret_key_fingerprint WHERE id = 1")) {
+                return row.next() ? row.getString(1) : null;
+            }
         }
     }
 

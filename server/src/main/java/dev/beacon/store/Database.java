@@ -86,7 +86,8 @@ public final class Database implements AutoCloseable {
         private final String expected;
         private final boolean newer;
 
-        SchemaMismatch(String found, String expected, boolean newer) {
+        /** {@code found} null: no Beacon schema; else a version other than {@code expected} ({@code newer} than it or not). */
+        public SchemaMismatch(String found, String expected, boolean newer) {
             super(found == null ? "no Beacon schema" : "schema version " + found + ", expected " + expected, null, false, false);
             this.found = found;
             this.expected = expected;
@@ -111,6 +112,14 @@ public final class Database implements AutoCloseable {
 
     private static Database open(String jdbcUrl, boolean migrate) {
         Dialect dialect = Dialect.of(jdbcUrl);
+        if (dialect == Dialect.SQLITE && migrate) {
+            // Before the pool opens and the first migration creates a table: afterwards it would take a full VACUUM.
+            try {
+                SqliteSpace.makeNewDatabaseIncremental(jdbcUrl);
+            } catch (SQLException e) {
+                throw new Sql.DatabaseException("PRAGMA auto_vacuum = INCREMENTAL", e);
+            }
+        }
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         config.setPoolName("beacon-db");
@@ -186,6 +195,26 @@ public final class Database implements AutoCloseable {
                 .map(MigrationInfo::getVersion)
                 .max(Comparator.naturalOrder())
                 .orElse(null);
+    }
+
+    /**
+     * The schema version of the SQLite database file {@code file}, for {@code beacon admin restore}; opens it without
+     * migrating or changing anything. Throws {@link SchemaMismatch} when it has no Beacon schema or one newer than
+     * this build's; an older one is fine, the server migrates it at its next start.
+     */
+    public static String restorableSchemaVersion(Path file) {
+        Flyway flyway = Flyway.configure()
+                .dataSource("jdbc:sqlite:" + file.toAbsolutePath(), null, null)
+                .locations("classpath:db/migration")
+                .load();
+        refuseNewerSchema(flyway);
+        MigrationInfoService info = flyway.info();
+        MigrationInfo current = info.current();
+        if (current == null || current.getVersion() == null) {
+            MigrationVersion known = knownVersion(info);
+            throw new SchemaMismatch(null, known == null ? null : known.toString(), false);
+        }
+        return current.getVersion().toString();
     }
 
     /** Refuses a database without this build's schema version: no history table, or another latest migration. */

@@ -1,0 +1,136 @@
+package dev.beacon.store;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * How an SQLite database gives the space of deleted rows back to the file system. SQLite keeps freed pages in the
+ * file for reuse; with {@code auto_vacuum = INCREMENTAL} (set on every new Beacon database) a
+ * {@code PRAGMA incremental_vacuum} moves them to the end and truncates the file. {@link #reclaim} does that in
+ * small steps through the database's one writer, so any thread may call it beside the server's work; the server
+ * runs it every few minutes. Stateless.
+ */
+public final class SqliteSpace {
+    /** {@code PRAGMA auto_vacuum}'s value for INCREMENTAL. */
+    public static final int INCREMENTAL = 2;
+
+    private SqliteSpace() {
+    }
+
+    /**
+     * Makes a database that has no table yet incremental, before the first migration creates one: auto_vacuum can
+     * only change while a database is empty (later it takes a full {@code VACUUM}, see {@link #compact}). Does
+     * nothing to a database that has tables. Runs on a connection of its own, before the pool opens.
+     */
+    static void makeNewDatabaseIncremental(String jdbcUrl) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA busy_timeout = 10000");
+            try (ResultSet tables = statement.executeQuery("SELECT count(*) FROM sqlite_master")) {
+                if (tables.next() && tables.getLong(1) > 0) {
+                    return;
+                }
+            }
+            if (autoVacuum(statement) == INCREMENTAL) {
+                return;
+            }
+            // The pragma alone is lost when this connection did not write the file's first page; a VACUUM of the
+            // empty database writes a header with the mode in it, at no cost.
+            statement.execute("PRAGMA auto_vacuum = INCREMENTAL");
+            statement.execute("VACUUM");
+        }
+    }
+
+    /** The database's {@code auto_vacuum} mode: 0 none, 1 full, 2 incremental. */
+    public static int autoVacuum(Statement statement) throws SQLException {
+        try (ResultSet mode = statement.executeQuery("PRAGMA auto_vacuum")) {
+            return mode.next() ? mode.getInt(1) : 0;
+        }
+    }
+
+    /** The database's {@code auto_vacuum} mode (0 none, 1 full, 2 incremental); 0 on PostgreSQL. */
+    public static int autoVacuum(Database db) {
+        if (db.dialect() != Dialect.SQLITE) {
+            return 0;
+        }
+        return db.read(tx -> {
+            try (Statement statement = tx.connection().createStatement()) {
+                return autoVacuum(statement);
+            }
+        });
+    }
+
+    /**
+     * Gives up to {@code steps × pagesPerStep} free pages back to the file system, each step a write of its own so
+     * that other writes run between them; stops early once no free page is left. Returns the pages freed. Does
+     * nothing (and returns 0) on PostgreSQL or on an SQLite database that is not incremental.
+     */
+    public static long reclaim(Database db, int pagesPerStep, int steps) {
+        if (pagesPerStep < 1 || steps < 1) {
+            throw new IllegalArgumentException("pagesPerStep and steps must be at least 1 (got " + pagesPerStep + ", " + steps + ")");
+        }
+        if (autoVacuum(db) != INCREMENTAL) {
+            return 0;
+        }
+        long freed = 0;
+        for (int step = 0; step < steps; step++) {
+            long now = db.write(tx -> incrementalVacuum(tx.connection(), pagesPerStep));
+            freed += now;
+            if (now < pagesPerStep) {
+                break;
+            }
+        }
+        return freed;
+    }
+
+    /**
+     * Gives up to {@code pages} free pages back and returns how many it gave. The pragma frees one page per step of
+     * its statement, and sqlite-jdbc steps a statement that has no result columns only once: hence one statement per
+     * page, each closed at once (one left mid-way would keep the writer's savepoint from being released).
+     */
+    static long incrementalVacuum(Connection connection, long pages) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            long before = pragma(statement, "freelist_count");
+            for (long page = 0; page < Math.min(before, pages); page++) {
+                try (Statement onePage = connection.createStatement()) {
+                    onePage.execute("PRAGMA incremental_vacuum(1)");
+                }
+            }
+            return before - pragma(statement, "freelist_count");
+        }
+    }
+
+    /** What {@link #compact} did: the database's size before and after, and whether it switched it to incremental. */
+    public record Compacted(long bytesBefore, long bytesAfter, boolean switched) {
+    }
+
+    /**
+     * Rewrites the SQLite database at {@code jdbcUrl} with a full {@code VACUUM}, incremental from then on: all free
+     * pages go back to the disk. The VACUUM needs free space for a copy of the file and holds the write lock
+     * throughout; then the WAL is truncated. The caller makes sure no server runs on it.
+     */
+    public static Compacted compact(String jdbcUrl) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA busy_timeout = 10000");
+            long before = fileBytes(statement);
+            boolean switching = autoVacuum(statement) != INCREMENTAL;
+            statement.execute("PRAGMA auto_vacuum = INCREMENTAL");
+            statement.execute("VACUUM");
+            statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            return new Compacted(before, fileBytes(statement), switching);
+        }
+    }
+
+    /** page_count × page_size: the size of the database (the file once the WAL is checkpointed). */
+    static long fileBytes(Statement statement) throws SQLException {
+        return pragma(statement, "page_count") * pragma(statement, "page_size");
+    }
+
+    static long pragma(Statement statement, String name) throws SQLException {
+        try (ResultSet value = statement.executeQuery("PRAGMA " + name)) {
+            return value.next() ? value.getLong(1) : 0;
+        }
+    }
+}
