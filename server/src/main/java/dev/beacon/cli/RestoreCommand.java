@@ -3,6 +3,7 @@ package dev.beacon.cli;
 import dev.beacon.server.SecretKeyCheck;
 import dev.beacon.store.DataDir;
 import dev.beacon.store.Database;
+import dev.beacon.store.SchemaVersions;
 import dev.beacon.store.SqliteBackup;
 import dev.beacon.tokens.SecretBox;
 import java.io.IOException;
@@ -111,7 +112,7 @@ final class RestoreCommand implements Callable<Integer> {
 
     private String schemaVersion(Path staged) {
         try {
-            return Database.restorableSchemaVersion(staged);
+            return SchemaVersions.restorable(staged);
         } catch (Database.SchemaMismatch mismatch) {
             throw new AdminCommand.CommandFailed(mismatch.found() == null
                     ? source.toAbsolutePath() + " is an SQLite database but not a Beacon one (it has no Beacon schema); not restoring it."

@@ -7,13 +7,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.DriverManager;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Properties;
 import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.MigrationInfo;
-import org.flywaydb.core.api.MigrationInfoService;
-import org.flywaydb.core.api.MigrationVersion;
 import org.jdbi.v3.core.ConnectionFactory;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -139,15 +134,12 @@ public final class Database implements AutoCloseable {
         }
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
-            Flyway flyway = Flyway.configure()
-                    .dataSource(dataSource)
-                    .locations("classpath:db/migration")
-                    .load();
+            Flyway flyway = SchemaVersions.flyway(dataSource);
             if (migrate) {
-                refuseNewerSchema(flyway);
+                SchemaVersions.refuseNewer(flyway);
                 flyway.migrate();
             } else {
-                checkSchema(flyway);
+                SchemaVersions.requireCurrent(flyway);
             }
             Handles handles = new Handles();
             SqliteWriter writer = dialect == Dialect.SQLITE ? new SqliteWriter(DriverManager.getConnection(jdbcUrl, sqlite), handles) : null;
@@ -173,63 +165,6 @@ public final class Database implements AutoCloseable {
         // writer. A background thread runs them instead (see checkpoint()).
         properties.setProperty("wal_autocheckpoint", "0");
         return properties;
-    }
-
-    /**
-     * Refuses, before migrating, a schema a newer Beacon has migrated past this build's last migration: during a
-     * rolling upgrade an old node must not run against tables it does not know (Flyway would otherwise ignore the
-     * "future" migrations and start).
-     */
-    private static void refuseNewerSchema(Flyway flyway) {
-        MigrationInfoService info = flyway.info();
-        MigrationInfo current = info.current();
-        MigrationVersion known = knownVersion(info);
-        if (current != null && current.getVersion() != null && known != null && current.getVersion().compareTo(known) > 0) {
-            throw new SchemaMismatch(current.getVersion().toString(), known.toString(), true);
-        }
-    }
-
-    private static MigrationVersion knownVersion(MigrationInfoService info) {
-        return Arrays.stream(info.all())
-                .filter(migration -> migration.getVersion() != null && !migration.getState().name().startsWith("FUTURE"))
-                .map(MigrationInfo::getVersion)
-                .max(Comparator.naturalOrder())
-                .orElse(null);
-    }
-
-    /**
-     * The schema version of the SQLite database file {@code file}, for {@code beacon admin restore}; opens it without
-     * migrating or changing anything. Throws {@link SchemaMismatch} when it has no Beacon schema or one newer than
-     * this build's; an older one is fine, the server migrates it at its next start.
-     */
-    public static String restorableSchemaVersion(Path file) {
-        Flyway flyway = Flyway.configure()
-                .dataSource("jdbc:sqlite:" + file.toAbsolutePath(), null, null)
-                .locations("classpath:db/migration")
-                .load();
-        refuseNewerSchema(flyway);
-        MigrationInfoService info = flyway.info();
-        MigrationInfo current = info.current();
-        if (current == null || current.getVersion() == null) {
-            MigrationVersion known = knownVersion(info);
-            throw new SchemaMismatch(null, known == null ? null : known.toString(), false);
-        }
-        return current.getVersion().toString();
-    }
-
-    /** Refuses a database without this build's schema version: no history table, or another latest migration. */
-    private static void checkSchema(Flyway flyway) {
-        MigrationInfoService info = flyway.info();
-        MigrationInfo current = info.current();
-        MigrationVersion expected = knownVersion(info);
-        String expectedText = expected == null ? null : expected.toString();
-        if (current == null || current.getVersion() == null) {
-            throw new SchemaMismatch(null, expectedText, false);
-        }
-        if (!current.getVersion().equals(expected)) {
-            throw new SchemaMismatch(current.getVersion().toString(), expectedText,
-                    expected == null || current.getVersion().compareTo(expected) > 0);
-        }
     }
 
     /**
