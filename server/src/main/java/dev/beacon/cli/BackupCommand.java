@@ -1,6 +1,5 @@
 package dev.beacon.cli;
 
-import dev.beacon.store.Database;
 import dev.beacon.store.SqliteBackup;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -43,9 +42,8 @@ final class BackupCommand implements Callable<Integer> {
             return 2;
         }
         String url = storage.effectiveDatabaseUrl();
-        Path database = Database.sqliteFile(url);
-        if (!Files.isRegularFile(database)) {
-            err.println("✗ " + storage.schemaRefusal(new Database.SchemaMismatch(null, null, false)));
+        Path database = storage.existingSqliteFile(err);
+        if (database == null) {
             return 1;
         }
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {

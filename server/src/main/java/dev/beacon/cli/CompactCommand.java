@@ -1,7 +1,6 @@
 package dev.beacon.cli;
 
 import dev.beacon.store.DataDir;
-import dev.beacon.store.Database;
 import dev.beacon.store.SqliteSpace;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -37,9 +36,8 @@ final class CompactCommand implements Callable<Integer> {
             return 2;
         }
         String url = storage.effectiveDatabaseUrl();
-        Path database = Database.sqliteFile(url);
-        if (!Files.isRegularFile(database)) {
-            err.println("✗ " + storage.schemaRefusal(new Database.SchemaMismatch(null, null, false)));
+        Path database = storage.existingSqliteFile(err);
+        if (database == null) {
             return 1;
         }
         try (DataDir.Lock lock = DataDir.lock(storage.dataDir)) {

@@ -1,6 +1,8 @@
 package dev.beacon.cli;
 
 import dev.beacon.store.Database;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -20,6 +22,19 @@ public final class StorageOptions {
 
     boolean postgres() {
         return databaseUrl != null && !databaseUrl.isBlank();
+    }
+
+    /**
+     * The SQLite database file, for the admin commands that copy or rewrite it; null, once the refusal is printed on
+     * {@code err}, when there is none (opening it would create an empty one).
+     */
+    Path existingSqliteFile(PrintWriter err) {
+        Path database = Database.sqliteFile(effectiveDatabaseUrl());
+        if (!Files.isRegularFile(database)) {
+            err.println("✗ " + schemaRefusal(new Database.SchemaMismatch(null, null, false)));
+            return null;
+        }
+        return database;
     }
 
     /** The one line an admin command prints when the database it looked at is not the server's (see {@link Database#openExisting}). */
