@@ -102,12 +102,7 @@ final class PostgresGroupCommit implements AutoCloseable {
         Savepoint savepoint = connection.setSavepoint();
         Tx tx = new Tx(connection, connection, handles, true);
         try {
-            T value;
-            try {
-                value = task.work().run(tx);
-            } finally {
-                tx.close();
-            }
+            T value = tx.run(task.work());
             connection.releaseSavepoint(savepoint);
             tx.deferredUses().forEach((row, use) -> uses.computeIfAbsent(row, r -> new Pending(use)).count++);
             return () -> task.result().complete(value);
@@ -123,12 +118,7 @@ final class PostgresGroupCommit implements AutoCloseable {
             connection.setAutoCommit(false);
             Tx tx = new Tx(connection, connection, handles);
             try {
-                T value;
-                try {
-                    value = task.work().run(tx);
-                } finally {
-                    tx.close();
-                }
+                T value = tx.run(task.work());
                 connection.commit();
                 task.result().complete(value);
             } catch (SQLException | RuntimeException | Error e) {

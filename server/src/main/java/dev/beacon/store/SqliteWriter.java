@@ -141,12 +141,7 @@ final class SqliteWriter implements AutoCloseable {
         statements.computeIfAbsent("SAVEPOINT work", this::prepare).execute();
         Tx tx = new Tx(caching, unclosable, handles);
         try {
-            T value;
-            try {
-                value = task.work().run(tx);
-            } finally {
-                tx.close();
-            }
+            T value = tx.run(task.work());
             statements.computeIfAbsent("RELEASE work", this::prepare).execute();
             return () -> task.result().complete(value);
         } catch (Throwable failure) {

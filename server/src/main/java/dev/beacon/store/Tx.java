@@ -1,6 +1,7 @@
 package dev.beacon.store;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
@@ -95,6 +96,15 @@ public final class Tx {
     /** Jdbi's {@link Handle#execute}: one statement with positional arguments; returns the rows changed. */
     public int execute(String sql, Object... args) {
         return handle().execute(sql, args);
+    }
+
+    /** Runs {@code work} on this connection, then closes the Jdbi handle it may have opened; rethrows what it threw. */
+    <T> T run(Database.Work<T> work) throws SQLException {
+        try {
+            return work.run(this);
+        } finally {
+            close();
+        }
     }
 
     /** Closes the Jdbi handle if one was opened (its statements); the connection stays with its owner. */
