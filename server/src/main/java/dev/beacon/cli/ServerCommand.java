@@ -86,7 +86,7 @@ public final class ServerCommand implements Callable<Integer> {
     int shutdownGrace;
 
     @Option(names = "--retain-jobs", defaultValue = "${env:BEACON_RETAIN_JOBS:-30d}", paramLabel = "DURATION",
-            description = "How long finished jobs are kept, from when they finished (30d, 12h; 0 = for ever); queued and running "
+            description = "How long finished jobs are kept, from when they finished (30d, 12h, 30m; 0 = for ever); queued and running "
                     + "jobs are never pruned (default: ${DEFAULT-VALUE}).")
     String retainJobs;
 

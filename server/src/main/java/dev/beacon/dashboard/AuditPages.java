@@ -1,5 +1,6 @@
 package dev.beacon.dashboard;
 
+import java.time.Duration;
 import dev.beacon.audit.AuditEvent;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.web.ApiError;
@@ -21,13 +22,13 @@ final class AuditPages {
     private final DashboardReads reads;
     private final PageKit kit;
     /** Days audit events are kept, for the note on the pages; 0: for ever. */
-    private final long expireDays;
+    private final Duration kept;
 
-    AuditPages(AuditLog audit, DashboardReads reads, PageKit kit, long expireDays) {
+    AuditPages(AuditLog audit, DashboardReads reads, PageKit kit, Duration kept) {
         this.audit = audit;
         this.reads = reads;
         this.kit = kit;
-        this.expireDays = expireDays;
+        this.kept = kept;
     }
 
     void register(RoutesConfig routes) {
@@ -48,7 +49,7 @@ final class AuditPages {
         names.putAll(reads.robotNames(session.orgId(), idsOf(events, "robot")));
         names.putAll(reads.apiKeyNames(session.orgId(), idsOf(events, "api_key")));
         return new Views.AuditView(events, names, action(ctx), older(fetched, events), kit.clock().instant(), false,
-                expireDays);
+                kept);
     }
 
     /** The events of no organization, for an instance admin; anyone else gets 403, as on {@code GET /api/instance/audit}. */
@@ -61,7 +62,7 @@ final class AuditPages {
         List<AuditEvent> events = fetched.size() > PAGE ? fetched.subList(0, PAGE) : fetched;
         // Robot and API key names are per organization, and none of these events has one; users are instance-wide.
         return new Views.AuditView(events, reads.usernames(idsOf(events, "user")), action(ctx), older(fetched, events), kit.clock().instant(), true,
-                expireDays);
+                kept);
     }
 
     private static String older(List<AuditEvent> fetched, List<AuditEvent> shown) {

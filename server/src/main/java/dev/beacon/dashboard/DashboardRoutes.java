@@ -64,11 +64,11 @@ public final class DashboardRoutes {
                 new NodeFacts(reads, node, sharedDatabase));
         this.views = kit.views();
         this.signInPage = new SignInPage(auth, sessions, signIn, kit);
-        this.machinePages = new MachinePages(services, reads, kit, RetentionSettings.days(retention.jobs()));
+        this.machinePages = new MachinePages(services, reads, kit, retention.jobs());
         this.managementPage = new ApiManagementPage(services, machinePages, kit, publicUrl);
         this.jobPages = new JobPages(services, reads, kit, json);
         this.sitesPage = new SitesPage(services, reads, kit);
-        this.auditPages = new AuditPages(services.audit(), reads, kit, RetentionSettings.days(retention.audit()));
+        this.auditPages = new AuditPages(services.audit(), reads, kit, retention.audit());
         this.nodesPage = new NodesPage(kit);
         this.apiReferencePage = new ApiReferencePage(kit);
     }

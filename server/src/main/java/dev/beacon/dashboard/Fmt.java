@@ -1,5 +1,6 @@
 package dev.beacon.dashboard;
 
+import dev.beacon.retention.RetentionSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -87,10 +88,11 @@ public final class Fmt {
 
     /**
      * The note under a list the retention pruner thins out: "Older entries expire after 30 days." for a retention of
-     * {@code days} whole days (rounded up), or null when entries are kept for ever ({@code days} 0).
+     * 30 days, or null when entries are kept for ever ({@link Duration#ZERO}).
      */
-    public static String expiry(long days) {
-        return days <= 0 ? null : "Older entries expire after " + days + (days == 1 ? " day." : " days.");
+    public static String expiry(Duration kept) {
+        String words = RetentionSettings.inWords(kept);
+        return words == null ? null : "Older entries expire after " + words + ".";
     }
 
     /** Capitalized: "online" → "Online". */

@@ -1,5 +1,6 @@
 package dev.beacon.dashboard;
 
+import java.time.Duration;
 import dev.beacon.jobs.Job;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.Robot;
@@ -24,13 +25,13 @@ final class MachinePages {
     private final DashboardReads reads;
     private final PageKit kit;
     /** Days finished jobs are kept, for the note under a machine's job history; 0: for ever. */
-    private final long jobsExpireDays;
+    private final Duration jobsKept;
 
-    MachinePages(DashboardRoutes.Services services, DashboardReads reads, PageKit kit, long jobsExpireDays) {
+    MachinePages(DashboardRoutes.Services services, DashboardReads reads, PageKit kit, Duration jobsKept) {
         this.services = services;
         this.reads = reads;
         this.kit = kit;
-        this.jobsExpireDays = jobsExpireDays;
+        this.jobsKept = jobsKept;
     }
 
     void register(RoutesConfig routes) {
@@ -74,7 +75,7 @@ final class MachinePages {
         List<Job> jobs = services.jobs().history(robot.id(), 25);
         List<PresenceStore.Connection> connections = services.presence().history(robot.id(), 25);
         return new Views.MachineView(robot, setup.places(), keyName, jobs, connections, kit.clock().instant(),
-                kit.nodes().several(), jobsExpireDays);
+                kit.nodes().several(), jobsKept);
     }
 
     private void machinePage(Context ctx, Session session) {

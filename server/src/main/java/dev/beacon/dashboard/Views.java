@@ -14,6 +14,7 @@ import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
 import io.javalin.http.Context;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -96,9 +97,9 @@ public final class Views {
     }
 
     /** One machine's page; {@code showNodes} as in {@link MachinesView}. */
-    /** {@code jobsExpireDays}: how many days finished jobs are kept ({@code --retain-jobs}, rounded up); 0: for ever. */
+    /** {@code jobsKept}: how long finished jobs are kept ({@code --retain-jobs}); zero: for ever. */
     public record MachineView(Robot robot, Places places, String enrollmentKeyName, List<Job> jobs,
-                              List<PresenceStore.Connection> connections, Instant now, boolean showNodes, long jobsExpireDays) {
+                              List<PresenceStore.Connection> connections, Instant now, boolean showNodes, Duration jobsKept) {
     }
 
     /**
@@ -138,9 +139,9 @@ public final class Views {
      * One page of an audit log, newest first: the organization's ({@code instance} false) or the events that belong to
      * no organization ({@code instance} true, for instance admins).
      */
-    /** {@code expireDays}: how many days audit events are kept ({@code --retain-audit}, rounded up); 0: for ever. */
+    /** {@code kept}: how long audit events are kept ({@code --retain-audit}); zero: for ever. */
     public record AuditView(List<AuditEvent> events, Map<String, String> actorNames, String action, String olderCursor, Instant now,
-                            boolean instance, long expireDays) {
+                            boolean instance, Duration kept) {
         /** The page's own path, for its filter form and its "older" link. */
         public String path() {
             return instance ? "/instance/audit" : "/audit";

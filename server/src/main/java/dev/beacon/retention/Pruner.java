@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes the history the {@link RetentionSettings} no longer keep: once {@link #FIRST_RUN} after start, then every
- * {@link #EVERY}, on a thread of its own ({@code beacon-retention}) so that a long first run after an upgrade never
+ * Deletes the history the {@link RetentionSettings} no longer keep: once {@link #FIRST_RUN} after start (sooner if the
+ * settings prune more often), then every {@link RetentionSettings#pruneEvery()} (an hour with the defaults), on a thread of its own ({@code beacon-retention}) so that a long first run after an upgrade never
  * delays the server's lease renewal and sweeps. Each kind is pruned in batches of {@link #BATCH} rows, one short
  * transaction each, with a pause between them ({@link RetentionStore}).
  *
@@ -35,7 +35,6 @@ public final class Pruner implements AutoCloseable {
     static final int BATCH = 500;
     /** Soon enough that history kept past the defaults goes shortly after an upgrade, late enough to stay out of the start. */
     static final Duration FIRST_RUN = Duration.ofMinutes(2);
-    static final Duration EVERY = Duration.ofHours(1);
     /** Between batches, so that a backlog of millions of rows is worked off without monopolizing the writer. */
     private static final Duration PAUSE = Duration.ofMillis(20);
     /** The advisory lock that says "a node is pruning": an arbitrary constant, the ASCII of "bcnprune". */
@@ -83,8 +82,10 @@ public final class Pruner implements AutoCloseable {
 
     /** Schedules the runs; called once, when the server has started. */
     public Pruner start() {
-        log.info("retention: {}", settings);
-        thread.scheduleWithFixedDelay(this::runLogged, FIRST_RUN.toSeconds(), EVERY.toSeconds(), TimeUnit.SECONDS);
+        Duration every = settings.pruneEvery();
+        log.info("retention: {}; pruned every {}", settings, RetentionSettings.describe(every));
+        long first = Math.min(FIRST_RUN.toSeconds(), every.toSeconds());
+        thread.scheduleWithFixedDelay(this::runLogged, first, every.toSeconds(), TimeUnit.SECONDS);
         return this;
     }
 

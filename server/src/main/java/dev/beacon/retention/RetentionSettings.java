@@ -19,9 +19,15 @@ import java.util.regex.Pattern;
  */
 public record RetentionSettings(Duration jobs, Duration jobOutput, Duration audit, Duration connections, Duration robotTokens,
                                 Duration enrollmentKeys) {
-    /** The shortest retention allowed: anything less would delete a job's result before a client polling it has read it. */
-    public static final Duration MINIMUM = Duration.ofHours(1);
-    private static final Pattern TEXT = Pattern.compile("(\\d{1,6})([dh])");
+    /**
+     * The shortest retention allowed: anything less could delete a job's result before a client polling it, or an
+     * operator's export, has read it.
+     */
+    public static final Duration MINIMUM = Duration.ofMinutes(10);
+    /** How often the {@link Pruner} runs at most and at least: a tenth of the shortest retention, within these bounds. */
+    static final Duration MOST_OFTEN = Duration.ofMinutes(1);
+    static final Duration LEAST_OFTEN = Duration.ofHours(1);
+    private static final Pattern TEXT = Pattern.compile("(\\d{1,6})([dhm])");
 
     public RetentionSettings {
         check("jobs", jobs);
@@ -34,7 +40,7 @@ public record RetentionSettings(Duration jobs, Duration jobOutput, Duration audi
 
     private static void check(String name, Duration kept) {
         if (kept == null || kept.isNegative() || (!kept.isZero() && kept.compareTo(MINIMUM) < 0)) {
-            throw new IllegalArgumentException(name + " must be 0 (keep for ever) or at least 1h, not " + kept);
+            throw new IllegalArgumentException(name + " must be 0 (keep for ever) or at least 10m, not " + kept);
         }
     }
 
@@ -50,8 +56,8 @@ public record RetentionSettings(Duration jobs, Duration jobOutput, Duration audi
     }
 
     /**
-     * A duration as {@code --retain-…} takes it: a number of days ({@code 30d}) or hours ({@code 12h}), or {@code 0} for
-     * for ever. Throws {@link IllegalArgumentException} saying what is accepted.
+     * A duration as {@code --retain-…} takes it: a number of days ({@code 30d}), hours ({@code 12h}) or minutes
+     * ({@code 30m}, at least {@link #MINIMUM}), or {@code 0} for for ever. Throws {@link IllegalArgumentException} saying what is accepted.
      */
     public static Duration parse(String text) {
         String trimmed = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
@@ -60,27 +66,58 @@ public record RetentionSettings(Duration jobs, Duration jobOutput, Duration audi
         }
         Matcher matcher = TEXT.matcher(trimmed);
         if (!matcher.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a retention: give days (30d), hours (12h), or 0 to keep for ever");
+            throw new IllegalArgumentException("'" + text + "' is not a retention: give days (30d), hours (12h), minutes (30m), or 0 to keep for ever");
         }
         long amount = Long.parseLong(matcher.group(1));
-        Duration kept = matcher.group(2).equals("d") ? Duration.ofDays(amount) : Duration.ofHours(amount);
+        Duration kept = switch (matcher.group(2)) {
+            case "d" -> Duration.ofDays(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofMinutes(amount);
+        };
         if (!kept.isZero() && kept.compareTo(MINIMUM) < 0) {
-            throw new IllegalArgumentException("'" + text + "' is shorter than 1h: give 1h or more, or 0 to keep for ever");
+            throw new IllegalArgumentException("'" + text + "' is shorter than 10m: give 10m or more, or 0 to keep for ever");
         }
         return kept;
     }
 
-    /** {@code 30d}, {@code 12h}, or {@code for ever}: how a retention reads in the log. */
+    /** {@code 30d}, {@code 12h}, {@code 90m}, or {@code for ever}: how a retention reads in the log. */
     public static String describe(Duration kept) {
         if (kept.isZero()) {
             return "for ever";
         }
+        if (kept.toMinutes() % 60 != 0) {
+            return kept.toMinutes() + "m";
+        }
         return kept.toHours() % 24 == 0 ? kept.toDays() + "d" : kept.toHours() + "h";
     }
 
-    /** Whole days a retention keeps, rounded up, for the dashboard's "expire after N days"; 0 when kept for ever. */
-    public static long days(Duration kept) {
-        return kept.isZero() ? 0 : (kept.toHours() + 23) / 24;
+    /** In words, for the dashboard: "30 days", "12 hours", "90 minutes"; null when kept for ever. */
+    public static String inWords(Duration kept) {
+        if (kept.isZero()) {
+            return null;
+        }
+        String text = describe(kept);
+        long amount = Long.parseLong(text.substring(0, text.length() - 1));
+        String unit = switch (text.charAt(text.length() - 1)) {
+            case 'd' -> "day";
+            case 'h' -> "hour";
+            default -> "minute";
+        };
+        return amount + " " + unit + (amount == 1 ? "" : "s");
+    }
+
+    /**
+     * How often the {@link Pruner} runs: a tenth of the shortest retention in force, so that no kind outgrows its
+     * retention by more than a tenth between runs, but at most once a minute and at least once an hour.
+     */
+    public Duration pruneEvery() {
+        Duration every = LEAST_OFTEN;
+        for (Duration kept : new Duration[] {jobs, jobOutput, audit, connections, robotTokens, enrollmentKeys}) {
+            if (!kept.isZero() && kept.dividedBy(10).compareTo(every) < 0) {
+                every = kept.dividedBy(10);
+            }
+        }
+        return every.compareTo(MOST_OFTEN) < 0 ? MOST_OFTEN : every;
     }
 
     /** The settings in one log line. */

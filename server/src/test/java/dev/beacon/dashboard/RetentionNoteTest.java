@@ -23,7 +23,7 @@ class RetentionNoteTest {
              DashboardSession admin = DashboardSession.signIn(server.baseUrl(), "admin", "test-password")) {
             String robotId = enroll(server);
 
-            assertThat(admin.page("/machines/" + robotId)).contains("Older entries expire after 2 days.");
+            assertThat(admin.page("/machines/" + robotId)).contains("Older entries expire after 36 hours.");
             assertThat(admin.page("/audit")).contains("Older entries expire after 365 days.");
         }
     }
