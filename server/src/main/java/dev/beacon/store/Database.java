@@ -157,13 +157,15 @@ public final class Database implements AutoCloseable {
         properties.setProperty("journal_mode", "WAL");
         properties.setProperty("synchronous", "NORMAL");
         // Other processes (`beacon admin` beside the server) wait for the lock instead of failing.
-        properties.setProperty("busy_timeout", "10000");
+        properties.setProperty("busy_timeout", Integer.toString(SqliteSpace.BUSY_TIMEOUT_MILLIS));
         properties.setProperty("foreign_keys", "true");
         // Beacon never reads generated keys; without this, sqlite-jdbc runs an extra query after every INSERT.
         properties.setProperty("jdbc.get_generated_keys", "false");
         // Checkpoints copy the WAL into the database and fsync; run inside a commit they would stall the
         // writer. A background thread runs them instead (see checkpoint()).
         properties.setProperty("wal_autocheckpoint", "0");
+        // A WAL the checkpoints rewound is cut back to this size rather than kept at its largest (SqliteSpace).
+        properties.setProperty("journal_size_limit", Long.toString(SqliteSpace.WAL_KEPT_BYTES));
         return properties;
     }
 
@@ -299,14 +301,15 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Moves committed WAL pages into the database file without blocking writers (SQLite only; a no-op on
-     * PostgreSQL). The server runs it every second, so the WAL stays small and commits never fsync.
+     * Moves committed WAL pages into the database file, and keeps the WAL from growing for ever under constant reads
+     * ({@link SqliteSpace#checkpoint}; SQLite only, a no-op on PostgreSQL). The server runs it every second, so the
+     * WAL stays small and commits never fsync.
      */
     public void checkpoint() {
         if (dialect == Dialect.SQLITE) {
             read(tx -> {
                 try (var statement = tx.connection().createStatement()) {
-                    statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
+                    SqliteSpace.checkpoint(statement);
                 }
                 return null;
             });

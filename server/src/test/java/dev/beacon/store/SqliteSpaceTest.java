@@ -2,11 +2,15 @@ package dev.beacon.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,5 +77,76 @@ class SqliteSpaceTest {
         try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
             assertThat(SqliteSpace.autoVacuum(statement)).isEqualTo(SqliteSpace.INCREMENTAL);
         }
+    }
+
+    @Test
+    void the_wal_stays_small_under_reads_that_never_stop() throws Exception {
+        try (Database db = Database.open(Database.sqliteUrl(dir))) {
+            db.write(tx -> tx.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"));
+            AtomicBoolean writing = new AtomicBoolean(true);
+            // Two readers whose read transactions overlap, so that at any moment one of them is inside the WAL.
+            List<Thread> readers = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                readers.add(Thread.ofPlatform().start(() -> {
+                    while (writing.get()) {
+                        db.read(tx -> tx.createQuery("SELECT count(*) FROM blobs WHERE id % 7 = 0").mapTo(Long.class).one());
+                    }
+                }));
+            }
+            long largestWal = 0;
+            try {
+                for (int batch = 0; batch < 60; batch++) {     // 60 × 400 rows of 4 KB: about 100 MB through the WAL
+                    db.write(tx -> tx.execute("INSERT INTO blobs (body) SELECT randomblob(4000) FROM (WITH RECURSIVE n(i) AS "
+                            + "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) SELECT i FROM n)"));
+                    db.write(tx -> tx.execute("DELETE FROM blobs WHERE id % 2 = 0"));
+                    db.checkpoint();
+                    largestWal = Math.max(largestWal, walBytes());
+                }
+            } finally {
+                writing.set(false);
+                for (Thread reader : readers) {
+                    reader.join();
+                }
+            }
+
+            // Without the restarts, the WAL would hold all of it; with them, a few batches at most.
+            assertThat(largestWal).isLessThan(4 * SqliteSpace.WAL_KEPT_BYTES);
+        }
+    }
+
+    @Test
+    void a_long_reader_holds_writes_back_no_longer_than_the_restart_wait() throws Exception {
+        try (Database db = Database.open(Database.sqliteUrl(dir))) {
+            db.write(tx -> tx.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"));
+            try (Connection reader = DriverManager.getConnection(Database.sqliteUrl(dir)); Statement reading = reader.createStatement()) {
+                reader.setAutoCommit(false);
+                try (ResultSet ignored = reading.executeQuery("SELECT count(*) FROM blobs")) {
+                    // the read transaction is open from here, inside the WAL, until the rollback below
+                }
+                for (int batch = 0; batch < 6; batch++) {      // past WAL_KEPT_BYTES, which the reader keeps from rewinding
+                    db.write(tx -> tx.execute("INSERT INTO blobs (body) SELECT randomblob(4000) FROM (WITH RECURSIVE n(i) AS "
+                            + "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT i FROM n)"));
+                }
+                long started = System.nanoTime();
+                Thread checkpointing = Thread.ofPlatform().start(db::checkpoint);
+                db.write(tx -> tx.execute("INSERT INTO blobs (body) VALUES (x'00')"));
+                checkpointing.join();
+                long heldMillis = (System.nanoTime() - started) / 1_000_000;
+
+                // the checkpoint gave up on the reader: the write did not wait the 10-second busy timeout
+                assertThat(heldMillis).isLessThan(SqliteSpace.BUSY_TIMEOUT_MILLIS / 2);
+                assertThat(walBytes()).isGreaterThan(SqliteSpace.WAL_KEPT_BYTES);
+                reader.rollback();
+            }
+            db.checkpoint();
+            db.write(tx -> tx.execute("INSERT INTO blobs (body) VALUES (x'01')"));   // the first write after the rewind cuts it back
+
+            assertThat(walBytes()).isLessThanOrEqualTo(SqliteSpace.WAL_KEPT_BYTES);
+        }
+    }
+
+    private long walBytes() throws java.io.IOException {
+        Path wal = dir.resolve("beacon.db-wal");
+        return Files.exists(wal) ? Files.size(wal) : 0;
     }
 }
