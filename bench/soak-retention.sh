@@ -39,7 +39,7 @@ taskset -c 1 "$java" -jar "$jar" loadtest jobs --server "http://127.0.0.1:$port"
 loader=$!
 echo "   min  size MB  WAL MB  jobs rows  pruned  finished  submit p50/p99 ms  list p50/p99 ms  server RSS MB  load"
 taskset -c 1 python3 - "$port" "$key" "$loader" "$server" "$backend" "$dir/data" <<'PY'
-import glob, http.client, json, os, re, sys, time
+import http.client, json, os, re, sys, time
 port, key, loader, server, backend, data = sys.argv[1:7]
 headers = {"X-Beacon-API-Key": key, "Content-Type": "application/json"}
 conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
@@ -55,15 +55,22 @@ def call(method, path, body=None):
         return None, (time.perf_counter() - started) * 1000
     return (json.loads(text) if response.status < 300 and text else None), (time.perf_counter() - started) * 1000
 
-def metrics():
-    conn2 = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
-    conn2.request("GET", "/metrics"); text = conn2.getresponse().read().decode(); conn2.close()
+last_metrics = {"pruned": 0, "rows": 0, "size": 0, "finished": 0}
+def metrics():  # the last figures again, marked, when a scrape does not answer within 10 s
+    global last_metrics
+    try:
+        conn2 = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
+        conn2.request("GET", "/metrics"); text = conn2.getresponse().read().decode(); conn2.close()
+    except (OSError, http.client.HTTPException):
+        print("(a /metrics scrape took more than 10 s)", flush=True)
+        return last_metrics
     def value(pattern):
         return sum(float(m.group(1)) for m in re.finditer(r"^" + pattern + r"(?:\{[^}]*\})? ([0-9.eE+]+)$", text, re.M))
-    return {"pruned": value(r'beacon_retention_pruned_total\{kind="jobs"[^}]*\}'),
-            "rows": value(r'beacon_database_rows_estimate\{[^}]*table="jobs"[^}]*\}'),
-            "size": value(r"beacon_database_size_bytes"),
-            "finished": value(r"beacon_jobs_settled_total")}
+    last_metrics = {"pruned": value(r'beacon_retention_pruned_total\{kind="jobs"[^}]*\}'),
+                    "rows": value(r'beacon_database_rows_estimate\{[^}]*table="jobs"[^}]*\}'),
+                    "size": value(r"beacon_database_size_bytes"),
+                    "finished": value(r"beacon_jobs_settled_total")}
+    return last_metrics
 
 def on_disk():  # the database, and (SQLite) its write-ahead log beside it
     if backend == "sqlite":
