@@ -7,6 +7,7 @@ import dev.beacon.cluster.ClusterNode;
 import dev.beacon.enrollment.EnrollmentService;
 import dev.beacon.jobs.JobService;
 import dev.beacon.orgs.OrgService;
+import dev.beacon.retention.Pruner;
 import dev.beacon.retention.RetentionSettings;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.RobotService;
@@ -22,8 +23,8 @@ import java.util.Map;
 
 /**
  * The web dashboard: registers its pages (one class each: {@link SignInPage}, {@link ApiManagementPage},
- * {@link MachinePages}, {@link JobPages}, {@link SitesPage}, {@link AuditPages}, {@link NodesPage}), the live-update
- * stream and the headers every dashboard answer carries, and renders its error pages. Pages need a signed-in session; actions also
+ * {@link MachinePages}, {@link JobPages}, {@link SitesPage}, {@link AuditPages}, {@link NodesPage}, {@link AboutPage}),
+ * the live-update stream and the headers every dashboard answer carries, and renders its error pages. Pages need a signed-in session; actions also
  * need the session's CSRF token and a role that allows them ({@link Guards}), and call the same services as the JSON
  * API, so a change is checked and audited alike whichever way it was made. Everything the pages load is served by
  * Beacon itself. Built once at start; its handlers run on Javalin's request threads. Thread-safe.
@@ -48,15 +49,17 @@ public final class DashboardRoutes {
     private final AuditPages auditPages;
     private final NodesPage nodesPage;
     private final ApiReferencePage apiReferencePage;
+    private final AboutPage aboutPage;
 
     /**
      * {@code node} is this server as a node; {@code sharedDatabase} is true when other nodes may serve the same
      * database (PostgreSQL), false on SQLite. {@code retention} says how long job history and the audit log are kept,
-     * which the pages that show them mention.
+     * which the pages that show them mention; the About page lists it with what {@code pruner} last removed, and names
+     * the database of {@code databaseUrl} (the JDBC URL in effect).
      */
     public DashboardRoutes(Services services, DashboardAuth auth, SessionStore sessions, SignIn signIn, LiveFeed live,
                            DashboardReads reads, ObjectMapper json, Clock clock, PublicUrl publicUrl, ClusterNode node,
-                           boolean sharedDatabase, RetentionSettings retention) {
+                           boolean sharedDatabase, RetentionSettings retention, Pruner pruner, String databaseUrl) {
         this.auth = auth;
         this.live = live;
         Flash flash = new Flash();
@@ -71,6 +74,7 @@ public final class DashboardRoutes {
         this.auditPages = new AuditPages(services.audit(), reads, kit, retention.audit());
         this.nodesPage = new NodesPage(kit);
         this.apiReferencePage = new ApiReferencePage(kit);
+        this.aboutPage = new AboutPage(kit, retention, pruner, databaseUrl);
     }
 
     public void register(RoutesConfig routes) {
@@ -102,6 +106,7 @@ public final class DashboardRoutes {
         auditPages.register(routes);
         nodesPage.register(routes);
         apiReferencePage.register(routes);
+        aboutPage.register(routes);
     }
 
     /** The HTML answer for a refusal or error on a dashboard page (the JSON API keeps problem JSON). */

@@ -35,6 +35,11 @@ final class NodeFacts {
         return node.id();
     }
 
+    /** The name of the node serving this request. */
+    String thisNodeName() {
+        return node.name();
+    }
+
     /** The nodes running or dead within the last day, by name, as of {@code now}. */
     List<DashboardReads.NodeRow> current(Instant now) {
         return reads.nodes(now.minus(DEAD_SHOWN_FOR), node.liveSince());

@@ -116,6 +116,22 @@ public final class Views {
         }
     }
 
+    /**
+     * The About page: this server ({@code node} is its name on PostgreSQL, null on SQLite where it is the only node)
+     * and the retention in force; {@code lastPruned} is when this node last pruned, null when it has not since it
+     * started; {@code shared} as in {@link NodesView}.
+     */
+    public record AboutView(String version, String database, String node, Instant startedAt, List<RetentionRow> retention,
+                            Instant lastPruned, boolean shared, Instant now) {
+    }
+
+    /**
+     * One kind of history on the About page: {@code keptFor} as {@code --retain-…} reads ("30d", "for ever"), the option
+     * and environment variable that set it, and the rows this node's last pruning run removed (null: no run yet).
+     */
+    public record RetentionRow(String tag, String what, String keptFor, String flag, String env, Long lastRemoved) {
+    }
+
     public record JobsView(List<DashboardReads.JobRow> jobs, Map<String, String> robotNames, String status, String kind, String robotId,
                            String olderCursor, String query, List<Robot> robots, List<Site> sites, List<Fleet> fleets, Places places,
                            Instant now) {

@@ -21,7 +21,7 @@ public enum Kind {
     }
 
     /** How long {@code settings} keeps this kind; zero: for ever. */
-    java.time.Duration keptFor(RetentionSettings settings) {
+    public java.time.Duration keptFor(RetentionSettings settings) {
         return switch (this) {
             case JOBS -> settings.jobs();
             case JOB_OUTPUT -> settings.jobOutput();

@@ -8,12 +8,16 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +58,10 @@ public final class Pruner implements AutoCloseable {
         }
     }
 
+    /** When this node last finished pruning, and the rows it removed then per kind (every kind present). */
+    public record LastRun(Instant at, Map<Kind, Long> rows) {
+    }
+
     private final Database db;
     private final RetentionStore store;
     private final RetentionSettings settings;
@@ -61,6 +69,8 @@ public final class Pruner implements AutoCloseable {
     private final Map<Kind, Counter> pruned = new EnumMap<>(Kind.class);
     /** When this node last finished a run, in epoch seconds; 0 before its first. */
     private final AtomicLong lastRunSeconds = new AtomicLong();
+    /** The same run with its rows, for the dashboard's About page; null before the first. */
+    private final AtomicReference<LastRun> lastRun = new AtomicReference<>();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread named = new Thread(runnable, "beacon-retention");
         named.setDaemon(true);
@@ -128,8 +138,18 @@ public final class Pruner implements AutoCloseable {
             }
             rows.put(kind, done);
         }
-        lastRunSeconds.set(clock.millis() / 1000);
+        Instant finished = clock.instant();
+        lastRunSeconds.set(finished.getEpochSecond());
+        lastRun.set(new LastRun(finished, Collections.unmodifiableMap(rows)));
         return new Run.Pruned(rows);
+    }
+
+    /**
+     * This node's last finished run, or empty when it has not pruned since it started (the first run comes
+     * {@link #FIRST_RUN} after the start; on PostgreSQL another node may have pruned instead). Any thread.
+     */
+    public Optional<LastRun> lastRun() {
+        return Optional.ofNullable(lastRun.get());
     }
 
     private long prune(Kind kind, long cutoffMillis) {

@@ -266,10 +266,11 @@ public final class BeaconServer implements AutoCloseable {
         Downloads downloads = new Downloads(config.downloadsDir() != null ? config.downloadsDir() : Downloads.defaultDirectory());
         LiveFeed live = new LiveFeed(db, node::liveSince).start();
         metrics.gauge("beacon.dashboard.streams", live, LiveFeed::watching);
+        Pruner pruner = new Pruner(db, config.retention(), clock, metrics); // started with the scheduler, below
         DashboardRoutes dashboard = new DashboardRoutes(
                 new DashboardRoutes.Services(users, apiKeys, enrollment, orgService, robots, robotService, presence, jobService, audit),
                 dashboardAuth, sessions, new SignIn(users, sessions, audit, initialPassword::signedIn), live, new DashboardReads(db), json, clock,
-                publicUrl, node, db.dialect() == Dialect.POSTGRESQL, config.retention());
+                publicUrl, node, db.dialect() == Dialect.POSTGRESQL, config.retention(), pruner, config.effectiveDatabaseUrl());
 
         // Read the TLS files now, so that a bad certificate or key stops the start before anything listens.
         char[] keyStorePassword = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();
@@ -363,7 +364,7 @@ public final class BeaconServer implements AutoCloseable {
         // last_seen_at must be fresh to within one interval: write it twice per interval, in one batch.
         long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
-        Pruner pruner = new Pruner(db, config.retention(), clock, metrics).start();
+        pruner.start();
         SpaceReclaimer.schedule(db, scheduler);
         log.info("Beacon listening on {} as node {} ({} database, ready in {} ms)", baseUrl, node.name(), db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);

@@ -364,11 +364,13 @@ class DashboardBrowserTest {
         Page page = signIn("admin", ADMIN_PASSWORD, 390, 844);
         PlaywrightAssertions.assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("API Management"))).isVisible();
         BrowserHarness.screenshot(page, "api-management-phone");
-        int overflow = ((Number) page.evaluate("document.documentElement.scrollWidth - window.innerWidth")).intValue();
-        Object culprits = page.evaluate("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
-                + "window.innerWidth + 1 && !(e.parentElement && e.parentElement.closest('.table-wrap'))).slice(0, 5)"
-                + ".map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().width))");
-        assertThat(overflow).as("no sideways scrolling of the whole page; too wide: " + culprits).isLessThanOrEqualTo(0);
+        assertNoSidewaysScrolling(page);
+
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("About").setExact(true)).click();
+        PlaywrightAssertions.assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Data retention"))).isVisible();
+        PlaywrightAssertions.assertThat(page.locator("tr[data-retention='jobs'] td[data-kept]")).hasText("30d");
+        BrowserHarness.screenshot(page, "about-phone");
+        assertNoSidewaysScrolling(page);
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------
@@ -394,6 +396,14 @@ class DashboardBrowserTest {
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
         PlaywrightAssertions.assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("API Management"))).isVisible();
         return page;
+    }
+
+    private static void assertNoSidewaysScrolling(Page page) {
+        int overflow = ((Number) page.evaluate("document.documentElement.scrollWidth - window.innerWidth")).intValue();
+        Object culprits = page.evaluate("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
+                + "window.innerWidth + 1 && !(e.parentElement && e.parentElement.closest('.table-wrap'))).slice(0, 5)"
+                + ".map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().width))");
+        assertThat(overflow).as(page.url() + ": no sideways scrolling of the whole page; too wide: " + culprits).isLessThanOrEqualTo(0);
     }
 
     private static String dotColor(Page page, String machine) {
