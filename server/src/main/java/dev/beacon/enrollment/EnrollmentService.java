@@ -202,12 +202,13 @@ public final class EnrollmentService {
             return db.write(Database.Commit.GROUPED, tx -> {
                 Connection connection = tx.connection();
                 Registration registration = request.registration();
-                RobotStore.NameHolder holder = robots.liveByName(connection, key.orgId(), registration.name()).orElse(null);
-                String robotId;
-                if (holder == null) {
-                    robotId = ids.next("rob");
-                    robots.insert(connection, robotId, key.orgId(), key.siteId(), key.fleetId(), key.id(), registration, now);
-                } else {
+                String robotId = ids.next("rob");
+                RobotStore.NameHolder holder = null;
+                if (!robots.insertIfNameFree(connection, robotId, key.orgId(), key.siteId(), key.fleetId(), key.id(), registration, now)) {
+                    // Taken, by a robot committed before the insert or enrolled earlier in this batch. Only on
+                    // PostgreSQL can it be gone by now (removed meanwhile): the name was taken when the claim looked.
+                    holder = robots.liveByName(connection, key.orgId(), registration.name())
+                            .orElseThrow(() -> rollback(nameTaken(registration.name())));
                     checkReplaceable(holder, key, request.replace());
                     robotId = holder.id();
                     robots.revokeTokens(connection, robotId, now);
@@ -223,26 +224,23 @@ public final class EnrollmentService {
                 // time as possible — in a group commit, by one UPDATE for the whole batch just before its commit.
                 if (!tx.takeLast("enrollment_keys:" + key.id(), (c, count) -> keys.takeUses(c, key.id(), count, now))) {
                     Claim.Refused refused = refusalFor(keys.current(connection, key.id()), now);
-                    throw new Rollback(refused.reason(), refused.detail());
+                    throw rollback(refused);
                 }
                 return new Claim.Enrolled(robotId, token, key.orgId(), target.orgName(), key.siteId(), target.siteName(),
                         key.fleetId(), target.fleetName(), holder != null);
             });
         } catch (Rollback rollback) {
             return rollback.refused;
-        } catch (RuntimeException e) {
-            if (Database.isUniqueViolation(e)) {
-                // Two claims raced for the same new name on PostgreSQL; the partial unique index let one win.
-                return nameTaken(request.registration().name());
-            }
-            throw e;
         }
+    }
+
+    private static Rollback rollback(Claim.Refused refused) {
+        return new Rollback(refused.reason(), refused.detail());
     }
 
     private static void checkReplaceable(RobotStore.NameHolder holder, EnrollmentKey key, boolean replace) {
         if (!replace) {
-            Claim.Refused taken = nameTaken(holder.name());
-            throw new Rollback(taken.reason(), taken.detail());
+            throw rollback(nameTaken(holder.name()));
         }
         if (holder.isConnected()) {
             throw new Rollback(Refusal.NAME_TAKEN, "Robot " + holder.name() + " is connected right now; stop that agent before replacing it.");

@@ -1,6 +1,7 @@
 package dev.beacon.retention;
 
 import dev.beacon.store.Database;
+import dev.beacon.store.Dialect;
 import dev.beacon.store.Sql;
 
 /**
@@ -12,6 +13,12 @@ import dev.beacon.store.Sql;
  * common) and repeats the conditions outside it: on PostgreSQL a row another transaction changed between the
  * subquery's snapshot and the delete is checked again against the outer conditions, so a row that stopped qualifying
  * is left alone. Running a statement twice, or on two nodes at once, changes nothing more.
+ *
+ * <p>The plans must not depend on statistics (a fresh database has none, and PostgreSQL caches a generic plan that
+ * knows neither the cutoff nor the limit). Where a time column has its index (V10), the subquery takes the oldest
+ * rows {@code ORDER BY} that column, so only a walk of that index can stop after {@code limit} rows. On PostgreSQL the
+ * rows picked are matched as {@code id = ANY (ARRAY(…))}, one primary-key probe each, where {@code id IN (…)} was
+ * planned as a hash join over the whole table. {@code store/QueryPlanTest} checks these plans.
  */
 final class RetentionStore {
     /**
@@ -29,37 +36,41 @@ final class RetentionStore {
     /** Prunes at most {@code limit} rows of {@code kind} that stopped mattering before {@code cutoffMillis}; returns how many. */
     int prune(Kind kind, long cutoffMillis, int limit) {
         return db.write(Database.Commit.ONE_STATEMENT, tx -> switch (kind) {
-            case JOBS -> Sql.update(tx.connection(), """
-                    DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at < ? AND %s LIMIT ?)
-                      AND finished_at < ? AND %s""".formatted(FINISHED, FINISHED), cutoffMillis, limit, cutoffMillis);
-            case JOB_OUTPUT -> Sql.update(tx.connection(), """
-                    UPDATE jobs SET output = NULL WHERE id IN (
-                        SELECT id FROM jobs WHERE finished_at < ? AND output IS NOT NULL AND %s LIMIT ?)
-                      AND finished_at < ? AND %s""".formatted(FINISHED, FINISHED), cutoffMillis, limit, cutoffMillis);
-            case AUDIT -> Sql.update(tx.connection(), """
-                    DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE created_at < ? LIMIT ?)
-                      AND created_at < ?""", cutoffMillis, limit, cutoffMillis);
-            case CONNECTIONS -> Sql.update(tx.connection(), """
-                    DELETE FROM robot_connections WHERE id IN (
-                        SELECT id FROM robot_connections WHERE disconnected_at < ? LIMIT ?)
-                      AND disconnected_at < ?""", cutoffMillis, limit, cutoffMillis);
+            case JOBS -> Sql.update(tx.connection(), "DELETE FROM jobs WHERE " + idIn("""
+                            SELECT id FROM jobs WHERE finished_at < ? AND %s ORDER BY finished_at LIMIT ?""".formatted(FINISHED))
+                            + " AND finished_at < ? AND " + FINISHED,
+                    cutoffMillis, limit, cutoffMillis);
+            case JOB_OUTPUT -> Sql.update(tx.connection(), "UPDATE jobs SET output = NULL WHERE " + idIn("""
+                            SELECT id FROM jobs WHERE finished_at < ? AND output IS NOT NULL AND %s ORDER BY finished_at LIMIT ?"""
+                            .formatted(FINISHED)) + " AND finished_at < ? AND " + FINISHED,
+                    cutoffMillis, limit, cutoffMillis);
+            case AUDIT -> Sql.update(tx.connection(), "DELETE FROM audit_events WHERE " + idIn("""
+                            SELECT id FROM audit_events WHERE created_at < ? ORDER BY created_at LIMIT ?""")
+                            + " AND created_at < ?",
+                    cutoffMillis, limit, cutoffMillis);
+            case CONNECTIONS -> Sql.update(tx.connection(), "DELETE FROM robot_connections WHERE " + idIn("""
+                            SELECT id FROM robot_connections WHERE disconnected_at < ? ORDER BY disconnected_at LIMIT ?""")
+                            + " AND disconnected_at < ?",
+                    cutoffMillis, limit, cutoffMillis);
             // A token stopped working when it was revoked, or when its rotation expired unacknowledged (expires_at is
             // cleared once acknowledged, so a past expires_at on a token never revoked means exactly that).
-            case ROBOT_TOKENS -> Sql.update(tx.connection(), """
-                    DELETE FROM robot_tokens WHERE id IN (
-                        SELECT id FROM robot_tokens WHERE revoked_at < ? OR (revoked_at IS NULL AND expires_at < ?) LIMIT ?)
-                      AND (revoked_at < ? OR (revoked_at IS NULL AND expires_at < ?))""",
+            case ROBOT_TOKENS -> Sql.update(tx.connection(), "DELETE FROM robot_tokens WHERE " + idIn("""
+                            SELECT id FROM robot_tokens WHERE revoked_at < ? OR (revoked_at IS NULL AND expires_at < ?) LIMIT ?""")
+                            + " AND (revoked_at < ? OR (revoked_at IS NULL AND expires_at < ?))",
                     cutoffMillis, cutoffMillis, limit, cutoffMillis, cutoffMillis);
             // robots.enrollment_key_id references the key: a key any robot (removed ones too) enrolled with is kept.
-            case ENROLLMENT_KEYS -> Sql.update(tx.connection(), """
-                    DELETE FROM enrollment_keys WHERE id IN (
-                        SELECT k.id FROM enrollment_keys k
-                        WHERE (k.revoked_at < ? OR k.expires_at < ?)
-                          AND NOT EXISTS (SELECT 1 FROM robots r WHERE r.enrollment_key_id = k.id)
-                        LIMIT ?)
-                      AND (revoked_at < ? OR expires_at < ?)
-                      AND NOT EXISTS (SELECT 1 FROM robots r WHERE r.enrollment_key_id = enrollment_keys.id)""",
+            case ENROLLMENT_KEYS -> Sql.update(tx.connection(), "DELETE FROM enrollment_keys WHERE " + idIn("""
+                            SELECT k.id FROM enrollment_keys k
+                            WHERE (k.revoked_at < ? OR k.expires_at < ?)
+                              AND NOT EXISTS (SELECT 1 FROM robots r WHERE r.enrollment_key_id = k.id)
+                            LIMIT ?""") + " AND (revoked_at < ? OR expires_at < ?)"
+                            + " AND NOT EXISTS (SELECT 1 FROM robots r WHERE r.enrollment_key_id = enrollment_keys.id)",
                     cutoffMillis, cutoffMillis, limit, cutoffMillis, cutoffMillis);
         });
+    }
+
+    /** {@code id IN (subquery)}; on PostgreSQL {@code id = ANY (ARRAY(subquery))}, so each id is a primary-key probe. */
+    private String idIn(String subquery) {
+        return db.dialect() == Dialect.POSTGRESQL ? "id = ANY (ARRAY(" + subquery + "))" : "id IN (" + subquery + ")";
     }
 }

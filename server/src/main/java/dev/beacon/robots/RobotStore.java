@@ -35,16 +35,23 @@ public final class RobotStore {
         this.json = json;
     }
 
-    /** Inserts a new robot for an enrollment; within the claim's transaction. */
-    public void insert(Connection connection, String id, String orgId, String siteId, String fleetId, String enrollmentKeyId,
-                       Registration registration, Instant now) {
-        Sql.update(connection, """
+    /**
+     * Inserts a new robot for an enrollment, within the claim's transaction, unless a robot not removed holds its name
+     * in the organization: then nothing is written and this returns false. The name check is the unique index
+     * {@code robots_live_name} itself (the conflict target), not a query, so no planner, statistics or cached generic
+     * plan can make it walk the organization's robots. On PostgreSQL a claim racing for the same name waits here for
+     * the other's commit and then finds the name taken.
+     */
+    public boolean insertIfNameFree(Connection connection, String id, String orgId, String siteId, String fleetId,
+                                    String enrollmentKeyId, Registration registration, Instant now) {
+        return Sql.update(connection, """
                         INSERT INTO robots (id, org_id, site_id, fleet_id, name, enrollment_key_id, enrolled_at, status,
                                             ip, hostname, os, arch, agent_version, capabilities, labels)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, 'offline', ?, ?, ?, ?, ?, ?, ?)""",
+                        VALUES (?, ?, ?, ?, ?, ?, ?, 'offline', ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (org_id, name) WHERE removed_at IS NULL DO NOTHING""",
                 id, orgId, siteId, fleetId, registration.name(), enrollmentKeyId, now.toEpochMilli(), registration.ip(),
                 registration.hostname(), registration.os(), registration.arch(), registration.agentVersion(),
-                write(registration.capabilities()), write(registration.labels()));
+                write(registration.capabilities()), write(registration.labels())) == 1;
     }
 
     /** Re-keys an existing robot for {@code replace: true}: same id and history, new facts and key. */
@@ -58,7 +65,12 @@ public final class RobotStore {
                 robotId);
     }
 
-    /** The robot not removed that holds {@code name} in the organization, if any. */
+    /**
+     * The robot not removed that holds {@code name} in the organization, if any: asked only once
+     * {@link #insertIfNameFree} found the name taken. Before the first ANALYZE of {@code robots} PostgreSQL may plan
+     * this through {@code robots_org} (walking the organization's robots), which is why the claim no longer asks it
+     * for every new name.
+     */
     public Optional<NameHolder> liveByName(Connection connection, String orgId, String name) {
         return Optional.ofNullable(Sql.first(connection,
                 "SELECT id, fleet_id, status FROM robots WHERE org_id = ? AND name = ? AND removed_at IS NULL",
