@@ -18,9 +18,29 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * The fewest carrier threads the virtual threads (every request and agent message) get. A carrier stays pinned
+     * while its virtual thread is inside native code, as every SQLite statement is (JNI), and the JDK starts one
+     * carrier per core: on a one-core machine (or a process given one CPU) a single long read, such as a large export
+     * or a figure over a busy hour, stalled every other request and agent until it ended (10-second stalls in a soak).
+     */
+    static final int MIN_CARRIERS = 4;
+    private static final String CARRIERS = "jdk.virtualThreadScheduler.parallelism";
+
     public static void main(String[] args) {
+        enoughCarriers();
         ExitOnError.install();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Gives the virtual-thread scheduler at least {@link #MIN_CARRIERS} carriers, unless {@code -D} set it. Must run
+     * before the first virtual thread starts, when the JDK reads the setting.
+     */
+    static void enoughCarriers() {
+        if (System.getProperty(CARRIERS) == null) {
+            System.setProperty(CARRIERS, Integer.toString(Math.max(MIN_CARRIERS, Runtime.getRuntime().availableProcessors())));
+        }
     }
 
     /** The configured command line, for tests that run commands in-process. */
