@@ -79,11 +79,11 @@ public final class ClusterSignals implements AutoCloseable {
 
     /**
      * Tells the node holding the robot's session that this node gave it a job (after commit), so that it sends the
-     * robot its {@code job.assign}.
+     * robot its {@code job.assign}: the one the handover carries when it is small enough, else read from the row.
      */
     public void jobHandedOver(Dispatcher.Handover handover) {
         sender.send(new Signal.JobHandover(handover.nodeId(), handover.orgId(), handover.jobId(), handover.robotId(),
-                handover.sessionId()));
+                handover.sessionId(), handover.assign()));
     }
 
     /**

@@ -1,13 +1,17 @@
 package dev.beacon.cluster;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.beacon.protocol.Frame;
 import java.util.List;
 
 /**
  * One hint from the node that decided something to the nodes that hold the sockets, caches or idle robots it
  * concerns. A hint carries ids only: the receiver reads whatever else it needs from the database, which stays the
- * truth, so a lost hint costs latency, never correctness. Serialized as JSON with its kind in {@code k}. Immutable.
+ * truth, so a lost hint costs latency, never correctness. The one exception is the copy of a new job a
+ * {@link JobHandover} may come with, which travels beside the signals ({@link SignalSender}). Serialized as JSON with
+ * its kind in {@code k}; the releases before that copy existed refuse fields they do not know. Immutable.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "k")
 @JsonSubTypes({
@@ -31,9 +35,16 @@ public sealed interface Signal {
 
     /**
      * Node {@code toNode} holds session {@code sessionId} of the robot that the sending node gave the job to, in the
-     * statement that stored it: that node sends the robot its {@code job.assign}.
+     * statement that stored it: that node sends the robot its {@code job.assign}. That is {@code assign} when the
+     * signal came with it (the job as the statement stored it), or else read from the job's row; {@code assign} is
+     * not part of the signal's JSON, so that a node of the previous release still reads the signal.
      */
-    record JobHandover(String toNode, String orgId, String jobId, String robotId, String sessionId) implements Signal {
+    record JobHandover(String toNode, String orgId, String jobId, String robotId, String sessionId,
+                       @JsonIgnore Frame.JobAssign assign) implements Signal {
+        /** The same handover with {@code assign} (null: ids only). */
+        JobHandover carrying(Frame.JobAssign assign) {
+            return new JobHandover(toNode, orgId, jobId, robotId, sessionId, assign);
+        }
     }
 
     /** Cancelling the job was requested: the node holding its robot's session sends {@code job.cancel}. */

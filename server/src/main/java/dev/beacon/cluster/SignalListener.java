@@ -2,11 +2,16 @@ package dev.beacon.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.protocol.Frame;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -119,14 +124,7 @@ final class SignalListener implements AutoCloseable {
             if (nodeId.equals(batch.path("node").asText())) {
                 return;
             }
-            for (JsonNode encoded : batch.path("signals")) {
-                Signal signal;
-                try {
-                    signal = json.treeToValue(encoded, Signal.class);
-                } catch (IOException e) {
-                    log.debug("ignoring a cluster signal this node does not know (a newer node's?): {}", encoded);
-                    continue;
-                }
+            for (Signal signal : signals(batch)) {
                 try {
                     receiver.accept(signal);
                 } catch (RuntimeException e) {
@@ -136,6 +134,40 @@ final class SignalListener implements AutoCloseable {
         } catch (IOException e) {
             log.warn("ignoring a malformed cluster signal payload of {} characters", payload.length());
         }
+    }
+
+    /**
+     * The signals of one parsed payload, in order, leaving out those this node does not know; a handover whose job
+     * came beside it ({@code assigns}, see {@link SignalSender#payloads}) carries it.
+     */
+    List<Signal> signals(JsonNode batch) {
+        Map<String, Frame.JobAssign> assigns = assigns(batch.path("assigns"));
+        List<Signal> signals = new ArrayList<>();
+        for (JsonNode encoded : batch.path("signals")) {
+            try {
+                Signal signal = json.treeToValue(encoded, Signal.class);
+                signals.add(signal instanceof Signal.JobHandover handover ? handover.carrying(assigns.get(handover.jobId())) : signal);
+            } catch (IOException e) {
+                log.debug("ignoring a cluster signal this node does not know (a newer node's?): {}", encoded);
+            }
+        }
+        return signals;
+    }
+
+    /** The carried {@code job.assign}s by job id; one this node cannot read is left out, and its job is read by id. */
+    private Map<String, Frame.JobAssign> assigns(JsonNode encoded) {
+        Map<String, Frame.JobAssign> assigns = new HashMap<>();
+        for (JsonNode one : encoded) {
+            try {
+                Frame.JobAssign assign = json.treeToValue(one, Frame.JobAssign.class);
+                if (assign.jobId() != null) {
+                    assigns.put(assign.jobId(), assign);
+                }
+            } catch (IOException e) {
+                log.debug("reading by id a handed-over job whose copy this node cannot read: {}", e.toString());
+            }
+        }
+        return assigns;
     }
 
     private void runCatchUp() {

@@ -1,14 +1,15 @@
 package dev.beacon.cluster;
 
 import dev.beacon.errors.NotFound;
+import dev.beacon.jobs.Dispatcher;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Acts on another node's signals with this node's parts: closes sockets, forgets cached keys, runs dispatch rounds,
- * sends cancels and rotations. Each action reads what it needs from the database and does nothing when what the
- * signal names is not here. Runs on the listening thread; thread-safe as the parts are.
+ * sends cancels and rotations. Each action reads what it needs from the database (a handover that carries its job
+ * needs no read) and does nothing when what the signal names is not here. Runs on the listening thread; thread-safe as the parts are.
  */
 final class SignalReceiver {
     private static final Logger log = LoggerFactory.getLogger(SignalReceiver.class);
@@ -27,7 +28,8 @@ final class SignalReceiver {
             case Signal.JobReady ready -> local.dispatcher().queuedElsewhere(ready.orgId());
             case Signal.JobHandover handover -> {
                 if (handover.toNode().equals(local.nodeId().get())) {
-                    local.dispatcher().assignedHere(handover.orgId(), handover.jobId(), handover.robotId(), handover.sessionId());
+                    local.dispatcher().assignedHere(new Dispatcher.Handover(handover.toNode(), handover.orgId(), handover.jobId(),
+                            handover.robotId(), handover.sessionId(), handover.assign()));
                 }
             }
             case Signal.JobCancel cancel -> local.events().jobCancelRequested(cancel.orgId(), cancel.jobId());

@@ -22,13 +22,19 @@ import org.slf4j.LoggerFactory;
  * job write. {@link #send} only queues; one thread ({@code beacon-signals-send}) takes what is queued — one
  * signal when they trickle in, everything that gathered while the previous {@code NOTIFY} was on its way when they
  * come in a burst, so a signal waits for no timer — drops duplicates, packs the rest into payloads under {@value #MAX_PAYLOAD_BYTES}
- * bytes and sends them with one {@code pg_notify} statement on its own autocommit connection. When that connection
- * fails, the batch is dropped (signals are hints) and the next batch opens a new one. Thread-safe.
+ * bytes (a handover and the {@code job.assign} it carries in the same one) and sends them with one {@code pg_notify}
+ * statement on its own autocommit connection. When that connection fails, the batch is dropped (signals are hints)
+ * and the next batch opens a new one. Thread-safe.
  */
 final class SignalSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SignalSender.class);
     /** PostgreSQL refuses payloads of 8000 bytes or more; this leaves room. */
     static final int MAX_PAYLOAD_BYTES = 7000;
+    /**
+     * The largest {@code job.assign} a handover carries, as JSON: a payload holding one always fits beside its signal
+     * and the head. Most jobs are far smaller; a larger one goes with ids only, and its node reads it from its row.
+     */
+    static final int MAX_CARRIED_BYTES = 4000;
     /** Signals waiting beyond this are dropped (with a warning): a database that does not take them is down anyway. */
     private static final int MAX_QUEUED = 100_000;
 
@@ -78,32 +84,76 @@ final class SignalSender implements AutoCloseable {
         }
     }
 
-    /** The batch as payloads {@code {"node":…,"signals":[…]}}, each under {@link #MAX_PAYLOAD_BYTES}. */
+    /**
+     * The batch as payloads {@code {"node":…,"signals":[…],"assigns":[…]}}, each under {@link #MAX_PAYLOAD_BYTES}.
+     * {@code assigns}, present when any handover in the payload carries its job, holds those {@code job.assign}s
+     * of at most {@link #MAX_CARRIED_BYTES} each; a handover whose job is larger goes with ids only.
+     */
     List<String> payloads(Set<Signal> batch) {
-        String head = "{\"node\":" + quoted(nodeId) + ",\"signals\":[";
+        String head = "{\"node\":" + encode(nodeId) + ",\"signals\":[";
         List<String> payloads = new ArrayList<>();
-        StringBuilder current = new StringBuilder(head);
-        int count = 0;
+        Payload current = new Payload(head);
         for (Signal signal : batch) {
-            String encoded;
-            try {
-                encoded = json.writeValueAsString(signal);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("cannot encode " + signal, e);
+            String encoded = encode(signal);
+            String assign = signal instanceof Signal.JobHandover handover && handover.assign() != null ? encode(handover.assign()) : null;
+            if (assign != null && utf8Length(assign) > MAX_CARRIED_BYTES) {
+                assign = null;
             }
-            int bytes = utf8Length(current) + encoded.getBytes(StandardCharsets.UTF_8).length + 3;
-            if (count > 0 && bytes > MAX_PAYLOAD_BYTES) {
-                payloads.add(current.append("]}").toString());
-                current = new StringBuilder(head);
-                count = 0;
+            if (!current.isEmpty() && !current.fits(encoded, assign)) {
+                payloads.add(current.close());
+                current = new Payload(head);
             }
-            current.append(count > 0 ? "," : "").append(encoded);
-            count++;
+            current.add(encoded, assign);
         }
-        if (count > 0) {
-            payloads.add(current.append("]}").toString());
+        if (!current.isEmpty()) {
+            payloads.add(current.close());
         }
         return payloads;
+    }
+
+    /** One payload being packed: its signals, and the jobs carried beside them, with their size so far in bytes. */
+    private static final class Payload {
+        private static final String ASSIGNS = "],\"assigns\":[";
+        private final StringBuilder signals;
+        private final StringBuilder assigns = new StringBuilder();
+        private int count;
+        /** The payload's bytes at most, were it closed now: a separator counted per element, and the brackets. */
+        private int bytes;
+
+        Payload(String head) {
+            signals = new StringBuilder(head);
+            bytes = utf8Length(head) + ASSIGNS.length() + 2;
+        }
+
+        boolean isEmpty() {
+            return count == 0;
+        }
+
+        boolean fits(String signal, String assign) {
+            return bytes + utf8Length(signal) + 1 + (assign == null ? 0 : utf8Length(assign) + 1) <= MAX_PAYLOAD_BYTES;
+        }
+
+        void add(String signal, String assign) {
+            signals.append(count > 0 ? "," : "").append(signal);
+            count++;
+            bytes += utf8Length(signal) + 1;
+            if (assign != null) {
+                assigns.append(assigns.isEmpty() ? "" : ",").append(assign);
+                bytes += utf8Length(assign) + 1;
+            }
+        }
+
+        String close() {
+            return assigns.isEmpty() ? signals + "]}" : signals + ASSIGNS + assigns + "]}";
+        }
+    }
+
+    private String encode(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + value, e);
+        }
     }
 
     private void notifyAll(List<String> payloads) {
@@ -123,16 +173,8 @@ final class SignalSender implements AutoCloseable {
         }
     }
 
-    private String quoted(String text) {
-        try {
-            return json.writeValueAsString(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static int utf8Length(CharSequence text) {
-        return text.toString().getBytes(StandardCharsets.UTF_8).length;
+    private static int utf8Length(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private void closeConnection() {

@@ -77,9 +77,11 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * A job this node gave to a robot whose session node {@code nodeId} holds: that node sends the robot its
-     * {@code job.assign} ({@link #assignedHere}).
+     * {@code job.assign} ({@link #assignedHere}). {@code assign} is that frame for the job as the statement that
+     * stored it left it, or null when the holding node is to read the job by id (a job too large to carry in a
+     * signal, or a handover from a node of an earlier release).
      */
-    public record Handover(String nodeId, String orgId, String jobId, String robotId, String sessionId) {
+    public record Handover(String nodeId, String orgId, String jobId, String robotId, String sessionId, Frame.JobAssign assign) {
     }
 
     /**
@@ -207,17 +209,17 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Another node gave job {@code jobId} to robot {@code robotId}, whose session {@code sessionId} this node holds
-     * ({@link Handover}): the robot is sent its {@code job.assign}, followed by a {@code job.cancel} when a cancel was
-     * requested meanwhile. Nothing happens when the job was settled or moved since. When the slot is still busy
-     * with the job it just finished (the result's write committed, the registry not yet told) or the session's hello
-     * is still being registered, it is tried again shortly; a session that ended gives the job back to the queue
-     * with its attempt. Called on the listening thread; the {@link #sweep} catches up on lost signals.
+     * Another node gave a job to a robot whose session this node holds ({@link Handover}): the robot is sent its
+     * {@code job.assign} — the one the handover carries, or else the job as read by id, when it is still assigned to
+     * that session — followed by a {@code job.cancel} when a cancel was requested meanwhile. When the slot is still
+     * busy with the job it just finished (the result's write committed, the registry not yet told) or the session's
+     * hello is still being registered, it is tried again shortly; a session that ended gives the job back to the
+     * queue with its attempt. Called on the listening thread; the {@link #sweep} catches up on lost signals.
      */
-    public void assignedHere(String orgId, String jobId, String robotId, String sessionId) {
+    public void assignedHere(Handover handover) {
         Handovers across = handovers;
         if (across != null) {
-            across.arrived(orgId, jobId, robotId, sessionId);
+            across.arrived(handover);
         }
     }
 
@@ -282,7 +284,10 @@ public final class Dispatcher implements AutoCloseable {
         store.byId(orgId, jobId).filter(Job::isHeld).ifPresent(this::sendCancel);
     }
 
-    /** Tells the agent running {@code job} to stop it (after {@link JobStore#requestCancel}). */
+    /**
+     * Tells the agent running {@code job} to stop it (after {@link JobStore#requestCancel}); when the job's
+     * {@code job.assign} has not gone out yet (another node's handover may not even have arrived), right after it.
+     */
     void sendCancel(Job job) {
         Slot slot = registry.cancelTarget(job);
         if (slot != null) {

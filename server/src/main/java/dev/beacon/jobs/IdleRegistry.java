@@ -99,9 +99,11 @@ final class IdleRegistry {
 
     /**
      * Another node gave {@code jobId} to the robot's session here (the database says so): its slot takes it, unless
-     * the session is not the robot's current one here, or the slot holds a job already.
+     * the session is not the robot's current one here, or the slot holds a job already. A slot that takes it cancels
+     * it right after its {@code job.assign} when {@code cancelRequested} or a cancel of it came before
+     * ({@link #cancelTarget}).
      */
-    synchronized Handover handOver(String robotId, String sessionId, String jobId) {
+    synchronized Handover handOver(String robotId, String sessionId, String jobId, boolean cancelRequested) {
         Slot slot = current(robotId, sessionId);
         if (slot == null) {
             return new Handover(Outcome.ABSENT, null);
@@ -114,6 +116,10 @@ final class IdleRegistry {
         }
         reserve(slot, jobId);
         slot.drainUntilMillis = 0;
+        if (cancelRequested || jobId.equals(slot.cancelOnHandover)) {
+            slot.cancelAfterSend = jobId;
+            slot.cancelOnHandover = null;
+        }
         return new Handover(Outcome.TAKEN, slot);
     }
 
@@ -171,7 +177,8 @@ final class IdleRegistry {
 
     /**
      * The slot a cancel of {@code job} should go to now, or null: when the session is gone, or when the job's
-     * {@code job.assign} is still on its way (then the cancel is sent right after it).
+     * {@code job.assign} is still on its way, or the slot does not hold the job yet because another node's handover of
+     * it has not arrived (then the cancel is sent right after the assign, see {@link #handOver}).
      */
     synchronized Slot cancelTarget(Job job) {
         Slot slot = current(job.robotId(), job.sessionId());
@@ -180,6 +187,10 @@ final class IdleRegistry {
         }
         if (job.id().equals(slot.currentJobId) && !job.id().equals(slot.sentJobId)) {
             slot.cancelAfterSend = job.id(); // the assign is on its way: the cancel must follow it, not pass it
+            return null;
+        }
+        if (!job.id().equals(slot.currentJobId)) {
+            slot.cancelOnHandover = job.id(); // held in its row, not here yet: another node's handover is on its way
             return null;
         }
         return slot;

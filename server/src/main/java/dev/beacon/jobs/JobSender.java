@@ -1,5 +1,6 @@
 package dev.beacon.jobs;
 
+import dev.beacon.protocol.Frame;
 import dev.beacon.protocol.FrameCodec;
 
 /**
@@ -17,9 +18,14 @@ final class JobSender {
 
     /** Sends {@code job.assign}, then a cancel that arrived while it was on its way. */
     void assign(Slot slot, Job job) {
-        slot.link.send(frames.write(JobFrames.assign(job)));
-        if (registry.sent(slot, job.id())) {
-            cancel(slot, job.id());
+        assign(slot, JobFrames.assign(job));
+    }
+
+    /** Sends this {@code job.assign}, then a cancel that arrived while it was on its way. */
+    void assign(Slot slot, Frame.JobAssign assign) {
+        slot.link.send(frames.write(assign));
+        if (registry.sent(slot, assign.jobId())) {
+            cancel(slot, assign.jobId());
         }
     }
 

@@ -17,6 +17,8 @@ final class Slot {
     /** The last job whose {@code job.assign} went out; a cancel for a job not sent yet waits for it. */
     String sentJobId;
     String cancelAfterSend;
+    /** A job another node gave this session whose cancel came before its handover: cancelled once sent. */
+    String cancelOnHandover;
     /** The current job's accept, kept until its result is settled (the write of it may come later or never). */
     String acceptedJobId;
     Instant acceptedAt;

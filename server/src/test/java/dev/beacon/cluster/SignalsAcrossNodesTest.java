@@ -15,9 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,8 @@ import org.junit.jupiter.api.Test;
 class SignalsAcrossNodesTest {
     /** The bound the signals promise; the 1-second sweeps and the 1-second key cache are not fast enough for it alone. */
     private static final Duration WITHIN = Duration.ofSeconds(1);
+    /** Handovers node B received, by where the job came from. */
+    private static final String HANDOVERS = "beacon_jobs_handovers_received_total";
 
     private TestServer nodeA;
     private BeaconServer nodeB;
@@ -86,6 +90,48 @@ class SignalsAcrossNodesTest {
             // that fast would happen about once in sixty runs without the signal.
             assertThat(fast).as("jobs assigned within 250 ms").isGreaterThanOrEqualTo(4);
             assertThat(metric(nodeB, "beacon_cluster_signals_received_total", "kind=\"job_handover\"")).isGreaterThanOrEqualTo(5);
+            // Each job came with its signal: node B sent it without reading it.
+            assertThat(metric(nodeB, HANDOVERS, "source=\"signal\"")).isEqualTo(5);
+            assertThat(metric(nodeB, HANDOVERS, "source=\"database\"")).isZero();
+        }
+    }
+
+    @Test
+    void a_job_too_large_for_its_signal_is_read_by_id_on_the_node_holding_the_agent() throws Exception {
+        try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+            agent.hello().next("welcome");
+            String blob = "x".repeat(SignalSender.MAX_CARRIED_BYTES + 1);
+
+            JsonNode job = nodeA.post("/api/jobs", "{\"kind\":\"echo\",\"payload\":{\"blob\":\"" + blob + "\"}}", nodeA.adminKey()).json();
+            JsonNode assign = agent.next("job.assign");
+
+            assertThat(job.get("status").asText()).isEqualTo("assigned");
+            assertThat(assign.get("job_id").asText()).isEqualTo(job.get("id").asText());
+            assertThat(assign.get("payload").get("blob").asText()).isEqualTo(blob);
+            assertThat(assign.get("attempt").asInt()).isEqualTo(1);
+            assertThat(metric(nodeB, HANDOVERS, "source=\"database\"")).isEqualTo(1);
+            assertThat(metric(nodeB, HANDOVERS, "source=\"signal\"")).isZero();
+        }
+    }
+
+    @Test
+    void a_cancel_right_after_the_submit_stops_a_job_its_signal_carried_on_either_node() throws Exception {
+        try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+            agent.hello().next("welcome");
+            for (boolean onHoldingNode : new boolean[] {false, true}) {
+                String jobId = nodeA.post("/api/jobs", "{\"kind\":\"echo\",\"timeout_s\":300}", nodeA.adminKey()).json().get("id").asText();
+                // Asked on node B, the cancel may well be recorded before B received the handover.
+                String cancelPath = "/api/jobs/" + jobId + "/cancel";
+                int status = onHoldingNode ? post(nodeB, cancelPath, "{}").status() : nodeA.post(cancelPath, "{}", nodeA.adminKey()).status();
+
+                assertThat(status).isEqualTo(202);
+                List<String> frames = List.of(nextAbout(agent, jobId).get("type").asText(), nextAbout(agent, jobId).get("type").asText());
+                assertThat(frames).as("cancel asked on node B: " + onHoldingNode).containsExactly("job.assign", "job.cancel");
+                agent.send("{\"type\":\"job.result\",\"job_id\":\"" + jobId + "\",\"status\":\"cancelled\"}");
+                await().atMost(Duration.ofSeconds(5)).until(() -> "cancelled".equals(nodeA.get("/api/jobs/" + jobId, nodeA.adminKey())
+                        .json().path("status").asText()));
+            }
+            assertThat(metric(nodeB, HANDOVERS, "source=\"signal\"")).isEqualTo(2);
         }
     }
 
@@ -94,14 +140,7 @@ class SignalsAcrossNodesTest {
         try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
             agent.hello().next("welcome");
             // What a node that died between its commit and its NOTIFY leaves: the job given to the robot, no signal.
-            try (Connection connection = DriverManager.getConnection(nodeA.databaseUrl()); Statement statement = connection.createStatement()) {
-                statement.executeUpdate("UPDATE robots SET status = 'busy', current_job_id = 'job_unsignalled' WHERE id = '" + robotId + "'");
-                statement.executeUpdate("""
-                        INSERT INTO jobs (id, org_id, kind, payload, timeout_s, max_attempts, attempts, status, robot_id, session_id,
-                                          created_at, queued_at, assigned_at, updated_at)
-                        SELECT 'job_unsignalled', org_id, 'echo', '{}', 60, 3, 1, 'assigned', id, session_id, 0, 0, 0, 0
-                        FROM robots WHERE id = '%s'""".formatted(robotId));
-            }
+            giveWithoutSignal("job_unsignalled");
 
             JsonNode assign = agent.next("job.assign");
 
@@ -146,6 +185,27 @@ class SignalsAcrossNodesTest {
 
             assertThat(cancel.get("job_id").asText()).isEqualTo(jobId);
             assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(WITHIN);
+        }
+    }
+
+    @Test
+    void a_cancel_recorded_before_the_handover_carrying_the_job_arrives_follows_its_assign() throws Exception {
+        try (RawAgentSocket agent = RawAgentSocket.connect(nodeB.baseUrl(), token)) {
+            agent.hello().next("welcome");
+            String[] orgAndSession = giveWithoutSignal("job_late");
+            // Node B records the cancel before the submitting node's handover reaches it; the copy it carries knows nothing of it.
+            assertThat(post(nodeB, "/api/jobs/job_late/cancel", "{}").status()).isEqualTo(202);
+            try (Connection connection = DriverManager.getConnection(nodeA.databaseUrl());
+                 PreparedStatement notify = connection.prepareStatement("SELECT pg_notify('" + PgConnections.CHANNEL + "', ?)")) {
+                notify.setString(1, """
+                        {"node":"node_x","signals":[{"k":"job_handover","to_node":"%s","org_id":"%s","job_id":"job_late","robot_id":"%s","session_id":"%s"}],
+                         "assigns":[{"job_id":"job_late","kind":"echo","payload":{},"timeout_s":60,"attempt":1}]}"""
+                        .formatted(nodeB.node().id(), orgAndSession[0], robotId, orgAndSession[1]));
+                notify.execute();
+            }
+
+            assertThat(nextJobFrame(agent).get("type").asText()).isEqualTo("job.assign");
+            assertThat(nextJobFrame(agent).get("type").asText()).isEqualTo("job.cancel");
         }
     }
 
@@ -235,6 +295,48 @@ class SignalsAcrossNodesTest {
             assertThat(agent.next("bye").get("reason").asText()).isEqualTo("revoked");
             assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(WITHIN);
         }
+    }
+
+    /**
+     * Gives job {@code jobId} to the robot as another node's submit would, without a signal: assigned now (not past its
+     * timeout, which the sweep would requeue). Returns the robot's organization and session.
+     */
+    private String[] giveWithoutSignal(String jobId) throws Exception {
+        try (Connection connection = DriverManager.getConnection(nodeA.databaseUrl()); Statement statement = connection.createStatement()) {
+            statement.executeUpdate("UPDATE robots SET status = 'busy', current_job_id = '" + jobId + "' WHERE id = '" + robotId + "'");
+            statement.executeUpdate("""
+                    INSERT INTO jobs (id, org_id, kind, payload, timeout_s, max_attempts, attempts, status, robot_id, session_id,
+                                      created_at, queued_at, assigned_at, updated_at)
+                    SELECT '%s', org_id, 'echo', '{}', 60, 3, 1, 'assigned', id, session_id, now, now, now, now
+                    FROM robots, (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now) AS clock
+                    WHERE id = '%s'""".formatted(jobId, robotId));
+            try (ResultSet row = statement.executeQuery("SELECT org_id, session_id FROM robots WHERE id = '" + robotId + "'")) {
+                row.next();
+                return new String[] {row.getString(1), row.getString(2)};
+            }
+        }
+    }
+
+    /** The next frame about job {@code jobId}, skipping others. */
+    private static JsonNode nextAbout(RawAgentSocket agent, String jobId) throws InterruptedException {
+        for (int i = 0; i < 50; i++) {
+            JsonNode frame = agent.next();
+            if (jobId.equals(frame.path("job_id").asText())) {
+                return frame;
+            }
+        }
+        throw new AssertionError("no frame about " + jobId);
+    }
+
+    /** The next {@code job.*} frame, skipping others. */
+    private static JsonNode nextJobFrame(RawAgentSocket agent) throws InterruptedException {
+        for (int i = 0; i < 50; i++) {
+            JsonNode frame = agent.next();
+            if (frame.path("type").asText().startsWith("job.")) {
+                return frame;
+            }
+        }
+        throw new AssertionError("no job frame");
     }
 
     private static int terminateListeners(String database) throws Exception {

@@ -130,6 +130,18 @@ class IdleRegistryTest {
     }
 
     @Test
+    void a_cancel_of_a_job_another_node_gave_waits_for_its_handover_and_follows_its_assign() {
+        Slot a = slot("a", List.of("echo"));
+        registry.greeted(a);
+        Job held = DispatchRound.assigned(job("j1", "echo"), a.robotId, a.sessionId, T0);
+
+        assertThat(registry.cancelTarget(held)).isNull(); // the handover has not arrived: remembered
+        assertThat(registry.handOver("a", a.sessionId, "j1", false).outcome()).isEqualTo(IdleRegistry.Outcome.TAKEN);
+        assertThat(registry.sent(a, "j1")).isTrue(); // the cancel is due right after the assign
+        assertThat(registry.cancelTarget(held)).isSameAs(a);
+    }
+
+    @Test
     void a_drained_robot_is_idle_again_once_its_drain_time_passed() {
         Slot a = slot("a", List.of("echo"));
         registry.greeted(a);
