@@ -1,6 +1,7 @@
 package dev.beacon.cluster;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.beacon.protocol.Frame;
@@ -11,8 +12,10 @@ import java.util.List;
  * concerns. A hint carries ids only: the receiver reads whatever else it needs from the database, which stays the
  * truth, so a lost hint costs latency, never correctness. The one exception is the copy of a new job a
  * {@link JobHandover} may come with, which travels beside the signals ({@link SignalSender}). Serialized as JSON with
- * its kind in {@code k}; the releases before that copy existed refuse fields they do not know. Immutable.
+ * its kind in {@code k}; the releases before that copy existed refuse fields they do not know, and from this one on a
+ * node ignores them, so that a later release may add fields to a signal during a rolling upgrade. Immutable.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "k")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = Signal.JobReady.class, name = "job_ready"),

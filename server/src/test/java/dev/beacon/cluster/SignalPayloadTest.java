@@ -46,6 +46,13 @@ class SignalPayloadTest {
     }
 
     @Test
+    void a_field_a_later_release_adds_to_a_signal_is_ignored() throws Exception {
+        Signal read = JSON.readValue("{\"k\":\"job_cancel\",\"org_id\":\"org_1\",\"job_id\":\"job_1\",\"reason\":\"new\"}", Signal.class);
+
+        assertThat(read).isEqualTo(new Signal.JobCancel("org_1", "job_1"));
+    }
+
+    @Test
     void a_handover_carries_its_job_beside_the_signals_which_keep_the_fields_an_older_node_reads() throws Exception {
         SignalSender sender = new SignalSender("jdbc:postgresql://unused/none", "node_a", JSON);
         Signal.JobHandover small = handover("job_small", JSON.createObjectNode().put("x", "é".repeat(100)));
