@@ -10,7 +10,6 @@ import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +27,7 @@ public final class JobService {
     private final Clock clock;
     private final MeterRegistry metrics;
     private final FleetEvents events;
+    private final QueueWaits waits;
 
     /** {@code events} hears of every job queued that no robot took at once, and of every cancel of a held job. */
     public JobService(JobStore store, RobotStore robots, Dispatcher dispatcher, Ids ids, Clock clock, MeterRegistry metrics,
@@ -39,6 +39,7 @@ public final class JobService {
         this.ids = ids;
         this.clock = clock;
         this.metrics = metrics;
+        this.waits = new QueueWaits(clock, store::waits);
     }
 
     /** A submitted job and whether this request created it (false: an earlier one with the same Idempotency-Key did). */
@@ -185,9 +186,13 @@ public final class JobService {
         return get(orgId, jobId);
     }
 
-    /** Queue figures of one organization (the API), or of all (null; the metrics). */
+    /**
+     * Queue figures of one organization (the API), or of all (null; the metrics): the counts as they are now, the
+     * waits at most {@link QueueWaits#MAX_AGE} old.
+     */
     public QueueFigures figures(String orgId) {
-        return store.figures(orgId, clock.instant().minus(Duration.ofHours(1)));
+        QueueWaits.Sums sums = orgId == null ? waits.ofAll(store.organizationIds()) : waits.of(orgId);
+        return store.figures(orgId, sums);
     }
 
     /** The robot's last {@code limit} jobs, newest first, for its detail view. */

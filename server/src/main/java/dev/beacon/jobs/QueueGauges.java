@@ -7,7 +7,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The figures of {@code GET /api/queue}, across all organizations, as gauges on {@code /metrics}. One scrape reads
- * every gauge; the figures are read from the database at most once a second for all of them. Thread-safe.
+ * every gauge; the figures are read from the database at most once a second for all of them (the average wait at
+ * most every {@link QueueWaits#MAX_AGE}). Thread-safe.
  */
 public final class QueueGauges {
     private static final long MAX_AGE_NANOS = 1_000_000_000L;

@@ -121,6 +121,21 @@ class QueryPlanTest {
                 .singleElement().isIn("jobs_org", "jobs_pkey");
     }
 
+    /** JobStore.waits: the last hour's assignments of one organization come from jobs_assigned alone, no job row read. */
+    @Test
+    void the_queue_waits_walk_only_the_assigned_index() throws Exception {
+        List<String> scans = scans(plan("""
+                        SELECT g.kind AS kind, r.fleet_id AS fleet_id, SUM(g.n) AS n, SUM(g.total) AS total
+                        FROM (SELECT kind, robot_id, COUNT(*) AS n, SUM(assigned_at - queued_at) AS total FROM jobs
+                              WHERE org_id = ? AND assigned_at >= ? AND assigned_at >= queued_at
+                              GROUP BY kind, robot_id) g
+                        LEFT JOIN robots r ON r.id = g.robot_id
+                        GROUP BY g.kind, r.fleet_id""", "'o1'", "4000"));
+
+        assertThat(scans).contains("jobs_assigned").noneMatch(scan -> scan.startsWith("jobs_") && !scan.equals("jobs_assigned"))
+                .doesNotContain("Seq Scan on jobs");
+    }
+
     /**
      * The generic plan of {@code sql} (its {@code ?} numbered as PostgreSQL's parameters) for these literal
      * arguments: the top plan node of {@code EXPLAIN (FORMAT JSON) EXECUTE}.
