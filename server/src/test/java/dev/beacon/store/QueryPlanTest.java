@@ -121,6 +121,22 @@ class QueryPlanTest {
                 .singleElement().isIn("jobs_org", "jobs_pkey");
     }
 
+    /**
+     * PostgresJobStatements.CLAIM_ON_OTHER_NODE's search for an idle robot of another node: among the connected
+     * robots only (robots_connected), never a walk of the organization's robots, offline ones included.
+     */
+    @Test
+    void the_handover_looks_for_an_idle_robot_among_the_connected_ones() throws Exception {
+        List<String> scans = scans(plan("""
+                        SELECT r.id FROM robots r
+                        WHERE r.org_id = ? AND r.status = 'online' AND r.current_job_id IS NULL AND r.paused_at IS NULL
+                          AND r.removed_at IS NULL AND r.session_id IS NOT NULL AND r.node_id <> ?
+                          AND r.capabilities::jsonb @> ?::jsonb AND r.labels::jsonb @> ?::jsonb
+                        LIMIT 1 FOR UPDATE OF r SKIP LOCKED""", "'o1'", "'node_a'", "'[\"echo\"]'", "'{}'"));
+
+        assertThat(scans).containsExactly("robots_connected");
+    }
+
     /** JobStore.waits: the last hour's assignments of one organization come from jobs_assigned alone, no job row read. */
     @Test
     void the_queue_waits_walk_only_the_assigned_index() throws Exception {
