@@ -66,7 +66,7 @@ def metrics():  # the last figures again, marked, when a scrape does not answer 
         return last_metrics
     def value(pattern):
         return sum(float(m.group(1)) for m in re.finditer(r"^" + pattern + r"(?:\{[^}]*\})? ([0-9.eE+]+)$", text, re.M))
-    last_metrics = {"pruned": value(r'beacon_retention_pruned_total\{kind="jobs"[^}]*\}'),
+    last_metrics = {"pruned": value(r'beacon_retention_pruned_total\{[^}]*kind="jobs"[^}]*\}'),
                     "rows": value(r'beacon_database_rows_estimate\{[^}]*table="jobs"[^}]*\}'),
                     "size": value(r"beacon_database_size_bytes"),
                     "finished": value(r"beacon_jobs_settled_total")}
