@@ -20,18 +20,19 @@ if [ "$backend" = postgres ]; then
 fi
 export BEACON_SECRET_KEY; BEACON_SECRET_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 beacon() { "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" "$@"; }
-start_server() {
+start_server() { # name: on PostgreSQL the first node's lease outlives its stop for a few seconds, so each start has its own
   BEACON_ADMIN_PASSWORD=soak-password-1 taskset -c 0 "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" server \
     --host 127.0.0.1 --port "$port" --data-dir "$dir/data" "${db_args[@]}" --retain-jobs "$retain" --retain-job-output "$retain" \
+    --node-name "$1" \
     >> "$dir/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.5; done
   echo "✗ the server did not start: $dir/server.log" >&2; exit 1
 }
 trap 'kill $server 2>/dev/null || true' EXIT
-start_server; kill $server; wait $server || true   # creates the database; a SQLite one takes no second process
+start_server soak-setup; kill $server; wait $server || true   # creates the database; a SQLite one takes no second process
 key=$(beacon admin api-key create --name soak --data-dir "$dir/data" "${db_args[@]}" | tail -1)
-start_server
+start_server soak
 grep -m1 "retention:" "$dir/server.log"
 
 taskset -c 1 "$java" -jar "$jar" loadtest jobs --server "http://127.0.0.1:$port" --api-key "$key" --agents 100 \
