@@ -139,15 +139,20 @@ class RetentionTest implements BeaconServerExtension.ConfiguresServer {
     }
 
     @Test
-    void pruning_in_batches_while_jobs_are_submitted_loses_none_of_them() throws Exception {
+    void pruning_in_batches_while_jobs_are_submitted_and_enrollments_claimed_loses_none_of_them() throws Exception {
         int old = Pruner.BATCH * 2 + 37;
+        int deadKeys = 30;
         rows.connection().setAutoCommit(false);
         for (int i = 0; i < old; i++) {
             rows.job("succeeded", T0, T0, "{}");
         }
+        for (int i = 0; i < deadKeys; i++) {
+            rows.enrollmentKey(T0, T0.plus(Duration.ofDays(1)), null);
+        }
         rows.connection().commit();
         rows.connection().setAutoCommit(true);
-        clock.advance(Duration.ofDays(31));
+        clock.advance(Duration.ofDays(100));
+        String key = server.enrollmentKey(20).get("key_value").asText();
 
         ConcurrentLinkedQueue<String> submitted = new ConcurrentLinkedQueue<>();
         List<String> refused = new ArrayList<>();
@@ -163,16 +168,38 @@ class RetentionTest implements BeaconServerExtension.ConfiguresServer {
                 }
             }
         });
+        ConcurrentLinkedQueue<String> enrolled = new ConcurrentLinkedQueue<>();
+        Thread enroller = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 20; i++) {
+                TestServer.Response response = server.claim(key, "pruned-while-" + i);
+                if (response.status() == 201) {
+                    enrolled.add(response.json().get("robot_id").asText());
+                } else {
+                    synchronized (refused) {
+                        refused.add(response.status() + " " + response.body());
+                    }
+                }
+            }
+        });
         long pruned = 0;
-        while (submitter.isAlive()) {
-            pruned += prune().rows().get(Kind.JOBS);
+        long keysPruned = 0;
+        while (submitter.isAlive() || enroller.isAlive()) {
+            Pruner.Run.Pruned run = prune();
+            pruned += run.rows().get(Kind.JOBS);
+            keysPruned += run.rows().get(Kind.ENROLLMENT_KEYS);
             Thread.sleep(10);
         }
         submitter.join();
+        enroller.join();
         pruned += prune().rows().get(Kind.JOBS);
 
         assertThat(refused).isEmpty();
         assertThat(pruned).isEqualTo(old);
+        assertThat(keysPruned).isEqualTo(deadKeys);
+        assertThat(enrolled).hasSize(20);
+        for (String robotId : enrolled) {
+            assertThat(server.get("/api/robots/" + robotId, server.adminKey()).status()).as(robotId).isEqualTo(200);
+        }
         assertThat(submitted).hasSize(40);
         for (String id : submitted) {
             assertThat(server.get("/api/jobs/" + id, server.adminKey()).status()).as(id).isEqualTo(200);
