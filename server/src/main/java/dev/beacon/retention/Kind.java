@@ -2,17 +2,24 @@ package dev.beacon.retention;
 
 /** The kinds of history the {@link Pruner} prunes, each with its name in metrics and logs. Immutable. */
 public enum Kind {
-    JOBS("jobs"),
-    JOB_OUTPUT("job_output"),
-    AUDIT("audit"),
-    CONNECTIONS("connections"),
-    ROBOT_TOKENS("robot_tokens"),
-    ENROLLMENT_KEYS("enrollment_keys");
+    JOBS("jobs", "jobs"),
+    JOB_OUTPUT("job_output", "jobs"),
+    AUDIT("audit", "audit_events"),
+    CONNECTIONS("connections", "robot_connections"),
+    ROBOT_TOKENS("robot_tokens", "robot_tokens"),
+    ENROLLMENT_KEYS("enrollment_keys", "enrollment_keys");
 
     private final String tag;
+    private final String table;
 
-    Kind(String tag) {
+    Kind(String tag, String table) {
         this.tag = tag;
+        this.table = table;
+    }
+
+    /** The table its rows are in. */
+    String table() {
+        return table;
     }
 
     /** The {@code kind} tag of {@code beacon_retention_pruned_total}. */

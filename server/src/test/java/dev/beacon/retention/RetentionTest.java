@@ -225,6 +225,38 @@ class RetentionTest implements BeaconServerExtension.ConfiguresServer {
     }
 
     @Test
+    void on_postgresql_without_autovacuum_a_run_vacuums_the_tables_it_pruned_and_only_then() throws Exception {
+        Assumptions.assumeTrue(backend == Backend.POSTGRESQL, "SQLite gives pages back by itself (SqliteSpace)");
+        rows.job("succeeded", T0, T0, null);
+        clock.advance(Duration.ofDays(31));
+        boolean autovacuumOff;
+        try (Statement statement = rows.connection().createStatement();
+             ResultSet setting = statement.executeQuery("SELECT current_setting('autovacuum')")) {
+            setting.next();
+            autovacuumOff = setting.getString(1).equals("off");
+        }
+
+        assertThat(prune().rows().get(Kind.JOBS)).isEqualTo(1);
+
+        // the statistics of a vacuum reach pg_stat_user_tables within a second or so
+        if (autovacuumOff) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> manualVacuums("jobs") > 0);
+        } else {
+            Thread.sleep(2_000);
+            assertThat(manualVacuums("jobs")).isZero();
+        }
+        assertThat(manualVacuums("audit_events")).as("nothing pruned there").isZero();
+    }
+
+    private long manualVacuums(String table) throws Exception {
+        try (Statement statement = rows.connection().createStatement();
+             ResultSet count = statement.executeQuery("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = '" + table + "'")) {
+            count.next();
+            return count.getLong(1);
+        }
+    }
+
+    @Test
     void a_server_that_keeps_everything_for_ever_prunes_nothing() throws Exception {
         try (TestServer keeper = TestServer.start(backend, config -> config.withClock(clock).withRetention(RetentionSettings.forever()));
              HistoryRows keeperRows = new HistoryRows(keeper)) {
