@@ -6,10 +6,11 @@
 # database's size on disk (SQLite: the file, and its write-ahead log apart), the jobs table's row estimate, rows pruned so far, jobs finished, and the probe's submit and
 # list latency (p50 / p99) in that window, marked "pruning" when the pruner deleted rows during it. The server runs on
 # CPU 0, the load generator and the probe on CPU 1.
-# usage: bench/soak-retention.sh JAR sqlite|postgres [JOBS] [RETAIN]     e.g. bench/soak-retention.sh target/beacon.jar sqlite
+# usage: bench/soak-retention.sh JAR sqlite|postgres [JOBS] [RETAIN] [RATE]     e.g. bench/soak-retention.sh target/beacon.jar sqlite
+# RATE: jobs per second to submit (default 0, as fast as the server takes them); a steady rate shows a steady state.
 # Needs, for postgres, PostgreSQL at 127.0.0.1:5432 (user postgres, trust); the database beacon_soak is dropped first.
 set -euo pipefail
-jar=$1; backend=$2; jobs=${3:-1000000}; retain=${4:-10m}; port=${PORT:-18990}
+jar=$1; backend=$2; jobs=${3:-1000000}; retain=${4:-10m}; rate=${5:-0}; port=${PORT:-18990}
 java=$(BEACON_PRINT_JAVA=1 "$(dirname "$0")/../beacon")
 dir=/tmp/bench-soak-$backend; rm -rf "$dir"; mkdir -p "$dir/data"
 db_args=()
@@ -36,7 +37,7 @@ start_server soak
 grep -m1 "retention:" "$dir/server.log"
 
 taskset -c 1 "$java" -jar "$jar" loadtest jobs --server "http://127.0.0.1:$port" --api-key "$key" --agents 100 \
-  --count "$jobs" --concurrency 16 --duration 7200 --json "$dir/loadtest.json" > "$dir/loadtest.txt" 2>&1 &
+  --count "$jobs" --rate "$rate" --concurrency 16 --duration 10800 --json "$dir/loadtest.json" > "$dir/loadtest.txt" 2>&1 &
 loader=$!
 echo "   min  size MB  WAL MB  jobs rows  pruned  finished  submit p50/p99 ms  list p50/p99 ms  server RSS MB  load"
 taskset -c 1 python3 - "$port" "$key" "$loader" "$server" "$backend" "$dir/data" <<'PY'
