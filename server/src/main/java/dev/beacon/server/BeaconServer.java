@@ -45,6 +45,7 @@ import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.RobotAuth;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.RobotRoutes;
+import dev.beacon.robots.RobotLabelRoutes;
 import dev.beacon.robots.RobotService;
 import dev.beacon.robots.RobotStore;
 import dev.beacon.store.DataDir;
@@ -323,6 +324,7 @@ public final class BeaconServer implements AutoCloseable {
             new RobotRoutes(robots, robotService, presence, robotAuth, auth,
                     (robotId, limit) -> jobService.history(robotId, limit).stream().map(job -> JobView.of(job, null)).toList())
                     .register(javalin.routes);
+            new RobotLabelRoutes(robotService, auth, json).register(javalin.routes);
             new JobRoutes(jobService, auth, json).register(javalin.routes);
             channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
