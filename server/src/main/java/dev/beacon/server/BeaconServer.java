@@ -363,6 +363,8 @@ public final class BeaconServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(dispatcher::sweep, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(db::checkpoint, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(sessions::purgeExpired, 1, 60, TimeUnit.MINUTES);
+        // The queue charts' samples of jobs waiting (JobService.history); each minute keeps its highest.
+        scheduler.scheduleWithFixedDelay(jobService::sampleQueue, 1_000, JobService.QUEUE_SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         // last_seen_at must be fresh to within one interval: write it twice per interval, in one batch.
         long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);
