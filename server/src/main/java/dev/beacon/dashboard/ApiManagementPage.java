@@ -44,7 +44,7 @@ final class ApiManagementPage {
         routes.get("/fragments/tokens", guards.fragment((ctx, s) -> kit.views().render(ctx, "partials/tokens.jte",
                 Map.of("v", tokensView(ctx, s, OrgSetup.of(services.orgs(), s.orgId())), "chrome", kit.chrome(s, "management", "")))));
         routes.get("/fragments/queue", guards.fragment((ctx, s) -> kit.views().render(ctx, "partials/queue.jte",
-                Map.of("q", services.jobs().figures(s.orgId())))));
+                Map.of("q", services.jobs().figures(s.orgId()), "charts", queueCharts(s)))));
         routes.get("/ui/enrollment-tokens/{id}/value", guards.fragment(this::tokenValue));
         routes.post("/ui/api-keys", guards.action(this::createApiKey));
         routes.post("/ui/api-keys/{id}/revoke", guards.action(this::revokeApiKey));
@@ -56,7 +56,13 @@ final class ApiManagementPage {
         OrgSetup setup = OrgSetup.of(services.orgs(), session.orgId());
         Views.ManagementView view = new Views.ManagementView(apiKeysView(session), tokensView(ctx, session, setup),
                 machines.list(ctx, session, setup), services.jobs().figures(session.orgId()));
-        kit.views().render(ctx, "management.jte", Map.of("chrome", kit.chromeWithFlash(session, "management", "API Management"), "v", view));
+        kit.views().render(ctx, "management.jte", Map.of("chrome", kit.chromeWithFlash(session, "management", "API Management"), "v", view,
+                "queueCharts", queueCharts(session)));
+    }
+
+    /** The organization's queue over the last hour and day, for Queue Status. */
+    private QueueCharts queueCharts(Session session) {
+        return QueueCharts.of("queue-chart", "", services.jobs().history(session.orgId(), null));
     }
 
     /** The organization's keys, usable ones first, newest first within each group, with each used key's last week of requests. */

@@ -45,6 +45,7 @@ final class MachinePages {
         routes.post("/ui/machines/{id}/resume", guards.action((ctx, s) -> setPaused(ctx, s, false)));
         routes.post("/ui/machines/{id}/rotate-token", guards.action(this::rotateToken));
         routes.post("/ui/machines/{id}/remove", guards.action(this::removeMachine));
+        new MachineLabelForms(services, kit).register(routes);
     }
 
     /** The organization's machines, filtered by {@code ?status=}, {@code ?site_id=}, {@code ?fleet_id=} and paged by {@code ?after=}. */

@@ -5,6 +5,7 @@ import dev.beacon.orgs.Site;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -31,8 +32,13 @@ final class SitesPage {
 
     private void page(Context ctx, Session session) {
         OrgSetup setup = OrgSetup.of(services.orgs(), session.orgId());
+        Map<String, QueueCharts> charts = new HashMap<>();
+        for (Fleet fleet : setup.fleets()) {
+            charts.put(fleet.id(), QueueCharts.of("fleet-chart-" + fleet.id(), "for fleet " + fleet.name(),
+                    services.jobs().history(session.orgId(), fleet.id())));
+        }
         kit.views().render(ctx, "sites.jte", Map.of("chrome", kit.chromeWithFlash(session, "sites", "Sites & fleets"),
-                "v", new Views.SitesView(setup.sites(), setup.fleets(), reads.machinesPerFleet(session.orgId()))));
+                "v", new Views.SitesView(setup.sites(), setup.fleets(), reads.machinesPerFleet(session.orgId())), "charts", charts));
     }
 
     private void createSite(Context ctx, Session session) {

@@ -20,6 +20,9 @@ import java.util.Set;
 
 /** The rules of the job API: submitting (idempotently), reading with {@code waiting_reason}, cancelling. Thread-safe. */
 public final class JobService {
+    /** How often the scheduler should call {@link #sampleQueue}. */
+    public static final java.time.Duration QUEUE_SAMPLE_EVERY = QueueTimeline.SAMPLE_EVERY;
+
     private final JobStore store;
     private final RobotStore robots;
     private final Dispatcher dispatcher;
@@ -28,6 +31,7 @@ public final class JobService {
     private final MeterRegistry metrics;
     private final FleetEvents events;
     private final QueueWaits waits;
+    private final QueueTimeline timeline;
 
     /** {@code events} hears of every job queued that no robot took at once, and of every cancel of a held job. */
     public JobService(JobStore store, RobotStore robots, Dispatcher dispatcher, Ids ids, Clock clock, MeterRegistry metrics,
@@ -40,6 +44,7 @@ public final class JobService {
         this.clock = clock;
         this.metrics = metrics;
         this.waits = new QueueWaits(clock, store::waits);
+        this.timeline = new QueueTimeline(clock, store.historyStore());
     }
 
     /** A submitted job and whether this request created it (false: an earlier one with the same Idempotency-Key did). */
@@ -193,6 +198,20 @@ public final class JobService {
     public QueueFigures figures(String orgId) {
         QueueWaits.Sums sums = orgId == null ? waits.ofAll(store.organizationIds()) : waits.of(orgId);
         return store.figures(orgId, sums);
+    }
+
+    /**
+     * The organization's queue over the last hour and day, or one fleet's ({@code fleetId} not null), for the
+     * dashboard's charts: waits at most {@link QueueTimeline#MAX_AGE} old, jobs waiting as sampled by
+     * {@link #sampleQueue}.
+     */
+    public QueueHistory history(String orgId, String fleetId) {
+        return timeline.of(orgId, fleetId);
+    }
+
+    /** Samples how many jobs wait in each organization and fleet now; the scheduler calls it. Never throws. */
+    public void sampleQueue() {
+        timeline.sampleAll();
     }
 
     /** The robot's last {@code limit} jobs, newest first, for its detail view. */

@@ -306,6 +306,11 @@ public final class JobStore {
     private record WaitGroup(String kind, String fleetId, QueueWaits.Sum sum) {
     }
 
+    /** The SQL of the queue's history charts, on this store's database. */
+    QueueHistoryStore historyStore() {
+        return new QueueHistoryStore(db);
+    }
+
     /** Every organization's id (the figures of all sum theirs). */
     List<String> organizationIds() {
         return db.read(tx -> tx.createQuery("SELECT id FROM organizations").mapTo(String.class).list());

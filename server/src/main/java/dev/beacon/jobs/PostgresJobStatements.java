@@ -47,8 +47,10 @@ final class PostgresJobStatements implements JobStatements {
      * (online, in a session, on a node other than the one given), idle, not paused, selected by the job's target and
      * advertising its kind and capabilities, and wanted by no queued job (so a new job never overtakes one that
      * waits for that robot). Rows another transaction has locked are skipped, so concurrent submits claim different
-     * robots. Without an index on idleness the organization's robots are scanned until the first match: a partial
-     * index would make every claim and release of a robot a non-HOT update, which costs more than the scan.
+     * robots. A robot's labels are its agent's ({@code labels}) overlaid with its operator's ({@code operator_labels}):
+     * {@code ||} of two JSON objects keeps the right one's value on a shared key, so the operator wins, as in
+     * {@link Target#selects}. Without an index on idleness the organization's robots are scanned until the first
+     * match: a partial index would make every claim and release of a robot a non-HOT update, which costs more than the scan.
      */
     private static final String CLAIM_ON_OTHER_NODE = """
             UPDATE robots SET status = 'busy', current_job_id = ?
@@ -57,7 +59,7 @@ final class PostgresJobStatements implements JobStatements {
                 WHERE r.org_id = ? AND r.status = 'online' AND r.current_job_id IS NULL AND r.paused_at IS NULL
                   AND r.removed_at IS NULL AND r.session_id IS NOT NULL AND r.node_id <> ?
                   AND (?::text IS NULL OR r.id = ?) AND (?::text IS NULL OR r.fleet_id = ?) AND (?::text IS NULL OR r.site_id = ?)
-                  AND r.capabilities::jsonb @> ?::jsonb AND r.labels::jsonb @> ?::jsonb
+                  AND r.capabilities::jsonb @> ?::jsonb AND (r.labels::jsonb || r.operator_labels::jsonb) @> ?::jsonb
                   AND NOT EXISTS (
                       SELECT 1 FROM jobs q
                       WHERE q.org_id = r.org_id AND q.status = 'queued'
@@ -65,7 +67,7 @@ final class PostgresJobStatements implements JobStatements {
                         AND (q.target_fleet_id IS NULL OR q.target_fleet_id = r.fleet_id)
                         AND (q.target_site_id IS NULL OR q.target_site_id = r.site_id)
                         AND r.capabilities::jsonb @> (jsonb_build_array(q.kind) || q.target_capabilities::jsonb)
-                        AND r.labels::jsonb @> q.target_labels::jsonb)
+                        AND (r.labels::jsonb || r.operator_labels::jsonb) @> q.target_labels::jsonb)
                 LIMIT 1 FOR UPDATE OF r SKIP LOCKED)
             RETURNING id, session_id, node_id""";
 

@@ -20,6 +20,15 @@ public interface FleetEvents {
     /** The robot's pause was lifted; {@code robot} is its row as it is now. */
     void robotResumed(Robot robot);
 
+    /**
+     * An operator changed the robot's labels; {@code robot} is its row as it is now. Which jobs it may run changed,
+     * exactly as when a pause is lifted: whoever holds it reads its facts again and looks for work, so by default this
+     * is {@link #robotResumed} (which on several nodes signals the node holding the robot's socket).
+     */
+    default void robotLabelsChanged(Robot robot) {
+        robotResumed(robot);
+    }
+
     /** An agent session said hello and was welcomed: the robot may be given jobs through {@code link}. */
     void robotConnected(String robotId, String orgId, String sessionId, AgentLink link);
 

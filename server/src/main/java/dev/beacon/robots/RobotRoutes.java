@@ -11,6 +11,7 @@ import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** HTTP for the machine registry ({@code /api/robots}) and an agent's view of itself ({@code /api/agent/me}). */
 public final class RobotRoutes {
@@ -34,16 +35,19 @@ public final class RobotRoutes {
     record RobotDetail(@JsonUnwrapped RobotView robot, List<PresenceStore.Connection> connections, List<?> jobs) {
     }
 
-    /** A robot as the API shows it. */
+    /**
+     * A robot as the API shows it. {@code labels} are the ones jobs match: {@code agent_labels} (what its agent
+     * advertises) overlaid with {@code operator_labels} (what an operator set), the operator winning on a key both set.
+     */
     record RobotView(String id, String name, RobotStatus status, String siteId, String fleetId, Instant lastSeenAt,
                      String currentJob, String ip, String hostname, String os, String arch, String agentVersion,
-                     List<String> capabilities, Map<String, String> labels, Instant enrolledAt, String enrollmentKeyId,
-                     boolean paused, String node) {
+                     List<String> capabilities, Map<String, String> labels, Map<String, String> agentLabels,
+                     Map<String, String> operatorLabels, Instant enrolledAt, String enrollmentKeyId, boolean paused, String node) {
         static RobotView of(Robot robot) {
             return new RobotView(robot.id(), robot.name(), robot.status(), robot.siteId(), robot.fleetId(), robot.lastSeenAt(),
                     robot.currentJobId(), robot.ip(), robot.hostname(), robot.os(), robot.arch(), robot.agentVersion(), robot.capabilities(),
-                    robot.labels(), robot.enrolledAt(), robot.enrollmentKeyId(), robot.pausedAt() != null,
-                    robot.node());
+                    new TreeMap<>(robot.labels()), new TreeMap<>(robot.agentLabels()), new TreeMap<>(robot.operatorLabels()),
+                    robot.enrolledAt(), robot.enrollmentKeyId(), robot.pausedAt() != null, robot.node());
         }
     }
 

@@ -8,6 +8,8 @@ import dev.beacon.store.Database;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** The rules of the machine registry: removing, pausing and re-keying robots. Thread-safe. */
 public final class RobotService {
@@ -17,6 +19,7 @@ public final class RobotService {
     private final LiveConnections connections;
     private final Clock clock;
     private final FleetEvents events;
+    private final LabelStore labels;
 
     /** {@code events} hears of every robot removed, revoked or resumed, after commit. */
     public RobotService(Database db, RobotStore robots, AuditLog audit, LiveConnections connections, Clock clock,
@@ -27,6 +30,7 @@ public final class RobotService {
         this.audit = audit;
         this.connections = connections;
         this.clock = clock;
+        this.labels = new LabelStore(robots);
     }
 
     /** A robot of the organization that is not removed, or 404. */
@@ -96,6 +100,36 @@ public final class RobotService {
         if (!paused) {
             events.robotResumed(robot);
         }
+        return robot;
+    }
+
+    /**
+     * Changes the robot's operator labels: {@code change} gets the labels as stored and returns the new set (a
+     * replacement, or one label added or removed); it runs inside the transaction, under the robot's row lock, so two
+     * changes at once never lose one another. Audited as {@code robot.labels_set} with the old and new sets when
+     * anything changed. The dispatcher reads the robot's facts again afterwards: a job waiting for a label may now
+     * run on it. Returns the robot as it is now; 404 when it is removed or not in the organization.
+     */
+    public Robot changeOperatorLabels(String orgId, String robotId, UnaryOperator<OperatorLabels> change, Actor actor) {
+        boolean found = db.write(tx -> {
+            Map<String, String> stored = labels.readForUpdate(tx.connection(), orgId, robotId);
+            if (stored == null) {
+                return false;
+            }
+            OperatorLabels before = new OperatorLabels(stored);
+            OperatorLabels after = change.apply(before);
+            if (!after.equals(before)) {
+                labels.write(tx.connection(), robotId, after);
+                audit.append(tx, new AuditLog.Entry(orgId, actor, "robot.labels_set", "robot", robotId,
+                        "operator labels: " + after.describe() + " (were: " + before.describe() + ")"));
+            }
+            return true;
+        });
+        if (!found) {
+            throw new NotFound("robot");
+        }
+        Robot robot = get(orgId, robotId);
+        events.robotLabelsChanged(robot);
         return robot;
     }
 }

@@ -335,7 +335,7 @@ public final class RobotStore {
                 RobotStatus.of(rs.getString("status")), Rows.instant(rs, "last_seen_at"), rs.getString("ip"), rs.getString("hostname"),
                 rs.getString("os"), rs.getString("arch"), rs.getString("agent_version"),
                 read(rs.getString("capabilities"), STRING_LIST), read(rs.getString("labels"), STRING_MAP),
-                Rows.instant(rs, "paused_at"), Rows.instant(rs, "removed_at"), rs.getString("current_job_id"),
+                read(rs.getString("operator_labels"), STRING_MAP), Rows.instant(rs, "paused_at"), Rows.instant(rs, "removed_at"), rs.getString("current_job_id"),
                 rs.getString("node_name"));
     }
 

@@ -45,6 +45,7 @@ import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.RobotAuth;
 import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.RobotRoutes;
+import dev.beacon.robots.RobotLabelRoutes;
 import dev.beacon.robots.RobotService;
 import dev.beacon.robots.RobotStore;
 import dev.beacon.store.DataDir;
@@ -323,6 +324,7 @@ public final class BeaconServer implements AutoCloseable {
             new RobotRoutes(robots, robotService, presence, robotAuth, auth,
                     (robotId, limit) -> jobService.history(robotId, limit).stream().map(job -> JobView.of(job, null)).toList())
                     .register(javalin.routes);
+            new RobotLabelRoutes(robotService, auth, json).register(javalin.routes);
             new JobRoutes(jobService, auth, json).register(javalin.routes);
             channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
@@ -361,6 +363,8 @@ public final class BeaconServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(dispatcher::sweep, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(db::checkpoint, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(sessions::purgeExpired, 1, 60, TimeUnit.MINUTES);
+        // The queue charts' samples of jobs waiting (JobService.history); each minute keeps its highest.
+        scheduler.scheduleWithFixedDelay(jobService::sampleQueue, 1_000, JobService.QUEUE_SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         // last_seen_at must be fresh to within one interval: write it twice per interval, in one batch.
         long lastSeenPeriod = Math.max(500, config.heartbeatIntervalSeconds() * 500L);
         scheduler.scheduleWithFixedDelay(channel::flushLastSeen, lastSeenPeriod, lastSeenPeriod, TimeUnit.MILLISECONDS);

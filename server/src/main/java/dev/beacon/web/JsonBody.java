@@ -65,6 +65,11 @@ public final class JsonBody {
         return value == null || value.isNull() ? null : value;
     }
 
+    /** Whether the body has {@code field}, with any value but null. */
+    public boolean has(String field) {
+        return present(field) != null;
+    }
+
     /** A required non-blank string of at most {@code maxLength} characters, stripped. */
     public String requiredString(String field, int maxLength) {
         String value = optionalString(field, maxLength);

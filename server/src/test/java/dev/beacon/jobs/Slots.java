@@ -28,7 +28,7 @@ final class Slots {
 
     static Robot robot(String id, List<String> capabilities, boolean paused) {
         return new Robot(id, ORG, "site-1", "fleet-1", id, null, T0, RobotStatus.ONLINE, T0, null, null, null, null, null,
-                capabilities, Map.of(), paused ? T0 : null, null, null, null);
+                capabilities, Map.of(), Map.of(), paused ? T0 : null, null, null, null);
     }
 
     static Slot slot(String robotId, List<String> capabilities) {

@@ -98,6 +98,9 @@ class OpenApiResponsesTest {
             get("/api/robots?status=online&fleet_id=" + fleetId, reader);
             post("/api/robots/" + robotId + "/pause", "", admin);
             post("/api/robots/" + robotId + "/resume", "", admin);
+            send("PUT", "/api/robots/" + robotId + "/labels", "{\"labels\":{\"rack\":\"7\"}}", admin, null, null);
+            assertThat(send("PUT", "/api/robots/" + robotId + "/labels", "{\"labels\":{\"bad key\":\"7\"}}", admin, null, null).code())
+                    .isEqualTo("validation_failed");
 
             // Jobs: one runs to the end on the robot, one is cancelled while it holds it, one while queued.
             assertThat(post("/api/jobs", "{\"kind\":\"echo\"}", reader).code()).isEqualTo("forbidden");

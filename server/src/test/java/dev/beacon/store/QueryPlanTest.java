@@ -131,7 +131,7 @@ class QueryPlanTest {
                         SELECT r.id FROM robots r
                         WHERE r.org_id = ? AND r.status = 'online' AND r.current_job_id IS NULL AND r.paused_at IS NULL
                           AND r.removed_at IS NULL AND r.session_id IS NOT NULL AND r.node_id <> ?
-                          AND r.capabilities::jsonb @> ?::jsonb AND r.labels::jsonb @> ?::jsonb
+                          AND r.capabilities::jsonb @> ?::jsonb AND (r.labels::jsonb || r.operator_labels::jsonb) @> ?::jsonb
                         LIMIT 1 FOR UPDATE OF r SKIP LOCKED""", "'o1'", "'node_a'", "'[\"echo\"]'", "'{}'"));
 
         assertThat(scans).containsExactly("robots_connected");
