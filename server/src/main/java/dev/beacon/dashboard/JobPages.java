@@ -67,7 +67,8 @@ final class JobPages {
             rows = rows.subList(0, PAGE);
             older = rows.get(rows.size() - 1).id();
         }
-        Map<String, String> names = reads.robotNames(session.orgId(), rows.stream().map(DashboardReads.JobRow::robotId).toList());
+        Map<String, String> names = reads.robotNames(session.orgId(), rows.stream()
+                .flatMap(row -> java.util.stream.Stream.of(row.robotId(), row.target().robotId())).toList());
         List<Robot> robots = services.robots().list(session.orgId(), null, null, null, null, DashboardRoutes.LIST_LIMIT);
         OrgSetup setup = OrgSetup.of(services.orgs(), session.orgId());
         return new Views.JobsView(rows, names, status, kind, robotId, older,
@@ -78,10 +79,11 @@ final class JobPages {
     private Views.JobDetailView jobView(Session session, String jobId) {
         Job job = services.jobs().get(session.orgId(), jobId);
         String reason = services.jobs().waitingReasons(session.orgId(), List.of(job)).get(job.id());
-        String robotName = job.robotId() == null ? null : reads.robotNames(session.orgId(), List.of(job.robotId())).get(job.robotId());
+        Map<String, String> names = reads.robotNames(session.orgId(), java.util.Arrays.asList(job.robotId(), job.target().robotId()));
+        String robotName = job.robotId() == null ? null : names.get(job.robotId());
         OrgSetup setup = OrgSetup.of(services.orgs(), session.orgId());
         return new Views.JobDetailView(job, reason, robotName, setup.places(), pretty(job.payload()), outputText(job),
-                submitter(session, job.createdBy()), kit.clock().instant());
+                submitter(session, job.createdBy()), kit.clock().instant(), TargetWords.of(job.target(), job.kind(), setup.places(), names));
     }
 
     /** "user admin" or "API key ci-pipeline" for a job's {@code created_by} ({@code user:usr_…}, {@code api_key:key_…}). */
@@ -102,7 +104,7 @@ final class JobPages {
 
     private void jobPage(Context ctx, Session session) {
         Views.JobDetailView view = jobView(session, ctx.pathParam("id"));
-        kit.views().render(ctx, "job.jte", Map.of("chrome", kit.chromeWithFlash(session, "jobs", "Job " + view.job().id()), "v", view));
+        kit.views().render(ctx, "job.jte", Map.of("chrome", kit.chromeWithFlash(session, "jobs", "Job " + view.job().kind()), "v", view));
     }
 
     private void submitJob(Context ctx, Session session) throws IOException {
@@ -164,7 +166,7 @@ final class JobPages {
         Job job = services.jobs().cancel(session.orgId(), ctx.pathParam("id"));
         kit.flash().put(session.id(), Flash.Message.notice(switch (job.status()) {
             case JobStatus.CANCELLED -> "Job " + job.id() + " cancelled.";
-            case JobStatus.ASSIGNED, JobStatus.RUNNING -> "Asked the machine to stop job " + job.id() + "; it ends as cancelled once the agent confirms.";
+            case JobStatus.ASSIGNED, JobStatus.RUNNING -> "Asked the machine to stop job " + job.id() + "; it ends as cancelled once the machine confirms.";
             default -> "Job " + job.id() + " had already ended (" + Fmt.words(job.status().wireName()) + ").";
         }));
         ctx.redirect(Guards.back(ctx, "/jobs/" + job.id()), HttpStatus.SEE_OTHER);
