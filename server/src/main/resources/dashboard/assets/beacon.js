@@ -35,7 +35,42 @@
     // Never swap a section out from under someone who is typing in it or has a dialog open.
     if (el.querySelector("dialog[open]")) return true;
     const active = document.activeElement;
-    return active && el.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
+    return active && el.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName) && !pressable(active);
+  }
+  // A checkbox, radio or button input: using it is not typing, so its section may be refreshed (focus is restored).
+  function pressable(el) {
+    return el.tagName === "INPUT" && /^(checkbox|radio|button|submit|reset)$/.test(el.type);
+  }
+  // A selector for the element of a fresh section that stands for `el` of the old one: the same id, else the same
+  // data-focus-key, name and value, dialog opened, copy source, link target or label. Null when nothing identifies it.
+  function focusKey(el) {
+    if (el.id) return "#" + CSS.escape(el.id);
+    const tag = el.tagName.toLowerCase();
+    const attr = (name) => tag + "[" + name + '="' + CSS.escape(el.getAttribute(name)) + '"]';
+    if (el.hasAttribute("data-focus-key")) return attr("data-focus-key");
+    if (el.name && el.hasAttribute("value")) return attr("name") + '[value="' + CSS.escape(el.getAttribute("value")) + '"]';
+    for (const name of ["data-dialog", "data-copy-url", "href", "aria-label"]) {
+      if (el.hasAttribute(name)) return attr(name);
+    }
+    return null;
+  }
+  // Swaps `current` for `fresh` keeping what the person was doing: the focus moves to the equivalent element (or to
+  // the section itself when that is gone, never to <body>), and checkboxes they changed keep their state.
+  function swap(current, fresh) {
+    const active = document.activeElement;
+    const focused = active && active !== document.body && current.contains(active) ? (focusKey(active) || "") : null;
+    const changed = [];
+    current.querySelectorAll("input[type=checkbox], input[type=radio]").forEach((box) => {
+      const key = box.checked !== box.defaultChecked && focusKey(box);
+      if (key) changed.push([key, box.checked]);
+    });
+    current.replaceWith(fresh);
+    changed.forEach(([key, checked]) => { const box = fresh.querySelector(key); if (box) box.checked = checked; });
+    if (focused !== null) {
+      const target = (focused && fresh.querySelector(focused)) || fresh;
+      if (target === fresh && !fresh.hasAttribute("tabindex")) fresh.setAttribute("tabindex", "-1");
+      target.focus({ preventScroll: true });
+    }
   }
   // Fetches a section's fresh HTML and swaps it in. One request per section at a time; a change announced while
   // one is in flight triggers exactly one more afterwards, so the last change is never lost.
@@ -58,7 +93,7 @@
           template.innerHTML = html.trim();
           const fresh = template.content.firstElementChild;
           if (fresh && fresh.id === id) {
-            current.replaceWith(fresh);
+            swap(current, fresh);
             refreshTimes(fresh);
             fresh.querySelectorAll("[data-site-select]").forEach(filterFleets);
           }
@@ -189,8 +224,7 @@
     button.classList.add("copied");
     if (button.textContent.trim()) button.textContent = text;
     button.setAttribute("data-copied", text);
-    const live = status();
-    if (live) { /* also announce for screen readers */ }
+    announce(text);
     setTimeout(() => {
       button.classList.remove("copied");
       if (button.textContent.trim()) button.textContent = old;
@@ -199,7 +233,21 @@
     }, 2000);
   }
 
+  // Copy feedback for screen readers: a polite live region, emptied first so the same words are announced again.
+  function announce(text) {
+    let region = document.getElementById("announcer");
+    if (!region) {
+      region = Object.assign(document.createElement("div"), { id: "announcer", className: "visually-hidden" });
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      document.body.appendChild(region);
+    }
+    region.textContent = "";
+    setTimeout(() => { region.textContent = text; }, 50);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    announce("");
     refreshTimes();
     document.querySelectorAll("[data-site-select]").forEach(filterFleets);
     connect();

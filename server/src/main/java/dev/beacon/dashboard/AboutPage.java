@@ -73,7 +73,7 @@ final class AboutPage {
             case JOB_OUTPUT -> "Job output";
             case AUDIT -> "Audit events";
             case CONNECTIONS -> "Connection history";
-            case ROBOT_TOKENS -> "Revoked or expired robot tokens";
+            case ROBOT_TOKENS -> "Revoked or expired machine tokens";
             case ENROLLMENT_KEYS -> "Revoked or expired enrollment keys";
         };
     }

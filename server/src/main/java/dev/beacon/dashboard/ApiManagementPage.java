@@ -1,9 +1,13 @@
 package dev.beacon.dashboard;
 
+import dev.beacon.apikeys.ApiKeyService;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.enrollment.EnrollmentKey;
 import dev.beacon.enrollment.EnrollmentKeyStatus;
 import dev.beacon.enrollment.EnrollmentService;
+import dev.beacon.errors.Invalid;
+import dev.beacon.web.ApiError;
+import dev.beacon.web.Problems;
 import dev.beacon.web.PublicUrl;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -24,6 +28,9 @@ import java.util.Map;
  * included. Its handlers run on Javalin's request threads. Thread-safe.
  */
 final class ApiManagementPage {
+    /** The longest key or token name: what {@code POST /api/api-keys} accepts. */
+    private static final int MAX_KEY_NAME = 200;
+    private static final java.util.Set<String> TOKEN_FIELDS = java.util.Set.of("name", "site_id", "fleet_id", "max_uses", "expires_in_hours");
     private final DashboardRoutes.Services services;
     private final MachinePages machines;
     private final PageKit kit;
@@ -53,16 +60,30 @@ final class ApiManagementPage {
     }
 
     private void page(Context ctx, Session session) {
+        render(ctx, session, kit.chromeWithFlash(session, "management", "API Management"), FormState.EMPTY, FormState.EMPTY);
+    }
+
+    /**
+     * The page with the API key form as {@code keyForm} and the token form as {@code tokenForm} ({@link FormState#EMPTY}
+     * for a fresh one); a form sent back with errors shows them in place.
+     */
+    private void render(Context ctx, Session session, Views.Chrome chrome, FormState keyForm, FormState tokenForm) {
         OrgSetup setup = OrgSetup.of(services.orgs(), session.orgId());
         Views.ManagementView view = new Views.ManagementView(apiKeysView(session), tokensView(ctx, session, setup),
                 machines.list(ctx, session, setup), services.jobs().figures(session.orgId()));
-        kit.views().render(ctx, "management.jte", Map.of("chrome", kit.chromeWithFlash(session, "management", "API Management"), "v", view,
+        kit.views().render(ctx, "management.jte", Map.of("chrome", chrome, "v", view, "keyForm", keyForm, "tokenForm", tokenForm,
                 "queueCharts", queueCharts(session)));
     }
 
     /** The organization's queue over the last hour and day, for Queue Status. */
     private QueueCharts queueCharts(Session session) {
         return QueueCharts.of("queue-chart", "", services.jobs().history(session.orgId(), null));
+    }
+
+    /** Shows the page again with {@code form} in place of the fresh one, answering {@code status}. */
+    private void refuse(Context ctx, Session session, int status, FormState keyForm, FormState tokenForm) {
+        render(ctx, session, kit.chrome(session, "management", "API Management"), keyForm, tokenForm);
+        ctx.status(status);
     }
 
     /** The organization's keys, usable ones first, newest first within each group, with each used key's last week of requests. */
@@ -109,11 +130,42 @@ final class ApiManagementPage {
         ctx.contentType("text/plain; charset=utf-8").result(value);
     }
 
+    /**
+     * Creates a key from the form. A name missing, too long or already used by a usable key, or no scope ticked, shows
+     * the page again (400, or 422 for a name in use) with each message beside its field and the values kept. The API
+     * itself accepts duplicate names; the dashboard refuses them because two keys with one name cannot be told apart
+     * in the list. Two admins creating the same name at once may both succeed: a tolerable race for a warning.
+     */
     private void createApiKey(Context ctx, Session session) {
         Guards.requireAdmin(session);
+        String name = Form.blankToNull(ctx.formParam("name"));
         List<String> scopes = ctx.formParams("scopes");
-        var created = services.apiKeys().create(session.orgId(), ctx.formParam("name"), scopes.isEmpty() ? List.of("jobs") : scopes,
-                Guards.actor(ctx, session));
+        Map<String, String> errors = new LinkedHashMap<>();
+        boolean nameTaken = false;
+        if (name == null) {
+            errors.put("name", "Give the key a name, e.g. the service or environment that uses it.");
+        } else if (name.length() > MAX_KEY_NAME) {
+            errors.put("name", "The name must be at most " + MAX_KEY_NAME + " characters; it has " + name.length() + ".");
+        } else if (services.apiKeys().list(session.orgId(), null, DashboardRoutes.LIST_LIMIT).stream()
+                .anyMatch(key -> !key.isRevoked() && key.name().equals(name))) {
+            nameTaken = true;
+            errors.put("name", "An API key named '" + name + "' already exists. Choose another name, or revoke that key first.");
+        }
+        if (scopes.isEmpty()) {
+            errors.put("scopes", "Choose at least one scope.");
+        }
+        if (!errors.isEmpty()) {
+            refuse(ctx, session, nameTaken ? 422 : 400, FormState.of(ctx, errors, null), FormState.EMPTY);
+            return;
+        }
+        ApiKeyService.Created created;
+        try {
+            created = services.apiKeys().create(session.orgId(), name, scopes, Guards.actor(ctx, session));
+        } catch (Invalid invalid) {
+            String field = "scopes".equals(invalid.field()) ? "scopes" : "name";
+            refuse(ctx, session, Problems.problem(invalid).status(), FormState.of(ctx, Map.of(field, invalid.detail()), null), FormState.EMPTY);
+            return;
+        }
         kit.flash().put(session.id(), new Flash.Message("secret", "API key '" + created.key().name() + "' created.", "Your new API key",
                 created.secret().value(), "This is the only time Beacon shows it. Send it in the X-Beacon-API-Key header.", null));
         ctx.redirect("/", HttpStatus.SEE_OTHER); // the key is shown at the top of the page
@@ -126,22 +178,54 @@ final class ApiManagementPage {
         ctx.redirect("/#api-keys", HttpStatus.SEE_OTHER);
     }
 
+    /**
+     * Creates an enrollment token from the form. Every faulty field (name, site, fleet, uses, expiry, addresses) shows
+     * the page again (400, or 422 when it contradicts what is stored) with its message beside it and the values kept.
+     */
     private void createToken(Context ctx, Session session) {
         Guards.requireAdmin(session);
-        int maxUses = Form.number(ctx, "max_uses", 1, 1_000_000, 1);
-        int hours = Form.number(ctx, "expires_in_hours", 1, 24 * 365, 24);
+        Map<String, String> errors = new LinkedHashMap<>();
+        String name = collect(errors, () -> Form.limited(Form.required(ctx, "name", "Give the token a name, e.g. the batch of machines it is for."),
+                "name", MAX_KEY_NAME));
+        String siteId = collect(errors, () -> Form.required(ctx, "site_id", "Choose a site."));
+        String fleetId = collect(errors, () -> Form.required(ctx, "fleet_id", "Choose a fleet."));
+        Integer maxUses = collect(errors, () -> Form.number(ctx, "max_uses", 1, 1_000_000, 1));
+        Integer hours = collect(errors, () -> Form.number(ctx, "expires_in_hours", 1, 24 * 365, 24));
+        if (!errors.isEmpty()) {
+            refuse(ctx, session, 400, FormState.EMPTY, FormState.of(ctx, errors, null));
+            return;
+        }
         String cidrs = Form.blankToNull(ctx.formParam("allowed_cidrs"));
         List<String> allowed = cidrs == null ? List.of() : List.of(cidrs.split("[,\\s]+")).stream().filter(s -> !s.isBlank()).toList();
-        var request = new EnrollmentService.KeyRequest(Form.required(ctx, "site_id", "Choose a site."),
-                Form.required(ctx, "fleet_id", "Choose a fleet."),
-                Form.required(ctx, "name", "Give the token a name, e.g. the batch of machines it is for."), maxUses, hours, allowed);
-        EnrollmentKey key = services.enrollment().create(session.orgId(), request, Guards.actor(ctx, session));
+        var request = new EnrollmentService.KeyRequest(siteId, fleetId, name, maxUses, hours, allowed);
+        EnrollmentKey key;
+        try {
+            key = services.enrollment().create(session.orgId(), request, Guards.actor(ctx, session));
+        } catch (Invalid invalid) {
+            String field = invalid.field() != null && TOKEN_FIELDS.contains(invalid.field()) ? invalid.field() : null;
+            FormState form = field == null ? FormState.of(ctx, Map.of(), invalid.detail()) : FormState.of(ctx, Map.of(field, invalid.detail()), null);
+            refuse(ctx, session, Problems.problem(invalid).status(), FormState.EMPTY, form);
+            return;
+        }
         String value = services.enrollment().rawValue(key);
         kit.flash().put(session.id(), new Flash.Message("secret", "Enrollment token '" + key.name() + "' created: "
                 + (maxUses == 1 ? "one-time use" : maxUses + " uses") + ", expires in " + hours + " h.", "Your new enrollment token", value,
                 "Admins can copy it again from the list until it is used up. Paste it on each new machine when asked.",
                 InstallCommands.forServer(publicUrl.of(ctx))));
         ctx.redirect("/", HttpStatus.SEE_OTHER); // the token is shown at the top of the page
+    }
+
+    /** {@code read}'s value, or null after putting its validation message into {@code errors} under its field. */
+    private static <T> T collect(Map<String, String> errors, java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (ApiError error) {
+            if (error.field() == null) {
+                throw error;
+            }
+            errors.putIfAbsent(error.field(), error.detail());
+            return null;
+        }
     }
 
     private void revokeToken(Context ctx, Session session) {

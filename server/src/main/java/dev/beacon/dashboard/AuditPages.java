@@ -1,11 +1,11 @@
 package dev.beacon.dashboard;
 
-import java.time.Duration;
 import dev.beacon.audit.AuditEvent;
 import dev.beacon.audit.AuditLog;
 import dev.beacon.web.ApiError;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +45,13 @@ final class AuditPages {
     Views.AuditView organization(Context ctx, Session session) {
         List<AuditEvent> fetched = audit.list(session.orgId(), action(ctx), before(ctx), PAGE + 1);
         List<AuditEvent> events = fetched.size() > PAGE ? fetched.subList(0, PAGE) : fetched;
-        Map<String, String> names = new HashMap<>(reads.usernames(idsOf(events, "user")));
-        names.putAll(reads.robotNames(session.orgId(), idsOf(events, "robot")));
-        names.putAll(reads.apiKeyNames(session.orgId(), idsOf(events, "api_key")));
+        Map<String, String> names = new HashMap<>(reads.usernames(AuditWords.ids(events, "user")));
+        names.putAll(reads.robotNames(session.orgId(), AuditWords.ids(events, "robot")));
+        names.putAll(reads.apiKeyNames(session.orgId(), AuditWords.ids(events, "api_key")));
+        names.putAll(reads.enrollmentKeyNames(session.orgId(), AuditWords.ids(events, "enrollment_key")));
+        names.putAll(reads.siteNames(session.orgId(), AuditWords.ids(events, "site")));
+        names.putAll(reads.fleetNames(session.orgId(), AuditWords.ids(events, "fleet")));
+        names.put(session.orgId(), session.orgName());
         return new Views.AuditView(events, names, action(ctx), older(fetched, events), kit.clock().instant(), false,
                 kept);
     }
@@ -61,16 +65,12 @@ final class AuditPages {
         List<AuditEvent> fetched = audit.listInstance(action(ctx), before(ctx), PAGE + 1);
         List<AuditEvent> events = fetched.size() > PAGE ? fetched.subList(0, PAGE) : fetched;
         // Robot and API key names are per organization, and none of these events has one; users are instance-wide.
-        return new Views.AuditView(events, reads.usernames(idsOf(events, "user")), action(ctx), older(fetched, events), kit.clock().instant(), true,
+        return new Views.AuditView(events, reads.usernames(AuditWords.ids(events, "user")), action(ctx), older(fetched, events), kit.clock().instant(), true,
                 kept);
     }
 
     private static String older(List<AuditEvent> fetched, List<AuditEvent> shown) {
         return fetched.size() > shown.size() ? shown.get(shown.size() - 1).id() : null;
-    }
-
-    private static List<String> idsOf(List<AuditEvent> events, String actorType) {
-        return events.stream().filter(e -> actorType.equals(e.actorType())).map(AuditEvent::actorId).toList();
     }
 
     private static String action(Context ctx) {

@@ -1,5 +1,9 @@
 package dev.beacon.dashboard;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.jobs.Target;
 import dev.beacon.store.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,21 +21,26 @@ import java.util.Map;
  * nodes. Thread-safe.
  */
 public final class DashboardReads {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Database db;
 
     public DashboardReads(Database db) {
         this.db = db;
     }
 
-    /** One line of the jobs table. */
+    /**
+     * One line of the jobs table; {@code queuedAt} starts the current wait, which {@code assignedAt} ends, and
+     * {@code startedAt}/{@code finishedAt} bound the run.
+     */
     public record JobRow(String id, String kind, String status, String robotId, int attempts, int maxAttempts, Instant createdAt,
-                         Instant finishedAt, String error) {
+                         Instant finishedAt, String error, Target target, Instant queuedAt, Instant assignedAt, Instant startedAt) {
     }
 
     /** The organization's jobs, newest first, optionally filtered; {@code beforeId} pages to older ones. */
     public List<JobRow> jobs(String orgId, String status, String robotId, String kind, String beforeId, int limit) {
         StringBuilder sql = new StringBuilder("""
-                SELECT id, kind, status, robot_id, attempts, max_attempts, created_at, finished_at, error FROM jobs WHERE org_id = ?""");
+                SELECT id, kind, status, robot_id, attempts, max_attempts, created_at, finished_at, error, target_robot_id, target_fleet_id,
+                       target_site_id, target_capabilities, target_labels, queued_at, assigned_at, started_at FROM jobs WHERE org_id = ?""");
         List<String> params = new ArrayList<>(List.of(orgId));
         if (status != null) {
             sql.append(" AND status = ?");
@@ -60,7 +69,7 @@ public final class DashboardReads {
                 try (ResultSet rs = statement.executeQuery()) {
                     while (rs.next()) {
                         rows.add(new JobRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5), rs.getInt(6),
-                                instant(rs, 7), instant(rs, 8), rs.getString(9)));
+                                instant(rs, 7), instant(rs, 8), rs.getString(9), target(rs), instant(rs, 15), instant(rs, 16), instant(rs, 17)));
                     }
                 }
                 return rows;
@@ -143,6 +152,16 @@ public final class DashboardReads {
         return names("enrollment_keys", orgId, ids);
     }
 
+    /** Names of the given sites of the organization, by id. */
+    public Map<String, String> siteNames(String orgId, Collection<String> ids) {
+        return names("sites", orgId, ids);
+    }
+
+    /** Names of the given fleets of the organization, by id. */
+    public Map<String, String> fleetNames(String orgId, Collection<String> ids) {
+        return names("fleets", orgId, ids);
+    }
+
     /** Names of the given API keys of the organization, by id. */
     public Map<String, String> apiKeyNames(String orgId, Collection<String> ids) {
         return names("api_keys", orgId, ids);
@@ -185,6 +204,18 @@ public final class DashboardReads {
                 return names;
             }
         });
+    }
+
+    /** A row's target, from columns 10 to 14; capabilities and labels are stored as JSON. */
+    private static Target target(ResultSet rs) throws SQLException {
+        try {
+            List<String> capabilities = JSON.readValue(rs.getString(13), new TypeReference<List<String>>() { });
+            Map<String, String> labels = JSON.readValue(rs.getString(14), new TypeReference<Map<String, String>>() { });
+            return new Target(rs.getString(10), rs.getString(11), rs.getString(12), capabilities, labels);
+        } catch (JsonProcessingException e) {
+            // Only Beacon writes these columns; a row it cannot read shows without its capabilities and labels.
+            return new Target(rs.getString(10), rs.getString(11), rs.getString(12), List.of(), Map.of());
+        }
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
  * {@code datetime} and {@code title} hold the exact UTC time; the page's script keeps the relative text current.
  */
 public final class Fmt {
+    /** "robot" or "robots" as a word of its own, not inside a name like dock-robot-7 or robot_1. */
+    private static final java.util.regex.Pattern ROBOT_WORD = java.util.regex.Pattern.compile("(?<![\\w-])robot(s?)(?![\\w-])");
     private static final DateTimeFormatter EXACT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
     private Fmt() {
@@ -98,5 +100,62 @@ public final class Fmt {
     /** Capitalized: "online" → "Online". */
     public static String title(String word) {
         return word == null || word.isEmpty() ? "" : Character.toUpperCase(word.charAt(0)) + word.substring(1).replace('_', ' ');
+    }
+
+    /** The time from {@code from} to {@code to} (or to {@code now} while {@code to} is null) as "0.4 s", "3 min 5 s"; null without {@code from}. */
+    public static String span(Instant from, Instant to, Instant now) {
+        if (from == null) {
+            return null;
+        }
+        long millis = Math.max(0, Duration.between(from, to != null ? to : now).toMillis());
+        return seconds(millis / 1000.0);
+    }
+
+    /**
+     * Text whose {@code `code`} spans (as the API's explanations write them) become {@code <code>} elements, everything
+     * HTML-escaped: for {@code $unsafe{}} in templates. An unpaired backquote stays as it is.
+     */
+    public static String withCode(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder html = new StringBuilder();
+        String[] parts = text.split("`", -1);
+        for (int i = 0; i < parts.length; i++) {
+            boolean code = i % 2 == 1 && i < parts.length - 1;
+            if (i % 2 == 1 && !code) {
+                html.append('`');
+            }
+            html.append(code ? "<code>" : "").append(escape(parts[i])).append(code ? "</code>" : "");
+        }
+        return html.toString();
+    }
+
+    /**
+     * An explanation from the API ({@code waiting_reason}) as the dashboard words it: "robot" becomes "machine" (a name
+     * such as dock-robot-7 stays as it is), code spans become {@code <code>}. For {@code $unsafe{}}.
+     */
+    public static String reason(String text) {
+        return withCode(machineWords(text));
+    }
+
+    /** A message from a service as the dashboard words it: "robot" becomes "machine", names such as dock-robot-7 stay. */
+    public static String machineWords(String text) {
+        return text == null ? null : ROBOT_WORD.matcher(text).replaceAll("machine$1");
+    }
+
+    private static String escape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '"' -> out.append("&#34;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
     }
 }

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beacon.errors.DomainException;
 import dev.beacon.jobs.Job;
 import dev.beacon.jobs.JobRequest;
 import dev.beacon.jobs.JobStatus;
 import dev.beacon.robots.Robot;
 import dev.beacon.web.ApiError;
+import dev.beacon.web.Problems;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -29,6 +31,8 @@ import java.util.stream.Collectors;
 final class JobPages {
     private static final Set<String> STATUSES = Arrays.stream(JobStatus.values()).map(JobStatus::wireName).collect(Collectors.toSet());
     private static final int PAGE = 50;
+    private static final Set<String> FORM_FIELDS = Set.of("kind", "robot_id", "fleet_id", "capabilities", "labels", "priority", "timeout_s",
+            "max_attempts", "payload");
 
     private final DashboardRoutes.Services services;
     private final DashboardReads reads;
@@ -67,7 +71,8 @@ final class JobPages {
             rows = rows.subList(0, PAGE);
             older = rows.get(rows.size() - 1).id();
         }
-        Map<String, String> names = reads.robotNames(session.orgId(), rows.stream().map(DashboardReads.JobRow::robotId).toList());
+        Map<String, String> names = reads.robotNames(session.orgId(), rows.stream()
+                .flatMap(row -> java.util.stream.Stream.of(row.robotId(), row.target().robotId())).toList());
         List<Robot> robots = services.robots().list(session.orgId(), null, null, null, null, DashboardRoutes.LIST_LIMIT);
         OrgSetup setup = OrgSetup.of(services.orgs(), session.orgId());
         return new Views.JobsView(rows, names, status, kind, robotId, older,
@@ -78,10 +83,11 @@ final class JobPages {
     private Views.JobDetailView jobView(Session session, String jobId) {
         Job job = services.jobs().get(session.orgId(), jobId);
         String reason = services.jobs().waitingReasons(session.orgId(), List.of(job)).get(job.id());
-        String robotName = job.robotId() == null ? null : reads.robotNames(session.orgId(), List.of(job.robotId())).get(job.robotId());
+        Map<String, String> names = reads.robotNames(session.orgId(), java.util.Arrays.asList(job.robotId(), job.target().robotId()));
+        String robotName = job.robotId() == null ? null : names.get(job.robotId());
         OrgSetup setup = OrgSetup.of(services.orgs(), session.orgId());
         return new Views.JobDetailView(job, reason, robotName, setup.places(), pretty(job.payload()), outputText(job),
-                submitter(session, job.createdBy()), kit.clock().instant());
+                submitter(session, job.createdBy()), kit.clock().instant(), TargetWords.of(job.target(), job.kind(), setup.places(), names));
     }
 
     /** "user admin" or "API key ci-pipeline" for a job's {@code created_by} ({@code user:usr_…}, {@code api_key:key_…}). */
@@ -102,16 +108,43 @@ final class JobPages {
 
     private void jobPage(Context ctx, Session session) {
         Views.JobDetailView view = jobView(session, ctx.pathParam("id"));
-        kit.views().render(ctx, "job.jte", Map.of("chrome", kit.chromeWithFlash(session, "jobs", "Job " + view.job().id()), "v", view));
+        kit.views().render(ctx, "job.jte", Map.of("chrome", kit.chromeWithFlash(session, "jobs", "Job " + view.job().kind()), "v", view));
     }
 
+    /**
+     * Submits the form as a job. A refusal of what was typed (a 4xx other than a missing role) shows the jobs page again
+     * with that status, the message beside the field at fault and every value kept.
+     */
     private void submitJob(Context ctx, Session session) throws IOException {
         Guards.requireOperator(session);
-        JobRequest request = JobRequest.parse(new ByteArrayInputStream(json.writeValueAsBytes(requestBody(ctx))), json);
-        Job job = services.jobs().submit(session.orgId(), Guards.actor(ctx, session), request, null).job();
+        Job job;
+        try {
+            JobRequest request = JobRequest.parse(new ByteArrayInputStream(json.writeValueAsBytes(requestBody(ctx))), json);
+            job = services.jobs().submit(session.orgId(), Guards.actor(ctx, session), request, null).job();
+        } catch (ApiError | DomainException refused) {
+            ApiError error = refused instanceof DomainException domain ? Problems.problem(domain) : (ApiError) refused;
+            if (error.status() == 401 || error.status() == 403) {
+                throw error; // not about what was typed: the guard says so on the page the form came from
+            }
+            String field = formField(error.field());
+            FormState form = field == null ? FormState.of(ctx, Map.of(), error.detail())
+                    : FormState.of(ctx, Map.of(field, error.detail()), null);
+            kit.views().render(ctx, "jobs.jte", Map.of("chrome", kit.chrome(session, "jobs", "Jobs"), "v", jobsView(ctx, session), "form", form));
+            ctx.status(error.status());
+            return;
+        }
         kit.flash().put(session.id(), Flash.Message.notice("Job " + job.id() + " (" + job.kind() + ") "
                 + (job.status() == JobStatus.QUEUED ? "queued." : "handed to a machine at once.")));
         ctx.redirect("/jobs/" + job.id(), HttpStatus.SEE_OTHER);
+    }
+
+    /** The form field that {@code POST /api/jobs}'s {@code field} comes from, or null when the form has none. */
+    private static String formField(String apiField) {
+        if (apiField == null) {
+            return null;
+        }
+        String field = apiField.startsWith("target.") ? apiField.substring("target.".length()) : apiField;
+        return FORM_FIELDS.contains(field) ? field : null;
     }
 
     /** The submit form as the JSON body of {@code POST /api/jobs}: capabilities and labels as comma-separated lists. */
@@ -164,7 +197,7 @@ final class JobPages {
         Job job = services.jobs().cancel(session.orgId(), ctx.pathParam("id"));
         kit.flash().put(session.id(), Flash.Message.notice(switch (job.status()) {
             case JobStatus.CANCELLED -> "Job " + job.id() + " cancelled.";
-            case JobStatus.ASSIGNED, JobStatus.RUNNING -> "Asked the machine to stop job " + job.id() + "; it ends as cancelled once the agent confirms.";
+            case JobStatus.ASSIGNED, JobStatus.RUNNING -> "Asked the machine to stop job " + job.id() + "; it ends as cancelled once the machine confirms.";
             default -> "Job " + job.id() + " had already ended (" + Fmt.words(job.status().wireName()) + ").";
         }));
         ctx.redirect(Guards.back(ctx, "/jobs/" + job.id()), HttpStatus.SEE_OTHER);

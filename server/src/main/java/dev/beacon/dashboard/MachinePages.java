@@ -105,7 +105,7 @@ final class MachinePages {
         Guards.requireAdmin(session);
         Robot robot = services.robotService().get(session.orgId(), ctx.pathParam("id"));
         services.robotService().remove(session.orgId(), robot.id(), Guards.actor(ctx, session));
-        kit.flash().put(session.id(), Flash.Message.notice("'" + robot.name() + "' removed: its token is revoked and its agent disconnected. "
+        kit.flash().put(session.id(), Flash.Message.notice("'" + robot.name() + "' removed: its token is revoked and it is disconnected. "
                 + "Its job history is kept."));
         ctx.redirect("/#machines", HttpStatus.SEE_OTHER);
     }

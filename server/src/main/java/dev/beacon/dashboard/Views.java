@@ -140,9 +140,12 @@ public final class Views {
         }
     }
 
-    /** A job's page; {@code submittedBy} names who submitted it ("user admin", "API key ci-pipeline"). */
+    /**
+     * A job's page; {@code submittedBy} names who submitted it ("user admin", "API key ci-pipeline"), {@code target} says
+     * in words which machines may run it ({@link TargetWords}).
+     */
     public record JobDetailView(Job job, String waitingReason, String robotName, Places places, String payload, String output,
-                                String submittedBy, Instant now) {
+                                String submittedBy, Instant now, String target) {
     }
 
     public record SitesView(List<Site> sites, List<Fleet> fleets, Map<String, Long> machinesPerFleet) {
@@ -155,7 +158,10 @@ public final class Views {
      * One page of an audit log, newest first: the organization's ({@code instance} false) or the events that belong to
      * no organization ({@code instance} true, for instance admins).
      */
-    /** {@code kept}: how long audit events are kept ({@code --retain-audit}); zero: for ever. */
+    /**
+     * {@code kept}: how long audit events are kept ({@code --retain-audit}); zero: for ever. {@code actorNames}: the
+     * names of the events' actors and objects (and of the enrollment tokens behind enrollments), by id.
+     */
     public record AuditView(List<AuditEvent> events, Map<String, String> actorNames, String action, String olderCursor, Instant now,
                             boolean instance, Duration kept) {
         /** The page's own path, for its filter form and its "older" link. */
@@ -163,13 +169,14 @@ public final class Views {
             return instance ? "/instance/audit" : "/audit";
         }
 
+        /** Who did it, by name where known ({@link AuditWords#actor}). */
         public String actor(AuditEvent event) {
-            String name = event.actorId() == null ? null : actorNames.get(event.actorId());
-            String type = event.actorType().replace('_', ' ');
-            if (name != null) {
-                return type + " " + name;
-            }
-            return event.actorId() == null ? type : type + " " + event.actorId();
+            return AuditWords.actor(event, actorNames);
+        }
+
+        /** What it was done to, by name where known ({@link AuditWords#object}). */
+        public String object(AuditEvent event) {
+            return AuditWords.object(event, actorNames);
         }
     }
 }

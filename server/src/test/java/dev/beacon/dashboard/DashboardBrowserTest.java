@@ -223,7 +223,7 @@ class DashboardBrowserTest {
         PlaywrightAssertions.assertThat(tokenRow.locator("[data-copied]")).hasAttribute("data-copied", "Copied");
         assertThat(page.evaluate("navigator.clipboard.readText()")).isEqualTo(key.get("key_value").asText());
         Locator installButton = tokenRow.getByRole(AriaRole.BUTTON,
-                new Locator.GetByRoleOptions().setName("Copy install command for a robot enrolling with " + tokenName));
+                new Locator.GetByRoleOptions().setName("Copy install command for a machine enrolling with " + tokenName));
         installButton.click();
         PlaywrightAssertions.assertThat(installButton).hasAttribute("data-copied", "Copied");
         assertThat(page.evaluate("navigator.clipboard.readText()"))
