@@ -18,18 +18,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The API Management page ({@code /}): API keys, enrollment tokens, the machine list ({@link MachinePages}) and the
- * queue, the fragments that refresh each section live, and the buttons that create and revoke keys and tokens, which
+ * The API Management page ({@code /}): the queue, API keys, enrollment tokens and a summary of the machines
+ * ({@link MachinesPage}), the fragments that refresh each section live, and the buttons that create and revoke keys and tokens, which
  * call the same {@link dev.beacon.apikeys.ApiKeyService} and {@link EnrollmentService} methods as the API, audit
  * included. Its handlers run on Javalin's request threads. Thread-safe.
  */
 final class ApiManagementPage {
     private final DashboardRoutes.Services services;
-    private final MachinePages machines;
+    private final MachinesPage machines;
     private final PageKit kit;
     private final PublicUrl publicUrl;
 
-    ApiManagementPage(DashboardRoutes.Services services, MachinePages machines, PageKit kit, PublicUrl publicUrl) {
+    ApiManagementPage(DashboardRoutes.Services services, MachinesPage machines, PageKit kit, PublicUrl publicUrl) {
         this.services = services;
         this.publicUrl = publicUrl;
         this.machines = machines;
@@ -55,7 +55,7 @@ final class ApiManagementPage {
     private void page(Context ctx, Session session) {
         OrgSetup setup = OrgSetup.of(services.orgs(), session.orgId());
         Views.ManagementView view = new Views.ManagementView(apiKeysView(session), tokensView(ctx, session, setup),
-                machines.list(ctx, session, setup), services.jobs().figures(session.orgId()));
+                machines.summary(session, setup.places()), services.jobs().figures(session.orgId()));
         kit.views().render(ctx, "management.jte", Map.of("chrome", kit.chromeWithFlash(session, "management", "API Management"), "v", view));
     }
 

@@ -23,6 +23,11 @@ public final class DashboardReads {
         this.db = db;
     }
 
+    /** The database these reads use, for the dashboard's other read-only SQL. */
+    Database database() {
+        return db;
+    }
+
     /** One line of the jobs table. */
     public record JobRow(String id, String kind, String status, String robotId, int attempts, int maxAttempts, Instant createdAt,
                          Instant finishedAt, String error) {
