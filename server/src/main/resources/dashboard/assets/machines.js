@@ -58,7 +58,8 @@
   let chosen = null;
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (form.id !== "bulk-form" || form.dataset.confirmed === "yes") return;
+    // getAttribute, not form.id: the ticked checkboxes are controls named "id" of this form, which shadow form.id.
+    if (form.getAttribute("id") !== "bulk-form" || form.dataset.confirmed === "yes") return;
     event.preventDefault();
     const button = event.submitter;
     const count = boxes().filter((b) => b.checked).length;
