@@ -62,8 +62,8 @@ public final class LiveFeed implements AutoCloseable {
     /**
      * As {@link #LiveFeed(Database, Supplier)}, and the {@code machines} topic also changes when a connected machine
      * turns unresponsive (no heartbeat for two of {@code heartbeatInterval} by {@code clock}) or answers again, and
-     * once per interval while machines heartbeat, so that "last seen" on open pages stays true. Heartbeats themselves
-     * are not announced: that would refresh every page at every heartbeat of every machine.
+     * once per heartbeat interval or 30 s, whichever is longer, while machines heartbeat, so that "last seen" on open pages stays true.
+     * Heartbeats themselves are not announced: that would refresh every page at every heartbeat of every machine.
      */
     public LiveFeed(Database db, Supplier<Instant> liveSince, java.time.Clock clock, java.time.Duration heartbeatInterval) {
         this.db = db;
@@ -213,12 +213,13 @@ public final class LiveFeed implements AutoCloseable {
                     WHERE org_id = ? AND removed_at IS NULL""", orgId));
             if (clock != null) {
                 long interval = Math.max(1, heartbeatInterval.toMillis());
+                long tick = Math.max(HEARTBEAT_SHOWN_EVERY_MILLIS * 3, interval);
                 long now = clock.millis();
                 prints.put("machines", (Long) prints.get("machines") * 31 + hashRows(connection, """
                         SELECT id FROM robots WHERE org_id = ? AND removed_at IS NULL AND status <> 'offline'
                           AND (last_seen_at IS NULL OR last_seen_at < ?)""", orgId, now - 2 * interval) * 31
                         + hashRows(connection, "SELECT MAX(last_seen_at) / ? FROM robots WHERE org_id = ? AND removed_at IS NULL AND status <> 'offline'",
-                        interval, orgId));
+                        tick, orgId));
             }
             // Newest job, and how many wait or run: changes with every submit, dispatch, start and end.
             prints.put("jobs", hashRows(connection, "SELECT MAX(id) FROM jobs WHERE org_id = ?", orgId) * 31
