@@ -22,8 +22,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The API Management page ({@code /}): API keys, enrollment tokens, the machine list ({@link MachinePages}) and the
- * queue, the fragments that refresh each section live, and the buttons that create and revoke keys and tokens, which
+ * The API Management page ({@code /}): the queue, API keys, enrollment tokens and a summary of the machines
+ * ({@link MachinesPage}), the fragments that refresh each section live, and the buttons that create and revoke keys and tokens, which
  * call the same {@link dev.beacon.apikeys.ApiKeyService} and {@link EnrollmentService} methods as the API, audit
  * included. Its handlers run on Javalin's request threads. Thread-safe.
  */
@@ -32,11 +32,11 @@ final class ApiManagementPage {
     private static final int MAX_KEY_NAME = 200;
     private static final java.util.Set<String> TOKEN_FIELDS = java.util.Set.of("name", "site_id", "fleet_id", "max_uses", "expires_in_hours");
     private final DashboardRoutes.Services services;
-    private final MachinePages machines;
+    private final MachinesPage machines;
     private final PageKit kit;
     private final PublicUrl publicUrl;
 
-    ApiManagementPage(DashboardRoutes.Services services, MachinePages machines, PageKit kit, PublicUrl publicUrl) {
+    ApiManagementPage(DashboardRoutes.Services services, MachinesPage machines, PageKit kit, PublicUrl publicUrl) {
         this.services = services;
         this.publicUrl = publicUrl;
         this.machines = machines;
@@ -70,7 +70,7 @@ final class ApiManagementPage {
     private void render(Context ctx, Session session, Views.Chrome chrome, FormState keyForm, FormState tokenForm) {
         OrgSetup setup = OrgSetup.of(services.orgs(), session.orgId());
         Views.ManagementView view = new Views.ManagementView(apiKeysView(session), tokensView(ctx, session, setup),
-                machines.list(ctx, session, setup), services.jobs().figures(session.orgId()));
+                machines.summary(session, setup.places()), services.jobs().figures(session.orgId()));
         kit.views().render(ctx, "management.jte", Map.of("chrome", chrome, "v", view, "keyForm", keyForm, "tokenForm", tokenForm,
                 "queueCharts", queueCharts(session)));
     }

@@ -28,6 +28,11 @@ public final class DashboardReads {
         this.db = db;
     }
 
+    /** The database these reads use, for the dashboard's other read-only SQL. */
+    Database database() {
+        return db;
+    }
+
     /**
      * One line of the jobs table; {@code queuedAt} starts the current wait, which {@code assignedAt} ends, and
      * {@code startedAt}/{@code finishedAt} bound the run.

@@ -18,12 +18,13 @@ import dev.beacon.web.PublicUrl;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * The web dashboard: registers its pages (one class each: {@link SignInPage}, {@link ApiManagementPage},
- * {@link MachinePages}, {@link JobPages}, {@link SitesPage}, {@link AuditPages}, {@link NodesPage}, {@link AboutPage}),
+ * {@link MachinesPage}, {@link MachinePages}, {@link JobPages}, {@link SitesPage}, {@link AuditPages}, {@link NodesPage}, {@link AboutPage}),
  * the live-update stream and the headers every dashboard answer carries, and renders its error pages. Pages need a signed-in session; actions also
  * need the session's CSRF token and a role that allows them ({@link Guards}), and call the same services as the JSON
  * API, so a change is checked and audited alike whichever way it was made. Everything the pages load is served by
@@ -43,6 +44,7 @@ public final class DashboardRoutes {
     private final Views views;
     private final SignInPage signInPage;
     private final ApiManagementPage managementPage;
+    private final MachinesPage machinesPage;
     private final MachinePages machinePages;
     private final JobPages jobPages;
     private final SitesPage sitesPage;
@@ -55,11 +57,13 @@ public final class DashboardRoutes {
      * {@code node} is this server as a node; {@code sharedDatabase} is true when other nodes may serve the same
      * database (PostgreSQL), false on SQLite. {@code retention} says how long job history and the audit log are kept,
      * which the pages that show them mention; the About page lists it with what {@code pruner} last removed, and names
-     * the database of {@code databaseUrl} (the JDBC URL in effect).
+     * the database of {@code databaseUrl} (the JDBC URL in effect). {@code heartbeatInterval} is the agents' heartbeat
+     * interval: the machine pages call a connected machine unresponsive after two of them without one.
      */
     public DashboardRoutes(Services services, DashboardAuth auth, SessionStore sessions, SignIn signIn, LiveFeed live,
                            DashboardReads reads, ObjectMapper json, Clock clock, PublicUrl publicUrl, ClusterNode node,
-                           boolean sharedDatabase, RetentionSettings retention, Pruner pruner, String databaseUrl) {
+                           boolean sharedDatabase, RetentionSettings retention, Pruner pruner, String databaseUrl,
+                           Duration heartbeatInterval) {
         this.auth = auth;
         this.live = live;
         Flash flash = new Flash();
@@ -67,8 +71,9 @@ public final class DashboardRoutes {
                 new NodeFacts(reads, node, sharedDatabase));
         this.views = kit.views();
         this.signInPage = new SignInPage(auth, sessions, signIn, kit);
-        this.machinePages = new MachinePages(services, reads, kit, retention.jobs());
-        this.managementPage = new ApiManagementPage(services, machinePages, kit, publicUrl);
+        this.machinesPage = new MachinesPage(services, new MachineSearch(reads.database()), kit, heartbeatInterval);
+        this.machinePages = new MachinePages(services, reads, kit, machinesPage, retention.jobs());
+        this.managementPage = new ApiManagementPage(services, machinesPage, kit, publicUrl);
         this.jobPages = new JobPages(services, reads, kit, json);
         this.sitesPage = new SitesPage(services, reads, kit);
         this.auditPages = new AuditPages(services.audit(), reads, kit, retention.audit());
@@ -100,6 +105,7 @@ public final class DashboardRoutes {
         });
         signInPage.register(routes);
         managementPage.register(routes);
+        machinesPage.register(routes);
         machinePages.register(routes);
         jobPages.register(routes);
         sitesPage.register(routes);

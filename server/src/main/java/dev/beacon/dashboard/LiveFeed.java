@@ -50,11 +50,26 @@ public final class LiveFeed implements AutoCloseable {
         return thread;
     });
     private long lastPing = System.currentTimeMillis();
+    /** The server's clock and the agents' heartbeat interval; null when the feed does not follow heartbeats. */
+    private final java.time.Clock clock;
+    private final java.time.Duration heartbeatInterval;
 
     /** {@code liveSince} gives the oldest lease a live node may have, now (the node's lease expiry). */
     public LiveFeed(Database db, Supplier<Instant> liveSince) {
+        this(db, liveSince, null, null);
+    }
+
+    /**
+     * As {@link #LiveFeed(Database, Supplier)}, and the {@code machines} topic also changes when a connected machine
+     * turns unresponsive (no heartbeat for two of {@code heartbeatInterval} by {@code clock}) or answers again, and
+     * once per heartbeat interval or 30 s, whichever is longer, while machines heartbeat, so that "last seen" on open pages stays true.
+     * Heartbeats themselves are not announced: that would refresh every page at every heartbeat of every machine.
+     */
+    public LiveFeed(Database db, Supplier<Instant> liveSince, java.time.Clock clock, java.time.Duration heartbeatInterval) {
         this.db = db;
         this.liveSince = liveSince;
+        this.clock = clock;
+        this.heartbeatInterval = heartbeatInterval;
     }
 
     /** Starts polling once a second. */
@@ -196,6 +211,16 @@ public final class LiveFeed implements AutoCloseable {
             prints.put("machines", hashRows(connection, """
                     SELECT id, name, status, paused_at, current_job_id, site_id, fleet_id, enrolled_at, node_id FROM robots
                     WHERE org_id = ? AND removed_at IS NULL""", orgId));
+            if (clock != null) {
+                long interval = Math.max(1, heartbeatInterval.toMillis());
+                long tick = Math.max(HEARTBEAT_SHOWN_EVERY_MILLIS * 3, interval);
+                long now = clock.millis();
+                prints.put("machines", (Long) prints.get("machines") * 31 + hashRows(connection, """
+                        SELECT id FROM robots WHERE org_id = ? AND removed_at IS NULL AND status <> 'offline'
+                          AND (last_seen_at IS NULL OR last_seen_at < ?)""", orgId, now - 2 * interval) * 31
+                        + hashRows(connection, "SELECT MAX(last_seen_at) / ? FROM robots WHERE org_id = ? AND removed_at IS NULL AND status <> 'offline'",
+                        tick, orgId));
+            }
             // Newest job, and how many wait or run: changes with every submit, dispatch, start and end.
             prints.put("jobs", hashRows(connection, "SELECT MAX(id) FROM jobs WHERE org_id = ?", orgId) * 31
                     + hashRows(connection, """
@@ -211,10 +236,10 @@ public final class LiveFeed implements AutoCloseable {
         });
     }
 
-    private static Long hashRows(java.sql.Connection connection, String sql, String... params) throws SQLException {
+    private static Long hashRows(java.sql.Connection connection, String sql, Object... params) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
-                statement.setString(i + 1, params[i]);
+                statement.setObject(i + 1, params[i]);
             }
             long hash = 17;
             long rows = 0;

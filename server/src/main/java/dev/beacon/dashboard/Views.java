@@ -7,7 +7,6 @@ import dev.beacon.jobs.Job;
 import dev.beacon.jobs.QueueFigures;
 import dev.beacon.orgs.Fleet;
 import dev.beacon.orgs.Site;
-import dev.beacon.robots.PresenceStore;
 import dev.beacon.robots.Robot;
 import dev.beacon.users.UserStore;
 import gg.jte.ContentType;
@@ -81,25 +80,7 @@ public final class Views {
                              InstallCommands install) {
     }
 
-    /**
-     * One page of the machine list with its filters; {@code query} is this page's query string, for live refreshes,
-     * and {@code nextQuery} the next page's (null on the last page). {@code showNodes} when more than one server node
-     * is alive: each row then names the node holding the machine's connection.
-     */
-    public record MachinesView(List<Robot> robots, Places places, List<Site> sites, List<Fleet> fleets, String status, String siteId,
-                               String fleetId, String query, String nextQuery, Instant now, boolean showNodes) {
-        public boolean filtered() {
-            return status != null || siteId != null || fleetId != null;
-        }
-    }
-
-    public record ManagementView(ApiKeysView apiKeys, TokensView tokens, MachinesView machines, QueueFigures queue) {
-    }
-
-    /** One machine's page; {@code showNodes} as in {@link MachinesView}. */
-    /** {@code jobsKept}: how long finished jobs are kept ({@code --retain-jobs}); zero: for ever. */
-    public record MachineView(Robot robot, Places places, String enrollmentKeyName, List<Job> jobs,
-                              List<PresenceStore.Connection> connections, Instant now, boolean showNodes, Duration jobsKept) {
+    public record ManagementView(ApiKeysView apiKeys, TokensView tokens, MachineSummaryView machines, QueueFigures queue) {
     }
 
     /**

@@ -111,6 +111,15 @@ public final class RobotStore {
                 .map((rs, ctx) -> robot(rs)).list());
     }
 
+    /** The robots of an organization with these ids (removed ones included), in no particular order; for the dashboard's pages. */
+    public List<Robot> byIds(String orgId, java.util.Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return db.read(tx -> tx.createQuery("SELECT robots.*, " + NODE_NAME + " FROM robots WHERE org_id = :org AND id IN (<ids>)")
+                .bind("org", orgId).bindList("ids", List.copyOf(ids)).map((rs, ctx) -> robot(rs)).list());
+    }
+
     /** Every robot of an organization that is not removed (for dispatch and {@code waiting_reason}). */
     public List<Robot> allLive(String orgId) {
         return db.read(tx -> tx.createQuery("SELECT robots.*, " + NODE_NAME + " FROM robots WHERE org_id = :org AND removed_at IS NULL ORDER BY id")

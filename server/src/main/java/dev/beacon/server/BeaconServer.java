@@ -265,13 +265,14 @@ public final class BeaconServer implements AutoCloseable {
 
         PublicUrl publicUrl = new PublicUrl(config.publicUrl());
         Downloads downloads = new Downloads(config.downloadsDir() != null ? config.downloadsDir() : Downloads.defaultDirectory());
-        LiveFeed live = new LiveFeed(db, node::liveSince).start();
+        LiveFeed live = new LiveFeed(db, node::liveSince, clock, Duration.ofSeconds(config.heartbeatIntervalSeconds())).start();
         metrics.gauge("beacon.dashboard.streams", live, LiveFeed::watching);
         Pruner pruner = new Pruner(db, config.retention(), clock, metrics); // started with the scheduler, below
         DashboardRoutes dashboard = new DashboardRoutes(
                 new DashboardRoutes.Services(users, apiKeys, enrollment, orgService, robots, robotService, presence, jobService, audit),
                 dashboardAuth, sessions, new SignIn(users, sessions, audit, initialPassword::signedIn), live, new DashboardReads(db), json, clock,
-                publicUrl, node, db.dialect() == Dialect.POSTGRESQL, config.retention(), pruner, config.effectiveDatabaseUrl());
+                publicUrl, node, db.dialect() == Dialect.POSTGRESQL, config.retention(), pruner, config.effectiveDatabaseUrl(),
+                Duration.ofSeconds(config.heartbeatIntervalSeconds()));
 
         // Read the TLS files now, so that a bad certificate or key stops the start before anything listens.
         char[] keyStorePassword = Long.toHexString(new java.security.SecureRandom().nextLong()).toCharArray();

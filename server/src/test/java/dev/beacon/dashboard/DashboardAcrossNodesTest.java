@@ -61,7 +61,7 @@ class DashboardAcrossNodesTest {
             System.out.printf("connect on node A -> machines event on node B: %d ms%n", (System.nanoTime() - connected) / 1_000_000);
 
             String machines = onB.page("/fragments/machines");
-            assertThat(machines).contains("data-machine=\"far-bot\"", "data-status=\"online\"", "<th scope=\"col\">Node</th>",
+            assertThat(machines).contains("data-machine=\"far-bot\"", "data-status=\"online\"", "<th scope=\"col\" class=\"plain\">Node</th>",
                     "data-node=\"node-a\"");
             assertThat(onB.page("/machines/" + robotId)).contains("connected via node-a");
 

@@ -74,8 +74,8 @@ class NodesBrowserTest {
             org.assertj.core.api.Assertions.assertThat(page.evaluate("window.__beaconMark")).isEqualTo("still-here");
             BrowserHarness.screenshot(page, "nodes");
 
-            page.navigate("/");
-            PlaywrightAssertions.assertThat(page.locator("#machines thead")).containsText("Node");
+            page.navigate("/machines");
+            PlaywrightAssertions.assertThat(page.locator("#machines-list thead")).containsText("Node");
             PlaywrightAssertions.assertThat(page.locator("tr[data-machine='far-bot'] td[data-node]")).hasText("node-a");
             PlaywrightAssertions.assertThat(page.locator("tr[data-machine='far-bot'] .dot")).hasCSS("background-color", GREEN);
             page.evaluate("window.__beaconMark = 'still-here'");
