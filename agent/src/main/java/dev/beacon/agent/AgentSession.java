@@ -195,6 +195,7 @@ final class AgentSession implements WebSocket.Listener {
         LOG.info("job {} ({}): assigned", job.jobId(), job.kind());
         JobRunner.Submission submission = jobs.submit(job,
                 () -> send(new Frame.JobAccepted(job.jobId())),
+                this::send,
                 result -> send(resultFrame(result)));
         if (submission instanceof JobRunner.Submission.Rejected rejected) {
             LOG.warn("job {} ({}): refused — {}", job.jobId(), job.kind(), rejected.result().error());

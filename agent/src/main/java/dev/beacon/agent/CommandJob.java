@@ -35,6 +35,27 @@ final class CommandJob {
     /** Runs {@code command} for {@code job} until it exits or {@code stop} completes with the reason to stop. */
     static JobResult run(List<String> command, JobAssignment job, CompletableFuture<JobStatus> stop, Duration timeout)
             throws InterruptedException {
+        return run(command, job, stop, timeout, null);
+    }
+
+    /**
+     * Like {@link #run(List, JobAssignment, CompletableFuture, Duration)}, with the handler's stdout and stderr also
+     * streamed through {@code live} as they come (null: not streamed); {@code live} is closed, and so has sent
+     * everything, before this returns.
+     */
+    static JobResult run(List<String> command, JobAssignment job, CompletableFuture<JobStatus> stop, Duration timeout,
+                         OutputStreamer live) throws InterruptedException {
+        try {
+            return runCapturing(command, job, stop, timeout, live);
+        } finally {
+            if (live != null) {
+                live.close();
+            }
+        }
+    }
+
+    private static JobResult runCapturing(List<String> command, JobAssignment job, CompletableFuture<JobStatus> stop, Duration timeout,
+                                          OutputStreamer live) throws InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("BEACON_JOB_ID", job.jobId());
         builder.environment().put("BEACON_JOB_KIND", job.kind());
@@ -50,8 +71,8 @@ final class CommandJob {
             return JobResult.failed(job.jobId(), "could not start " + command.get(0) + ": " + e.getMessage());
         }
         LOG.info("job {} ({}): started {} as pid {}", job.jobId(), job.kind(), command.get(0), process.pid());
-        Capture stdout = Capture.start(process.getInputStream(), OUTPUT_CAP_BYTES, "stdout-" + job.jobId());
-        Capture stderr = Capture.start(process.getErrorStream(), ERROR_CAP_BYTES, "stderr-" + job.jobId());
+        Capture stdout = Capture.start(process.getInputStream(), OUTPUT_CAP_BYTES, "stdout-" + job.jobId(), live, "stdout");
+        Capture stderr = Capture.start(process.getErrorStream(), ERROR_CAP_BYTES, "stderr-" + job.jobId(), live, "stderr");
         byte[] payload = job.payload().toString().getBytes(StandardCharsets.UTF_8);
         // Its own thread: a handler that never reads stdin must not block us from noticing a cancel.
         DaemonThreads.start("stdin-" + job.jobId(), () -> {
@@ -115,18 +136,24 @@ final class CommandJob {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
     }
 
-    /** Reads a pipe to its end on its own thread, keeping the first {@code cap} bytes and discarding the rest. */
+    /**
+     * Reads a pipe to its end on its own thread, keeping the first {@code cap} bytes and discarding the rest; every byte
+     * also goes to {@code live} as {@code stream} when {@code live} is set.
+     */
     private static final class Capture {
         private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
         private final Thread reader;
 
-        private Capture(InputStream in, int cap, String name) {
+        private Capture(InputStream in, int cap, String name, OutputStreamer live, String stream) {
             this.reader = DaemonThreads.unstarted(name, () -> {
                 byte[] buffer = new byte[8192];
                 try (in) {
                     for (int n; (n = in.read(buffer)) >= 0; ) {
                         synchronized (kept) {
                             kept.write(buffer, 0, Math.max(0, Math.min(n, cap - kept.size())));
+                        }
+                        if (live != null) {
+                            live.write(stream, buffer, 0, n);
                         }
                     }
                 } catch (IOException e) {
@@ -135,8 +162,8 @@ final class CommandJob {
             });
         }
 
-        static Capture start(InputStream in, int cap, String name) {
-            Capture capture = new Capture(in, cap, name);
+        static Capture start(InputStream in, int cap, String name, OutputStreamer live, String stream) {
+            Capture capture = new Capture(in, cap, name, live, stream);
             capture.reader.start();
             return capture;
         }

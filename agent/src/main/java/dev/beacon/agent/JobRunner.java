@@ -1,6 +1,7 @@
 package dev.beacon.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.protocol.Frame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,11 +67,20 @@ final class JobRunner implements AutoCloseable {
      * {@code onResult} runs once, on the worker thread, after the job has ended and the runner is free again.
      */
     Submission submit(JobAssignment job, Runnable onAccepted, Consumer<JobResult> onResult) {
+        return submit(job, onAccepted, null, onResult);
+    }
+
+    /**
+     * Like {@link #submit(JobAssignment, Runnable, Consumer)}, and a command handler's stdout and stderr go to
+     * {@code onOutput} as {@code job.output} frames while it runs ({@link OutputStreamer}; null: not streamed), all of
+     * them before {@code onResult}. Nothing is streamed for a job without an attempt number (an older server).
+     */
+    Submission submit(JobAssignment job, Runnable onAccepted, Consumer<Frame.JobOutput> onOutput, Consumer<JobResult> onResult) {
         if (!handlers.containsKey(job.kind()) && !BUILT_IN.contains(job.kind())) {
             return new Submission.Rejected(JobResult.failed(job.jobId(), "this agent has no handler for kind \""
                     + job.kind() + "\"; it runs " + capabilities(handlers)));
         }
-        Running running = new Running(job, new CompletableFuture<>());
+        Running running = new Running(job, new CompletableFuture<>(), onOutput);
         if (!current.compareAndSet(null, running)) {
             return new Submission.Rejected(JobResult.failed(job.jobId(),
                     "this agent is busy with job " + current.get().job().jobId() + " and runs one job at a time"));
@@ -117,7 +127,9 @@ final class JobRunner implements AutoCloseable {
                 () -> running.stop().complete(JobStatus.TIMED_OUT), timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
             if (handler != null) {
-                return CommandJob.run(handler.command(), job, running.stop(), timeout);
+                OutputStreamer live = running.onOutput() == null || job.attempt() == null ? null
+                        : new OutputStreamer(job.jobId(), job.attempt(), running.onOutput(), timer, System::nanoTime);
+                return CommandJob.run(handler.command(), job, running.stop(), timeout, live);
             }
             return switch (job.kind()) {
                 case "echo" -> new JobResult(job.jobId(), JobStatus.SUCCEEDED, job.payload(), null, null);
@@ -174,6 +186,6 @@ final class JobRunner implements AutoCloseable {
         timer.shutdownNow();
     }
 
-    private record Running(JobAssignment job, CompletableFuture<JobStatus> stop) {
+    private record Running(JobAssignment job, CompletableFuture<JobStatus> stop, Consumer<Frame.JobOutput> onOutput) {
     }
 }

@@ -113,6 +113,23 @@ public sealed interface Frame {
         }
     }
 
+    /**
+     * Agent → server: a piece of a running job's stdout or stderr, as it comes. {@code seq} counts the attempt's
+     * chunks from 1, in order; {@code data} is text of at most {@link #MAX_DATA_BYTES} bytes in UTF-8. {@code truncated}
+     * true says the agent sends no more output for this attempt (its rate bound was reached); it is written only when true.
+     */
+    record JobOutput(String jobId, int attempt, int seq, String stream, String data, boolean truncated) implements Frame {
+        public static final String TYPE = "job.output";
+        /** The most text one frame may carry, in UTF-8 bytes: 16 KiB. */
+        public static final int MAX_DATA_BYTES = 16 * 1024;
+        public static final List<String> STREAMS = List.of("stdout", "stderr");
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
     /** Server → agent: stop the job. */
     record JobCancel(String jobId) implements Frame {
         public static final String TYPE = "job.cancel";

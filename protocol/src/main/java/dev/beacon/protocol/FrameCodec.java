@@ -83,6 +83,7 @@ public final class FrameCodec {
             case Frame.JobAccepted.TYPE -> new Frame.JobAccepted(jobId(f, Frame.JobAccepted.TYPE));
             case Frame.JobProgress.TYPE -> new Frame.JobProgress(jobId(f, Frame.JobProgress.TYPE), integer(f, "percent"));
             case Frame.JobResult.TYPE -> jobResult(f);
+            case Frame.JobOutput.TYPE -> jobOutput(f);
             case Frame.JobCancel.TYPE -> new Frame.JobCancel(jobId(f, Frame.JobCancel.TYPE));
             case Frame.TokenRotate.TYPE -> new Frame.TokenRotate();
             case Frame.TokenRotated.TYPE -> new Frame.TokenRotated(text(f, "token"));
@@ -134,6 +135,11 @@ public final class FrameCodec {
             out.put("job_id", r.jobId()).put("status", r.status());
             out.set("output", r.output());
             out.put("exit_code", r.exitCode()).put("error", r.error());
+        } else if (frame instanceof Frame.JobOutput o) {
+            out.put("job_id", o.jobId()).put("attempt", o.attempt()).put("seq", o.seq()).put("stream", o.stream()).put("data", o.data());
+            if (o.truncated()) {
+                out.put("truncated", true);
+            }
         } else if (frame instanceof Frame.JobCancel c) {
             out.put("job_id", c.jobId());
         } else if (frame instanceof Frame.TokenRotated r) {
@@ -219,6 +225,55 @@ public final class FrameCodec {
         }
         return new Frame.JobResult(jobId, status.asText(), value(f, "output"),
                 exitCode == null || exitCode.isNull() ? null : exitCode.intValue(), error == null || error.isNull() ? null : error.asText());
+    }
+
+    /**
+     * A {@code job.output}: a positive whole {@code attempt} and {@code seq}, {@code stream} stdout or stderr, string
+     * {@code data} of at most {@value Frame.JobOutput#MAX_DATA_BYTES} bytes in UTF-8, optional boolean {@code truncated}.
+     */
+    private static Frame.JobOutput jobOutput(JsonNode f) throws FrameException {
+        String jobId = jobId(f, Frame.JobOutput.TYPE);
+        Integer attempt = integer(f, "attempt");
+        Integer seq = integer(f, "seq");
+        if (attempt == null || attempt < 1 || seq == null || seq < 1) {
+            throw invalidJob("'job.output' needs whole numbers attempt and seq of at least 1.");
+        }
+        String stream = text(f, "stream");
+        if (stream == null || !Frame.JobOutput.STREAMS.contains(stream)) {
+            throw invalidJob("'job.output' needs stream stdout or stderr.");
+        }
+        JsonNode data = f.get("data");
+        if (data == null || !data.isTextual()) {
+            throw invalidJob("'job.output' needs a string data.");
+        }
+        String text = data.asText();
+        if (utf8Length(text) > Frame.JobOutput.MAX_DATA_BYTES) {
+            throw invalidJob("'job.output' data may be at most " + Frame.JobOutput.MAX_DATA_BYTES + " bytes (UTF-8); send more frames.");
+        }
+        JsonNode truncated = f.get("truncated");
+        if (truncated != null && !truncated.isNull() && !truncated.isBoolean()) {
+            throw invalidJob("'job.output' truncated must be true, false or absent.");
+        }
+        return new Frame.JobOutput(jobId, attempt, seq, stream, text, truncated != null && truncated.asBoolean(false));
+    }
+
+    /** The length of {@code text} in UTF-8 bytes, counted without encoding it. */
+    public static int utf8Length(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     /** A job frame's {@code job_id}: a non-blank string of at most {@link #MAX_JOB_ID} characters. */

@@ -45,6 +45,8 @@ class FrameCodecTest {
                 new Object[] {new Frame.JobResult("job_6", "timed_out", null, null, "timed out after 1 s"),
                         "{\"type\":\"job.result\",\"job_id\":\"job_6\",\"status\":\"timed_out\",\"output\":null,\"exit_code\":null,\"error\":\"timed out after 1 s\"}"},
                 new Object[] {new Frame.JobCancel("job_1"), "{\"type\":\"job.cancel\",\"job_id\":\"job_1\"}"},
+                new Object[] {new Frame.JobOutput("job_1", 1, 1, "stdout", "hi\n", false),
+                        "{\"type\":\"job.output\",\"job_id\":\"job_1\",\"attempt\":1,\"seq\":1,\"stream\":\"stdout\",\"data\":\"hi\\n\"}"},
                 new Object[] {new Frame.TokenRotate(), "{\"type\":\"token.rotate\"}"},
                 new Object[] {new Frame.TokenRotated("rf_robot_x"), "{\"type\":\"token.rotated\",\"token\":\"rf_robot_x\"}"},
                 new Object[] {new Frame.TokenRotatedAck(), "{\"type\":\"token.rotated.ack\"}"},

@@ -2,6 +2,7 @@ package dev.beacon.agentchannel;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.jobs.Dispatcher;
+import dev.beacon.joboutput.JobOutputService;
 import dev.beacon.protocol.Frame;
 import dev.beacon.protocol.FrameCodec;
 import dev.beacon.protocol.FrameException;
@@ -51,6 +52,7 @@ public final class AgentChannel implements LiveConnections {
     private final Counter connects;
     private final Dispatcher dispatcher;
     private final FleetEvents events;
+    private final JobOutputService output;
     private final AgentSessions sessions;
     private final UpgradeGate gate;
     private final TokenRotation rotation;
@@ -62,8 +64,9 @@ public final class AgentChannel implements LiveConnections {
 
     public AgentChannel(RobotAuth robotAuth, RobotStore robots, PresenceStore presence, Ids ids, Clock clock, LongSupplier ticker,
                         ObjectMapper json, int heartbeatIntervalSeconds, int connectsPerSecond, MeterRegistry metrics,
-                        Dispatcher dispatcher, FleetEvents events) {
+                        Dispatcher dispatcher, FleetEvents events, JobOutputService output) {
         this.dispatcher = dispatcher;
+        this.output = output;
         this.events = events;
         this.robots = robots;
         this.presence = presence;
@@ -130,7 +133,7 @@ public final class AgentChannel implements LiveConnections {
             case Frame.Heartbeat.TYPE -> liveness.onHeartbeat(socket, frame);
             case Frame.TokenRotate.TYPE -> rotation.onTokenRotate(socket);
             case Frame.TokenRotatedAck.TYPE -> rotation.onTokenRotatedAck(socket);
-            case Frame.JobAccepted.TYPE, Frame.JobProgress.TYPE, Frame.JobResult.TYPE -> onJobFrame(socket, frame);
+            case Frame.JobAccepted.TYPE, Frame.JobProgress.TYPE, Frame.JobResult.TYPE, Frame.JobOutput.TYPE -> onJobFrame(socket, frame);
             default -> sessions.send(socket, new Frame.Error("unknown_frame", "Unknown frame type '" + FrameCodec.abbreviate(type) + "'."));
         }
     }
@@ -217,7 +220,11 @@ public final class AgentChannel implements LiveConnections {
             switch (frame) {
                 case Frame.JobAccepted accepted -> dispatcher.jobAccepted(socket.robotId, socket.sessionId, accepted);
                 case Frame.JobProgress progress -> dispatcher.jobProgress(socket.robotId, progress);
-                case Frame.JobResult result -> dispatcher.jobResult(socket.robotId, socket.orgId, socket.sessionId, result);
+                case Frame.JobOutput chunk -> output.accept(socket.orgId, socket.sessionId, chunk);
+                case Frame.JobResult result -> {
+                    output.resultArrived(socket.sessionId, result.jobId()); // its output is stored before the job ends
+                    dispatcher.jobResult(socket.robotId, socket.orgId, socket.sessionId, result);
+                }
                 default -> throw new IllegalArgumentException("not a job frame from an agent: " + frame.type());
             }
         } catch (RuntimeException e) {

@@ -111,6 +111,12 @@ public final class ServerCommand implements Callable<Integer> {
                     + "with is kept (default: ${DEFAULT-VALUE}).")
     String retainEnrollmentKeys;
 
+    @Option(names = "--job-output-cap", defaultValue = "${env:BEACON_JOB_OUTPUT_CAP:-1MiB}", paramLabel = "SIZE",
+            description = "The most live output (stdout and stderr streamed while a job runs) stored per job, in bytes or with "
+                    + "KiB / MiB (512KiB, 4MiB); past it a 'truncated' mark is stored and the rest dropped; 0 = store none "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String jobOutputCap;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -140,6 +146,11 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("✗ --proxy-protocol needs --trusted-proxies: the PROXY header is read only from the proxies listed there.");
             return 2;
         }
+        long outputCap = sizeOf(jobOutputCap);
+        if (outputCap < 0) {
+            err.println("✗ --job-output-cap takes a size in bytes, or with KiB or MiB (1MiB, 512KiB), or 0; not '" + jobOutputCap + "'.");
+            return 2;
+        }
         RetentionSettings retention;
         try {
             retention = new RetentionSettings(retentionOf("--retain-jobs", retainJobs), retentionOf("--retain-job-output", retainJobOutput),
@@ -153,7 +164,7 @@ public final class ServerCommand implements Callable<Integer> {
                 System.getenv("BEACON_SECRET_KEY"), System.getenv("BEACON_ADMIN_PASSWORD"), heartbeatInterval, refusalsPerMinute,
                 agentConnectsPerSecond, Clock.systemUTC(), System::nanoTime, downloadsDir, proxies,
                 new NodeSettings(nodeName, advertiseUrl, NodeSettings.DEFAULT_RENEWAL, NodeSettings.DEFAULT_EXPIRY),
-                java.time.Duration.ofSeconds(shutdownGrace), proxyProtocol, retention);
+                java.time.Duration.ofSeconds(shutdownGrace), proxyProtocol, retention, outputCap);
         BeaconServer server;
         try {
             server = BeaconServer.start(config);
@@ -182,6 +193,16 @@ public final class ServerCommand implements Callable<Integer> {
         }, "beacon-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** A size such as {@code 1048576}, {@code 512KiB} or {@code 1MiB} in bytes (at most 1 GiB), or -1 when it is not one. */
+    static long sizeOf(String text) {
+        java.util.regex.Matcher size = java.util.regex.Pattern.compile("(\\d{1,10})\\s*(KiB|MiB)?").matcher(text == null ? "" : text.strip());
+        if (!size.matches()) {
+            return -1;
+        }
+        long bytes = Long.parseLong(size.group(1)) * ("MiB".equals(size.group(2)) ? 1024 * 1024 : "KiB".equals(size.group(2)) ? 1024 : 1);
+        return bytes > 1024L * 1024 * 1024 ? -1 : bytes;
     }
 
     /** {@code text} as a retention, or an IllegalArgumentException that names {@code flag}. */

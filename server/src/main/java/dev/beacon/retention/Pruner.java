@@ -171,6 +171,9 @@ public final class Pruner implements AutoCloseable {
         run.rows().forEach((kind, rows) -> {
             if (rows > 0) {
                 tables.add(kind.table());
+                if (kind == Kind.JOB_OUTPUT) {
+                    tables.add("job_output");
+                }
             }
         });
         for (String table : tables) {
@@ -191,9 +194,19 @@ public final class Pruner implements AutoCloseable {
     }
 
     private long prune(Kind kind, long cutoffMillis) {
+        long total = batches(kind, () -> store.prune(kind, cutoffMillis, BATCH));
+        if (kind == Kind.JOB_OUTPUT) {
+            // The live output agents streamed while jobs ran (table job_output) is kept as long as the jobs' output.
+            total += batches(kind, () -> store.pruneLiveOutput(cutoffMillis, BATCH));
+        }
+        return total;
+    }
+
+    /** Runs {@code batch} until it prunes fewer than {@link #BATCH} rows, pausing between batches; returns the rows. */
+    private long batches(Kind kind, java.util.function.IntSupplier batch) {
         long total = 0;
         while (!Thread.currentThread().isInterrupted()) {
-            int changed = store.prune(kind, cutoffMillis, BATCH);
+            int changed = batch.getAsInt();
             total += changed;
             pruned.get(kind).increment(changed);
             if (changed < BATCH) {

@@ -69,6 +69,22 @@ final class RetentionStore {
         });
     }
 
+    /**
+     * Deletes at most {@code limit} chunks of live job output ({@code job_output}) stored before {@code cutoffMillis},
+     * picked by the {@code at} index, oldest first; chunks of a job that is still queued, assigned or running are
+     * kept (a job running longer than the retention keeps its start), chunks of a job already pruned go. The table has
+     * no single id column: the rows are matched by PostgreSQL's {@code ctid} (chunks are never updated, so it is
+     * stable) and SQLite's {@code rowid}.
+     */
+    int pruneLiveOutput(long cutoffMillis, int limit) {
+        String unfinished = "NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = job_output.job_id AND j.status IN ('queued', 'assigned', 'running'))";
+        String rowId = db.dialect() == Dialect.POSTGRESQL ? "ctid" : "rowid";
+        String picked = "SELECT " + rowId + " FROM job_output WHERE at < ? AND " + unfinished + " ORDER BY at LIMIT ?";
+        String match = db.dialect() == Dialect.POSTGRESQL ? "ctid = ANY (ARRAY(" + picked + "))" : "rowid IN (" + picked + ")";
+        return db.write(Database.Commit.ONE_STATEMENT, tx -> Sql.update(tx.connection(),
+                "DELETE FROM job_output WHERE " + match + " AND at < ? AND " + unfinished, cutoffMillis, limit, cutoffMillis));
+    }
+
     /** {@code id IN (subquery)}; on PostgreSQL {@code id = ANY (ARRAY(subquery))}, so each id is a primary-key probe. */
     private String idIn(String subquery) {
         return db.dialect() == Dialect.POSTGRESQL ? "id = ANY (ARRAY(" + subquery + "))" : "id IN (" + subquery + ")";

@@ -32,6 +32,8 @@ import dev.beacon.enrollment.EnrollmentRoutes;
 import dev.beacon.enrollment.EnrollmentService;
 import dev.beacon.jobs.Dispatcher;
 import dev.beacon.jobs.JobRoutes;
+import dev.beacon.joboutput.JobOutputRoutes;
+import dev.beacon.joboutput.JobOutputService;
 import dev.beacon.jobs.JobService;
 import dev.beacon.jobs.JobStore;
 import dev.beacon.jobs.JobView;
@@ -121,13 +123,17 @@ public final class BeaconServer implements AutoCloseable {
     private final NodeDrain drain;
     /** Deletes history past its retention, on a thread of its own. */
     private final Pruner pruner;
+    /** Stores live job output in batches; closed before the web server stops, so that its followers end. */
+    private final JobOutputService jobOutput;
     /** Set by the first {@link #close}: a second one (a test's, after the shutdown hook's) does nothing. */
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private BeaconServer(Javalin app, Database db, UsageTracker usage, AgentChannel channel, Dispatcher dispatcher, LiveFeed live,
                          ScheduledExecutorService scheduler, int port, String baseUrl, Optional<Path> initialAdminPasswordFile,
-                         DataDir.Lock lock, ClusterNode node, ClusterSignals signals, NodeDrain drain, Pruner pruner) {
+                         DataDir.Lock lock, ClusterNode node, ClusterSignals signals, NodeDrain drain, Pruner pruner,
+                         JobOutputService jobOutput) {
         this.drain = drain;
+        this.jobOutput = jobOutput;
         this.pruner = pruner;
         this.lock = lock;
         this.node = node;
@@ -244,14 +250,15 @@ public final class BeaconServer implements AutoCloseable {
         node.attach(NodeLoss.of(dispatcher::nodeLost, presence::nodeLost));
         LocalFleetEvents localEvents = new LocalFleetEvents(dispatcher);
         FleetEvents events = signals == null ? localEvents : signals.events(localEvents);
+        JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics, events);
+        JobOutputService jobOutput = new JobOutputService(db, jobService, clock, config.jobOutputCapBytes(), metrics);
         // Agent frames are input: parsed under the nesting limit (an over-deep frame is answered with an error frame).
         AgentChannel channel = new AgentChannel(robotAuth, robots, presence, ids, clock, config.ticker(), JsonInput.limited(json), config.heartbeatIntervalSeconds(),
                 config.agentConnectsPerSecond(), metrics,
-                dispatcher, events);
+                dispatcher, events, jobOutput);
         localEvents.attach(channel);
         node.onRejoin(channel::reconnectAll);
         NodeDrain drain = new NodeDrain(channel, dispatcher, node::id, config.shutdownGrace());
-        JobService jobService = new JobService(jobStore, robots, dispatcher, ids, clock, metrics, events);
         QueueGauges.register(metrics, () -> jobService.figures(null));
         RobotService robotService = new RobotService(db, robots, audit, signals == null ? channel : signals.connections(channel), clock, events);
         if (signals != null) {
@@ -327,6 +334,7 @@ public final class BeaconServer implements AutoCloseable {
                     .register(javalin.routes);
             new RobotLabelRoutes(robotService, auth, json).register(javalin.routes);
             new JobRoutes(jobService, auth, json).register(javalin.routes);
+            new JobOutputRoutes(jobOutput, jobService, auth, json).register(javalin.routes);
             channel.register(javalin.routes);
             new AuditRoutes(audit, auth).register(javalin.routes);
             new InstanceAuditRoutes(audit, auth, users).register(javalin.routes);
@@ -362,6 +370,7 @@ public final class BeaconServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(node::tick, leaseMillis, leaseMillis, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(channel::sweep, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(dispatcher::sweep, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(jobOutput::sweep, 10, 10, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(db::checkpoint, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(sessions::purgeExpired, 1, 60, TimeUnit.MINUTES);
         // The queue charts' samples of jobs waiting (JobService.history); each minute keeps its highest.
@@ -374,7 +383,7 @@ public final class BeaconServer implements AutoCloseable {
         log.info("Beacon listening on {} as node {} ({} database, ready in {} ms)", baseUrl, node.name(), db.dialect().name().toLowerCase(),
                 (System.nanoTime() - startedAt) / 1_000_000);
         return new BeaconServer(app, db, usage, channel, dispatcher, live, scheduler, port, baseUrl, passwordFile, lock, node, signals,
-                drain, pruner);
+                drain, pruner, jobOutput);
     }
 
     /**
@@ -500,6 +509,7 @@ public final class BeaconServer implements AutoCloseable {
         }
         channel.flushLastSeen();
         channel.shutdown(); // settles every job the agents still held: queued again with the attempt given back
+        jobOutput.close(); // writes what waits, and ends the followers of job output before the web server stops
         node.stop();
         dispatcher.close();
         live.close();

@@ -33,12 +33,13 @@ import java.util.function.LongSupplier;
  *                           ({@link dev.beacon.web.ProxyProtocol}); only with trusted proxies
  * @param retention          how long each kind of history is kept before {@link dev.beacon.retention.Pruner} deletes it;
  *                           null: {@link RetentionSettings#defaults()}
+ * @param jobOutputCapBytes  the most live output stored per job, in bytes ({@code --job-output-cap}); 0 stores none
  */
 public record ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl,
                            Path tlsCert, Path tlsKey, String secretKeyHex, String adminPassword,
                            int heartbeatIntervalSeconds, long refusalsPerMinute, int agentConnectsPerSecond, Clock clock,
                            LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies, NodeSettings node,
-                           Duration shutdownGrace, boolean proxyProtocol, RetentionSettings retention) {
+                           Duration shutdownGrace, boolean proxyProtocol, RetentionSettings retention, long jobOutputCapBytes) {
     /**
      * 20 s: long enough for short jobs to end, and with the rest of a shutdown well within systemd's default
      * {@code TimeoutStopSec} of 90 s (and Kubernetes' default 30 s termination grace).
@@ -50,12 +51,25 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
         node = node == null ? NodeSettings.defaults() : node;
         shutdownGrace = shutdownGrace == null ? DEFAULT_SHUTDOWN_GRACE : shutdownGrace;
         retention = retention == null ? RetentionSettings.defaults() : retention;
+        if (jobOutputCapBytes < 0) {
+            throw new IllegalArgumentException("jobOutputCapBytes must not be negative: " + jobOutputCapBytes);
+        }
         if (shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdownGrace must not be negative: " + shutdownGrace);
         }
         if (proxyProtocol && trustedProxies.isEmpty()) {
             throw new IllegalArgumentException("the PROXY protocol is read only from trusted proxies: give trustedProxies too");
         }
+    }
+
+    /** A config with the default live job output cap (1 MiB). */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, String publicUrl, Path tlsCert, Path tlsKey,
+                        String secretKeyHex, String adminPassword, int heartbeatIntervalSeconds, long refusalsPerMinute,
+                        int agentConnectsPerSecond, Clock clock, LongSupplier ticker, Path downloadsDir, List<Cidr> trustedProxies,
+                        NodeSettings node, Duration shutdownGrace, boolean proxyProtocol, RetentionSettings retention) {
+        this(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword, heartbeatIntervalSeconds,
+                refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node, shutdownGrace, proxyProtocol,
+                retention, dev.beacon.joboutput.JobOutputService.DEFAULT_CAP_BYTES);
     }
 
     /** A config with the default retention. */
@@ -110,93 +124,100 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withDatabaseUrl(String url) {
         return new ServerConfig(host, port, dataDir, url, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, cert, key, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withAdminPassword(String password) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, password,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withRefusalsPerMinute(long limit) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, limit, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withHeartbeatInterval(int seconds) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 seconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withAgentConnectsPerSecond(int perSecond) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, perSecond, clock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, newClock, ticker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withTicker(LongSupplier newTicker) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, newTicker, downloadsDir, trustedProxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withDownloadsDir(Path directory) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, directory, trustedProxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withNode(NodeSettings newNode) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies,
-                newNode, shutdownGrace, proxyProtocol, retention);
+                newNode, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withTrustedProxies(List<Cidr> proxies) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, proxies,
-                node, shutdownGrace, proxyProtocol, retention);
+                node, shutdownGrace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     public ServerConfig withShutdownGrace(Duration grace) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node,
-                grace, proxyProtocol, retention);
+                grace, proxyProtocol, retention, jobOutputCapBytes);
     }
 
     /** Reads the PROXY protocol header from the trusted proxies ({@link dev.beacon.web.ProxyProtocol}); needs trusted proxies. */
     public ServerConfig withProxyProtocol(boolean on) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node,
-                shutdownGrace, on, retention);
+                shutdownGrace, on, retention, jobOutputCapBytes);
     }
 
     /** Keeps each kind of history as {@code newRetention} says ({@link dev.beacon.retention.Pruner}). */
     public ServerConfig withRetention(RetentionSettings newRetention) {
         return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
                 heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node,
-                shutdownGrace, proxyProtocol, newRetention);
+                shutdownGrace, proxyProtocol, newRetention, jobOutputCapBytes);
+    }
+
+    /** Stores at most {@code bytes} of live output per job ({@link dev.beacon.joboutput.JobOutputService}); 0 stores none. */
+    public ServerConfig withJobOutputCap(long bytes) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, publicUrl, tlsCert, tlsKey, secretKeyHex, adminPassword,
+                heartbeatIntervalSeconds, refusalsPerMinute, agentConnectsPerSecond, clock, ticker, downloadsDir, trustedProxies, node,
+                shutdownGrace, proxyProtocol, retention, bytes);
     }
 
     /** The JDBC URL in effect: the PostgreSQL URL if given, else the SQLite file under the data dir. */

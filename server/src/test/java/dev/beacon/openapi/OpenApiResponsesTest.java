@@ -116,6 +116,7 @@ class OpenApiResponsesTest {
             socket.send("{\"type\":\"job.result\",\"job_id\":\"" + ranId + "\",\"status\":\"succeeded\",\"output\":{\"hello\":[1,2]},\"exit_code\":0}");
             await().atMost(WAIT).until(() -> "succeeded".equals(server.get("/api/jobs/" + ranId, jobs).json().path("status").asText()));
             assertThat(get("/api/jobs/" + ranId, reader).json().get("exit_code").asInt()).isZero();
+            assertThat(get("/api/jobs/" + ranId + "/output", reader).json().get("truncated").asBoolean()).isFalse();
             TestServer.Response again = post("/api/jobs", "{\"kind\":\"echo\",\"payload\":{\"hello\":[1,2]},\"target\":{\"fleet_id\":\""
                     + fleetId + "\"}}", jobs, "deploy-42");
             assertThat(again.status()).isEqualTo(200);
