@@ -164,6 +164,7 @@
       o.hidden = !match; o.disabled = !match;
       if (match && !first) first = o;
     });
+    fleet.querySelectorAll("optgroup").forEach((g) => { g.hidden = g.dataset.site !== undefined && g.dataset.site !== siteSelect.value; });
     if (fleet.selectedOptions.length === 0 || fleet.selectedOptions[0].disabled) fleet.value = first ? first.value : "";
   }
   function copy(text, button, input) {
@@ -189,19 +190,25 @@
     button.classList.add("copied");
     if (button.textContent.trim()) button.textContent = text;
     button.setAttribute("data-copied", text);
-    const live = status();
-    if (live) { /* also announce for screen readers */ }
+    // The button's own text may not be read out (icon buttons have only a label): announce it through the page's
+    // polite status line instead.
+    const announcer = document.getElementById("announcer");
+    if (announcer) announcer.textContent = text === "Copied" ? "Copied to the clipboard" : text;
     setTimeout(() => {
       button.classList.remove("copied");
       if (button.textContent.trim()) button.textContent = old;
       button.removeAttribute("data-copied");
       if (label) button.setAttribute("aria-label", label);
+      if (announcer) announcer.textContent = ""; // so the next copy is announced again
     }, 2000);
   }
 
   document.addEventListener("DOMContentLoaded", () => {
     refreshTimes();
     document.querySelectorAll("[data-site-select]").forEach(filterFleets);
+    // A link to a closed <details> (e.g. /jobs#submit) opens it.
+    const target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.tagName === "DETAILS") target.open = true;
     connect();
   });
 })();
