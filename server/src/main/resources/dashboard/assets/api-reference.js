@@ -9,7 +9,9 @@
     window.SwaggerUIBundle({
       url: root.dataset.specUrl,
       domNode: root,
-      deepLinking: true,
+      // Off: a deep link is an <a> inside each operation's summary <button>, a control nested in a control that
+      // keyboard and screen-reader users cannot reach (axe-core's nested-interactive).
+      deepLinking: false,
       validatorUrl: null, // no badge fetched from another site
       // "Try it out" runs as the signed-in session; changes need its CSRF token, as every dashboard request does.
       requestInterceptor: function (request) {
@@ -20,6 +22,12 @@
         return request;
       },
     });
+    // Swagger UI wraps its server picker in an empty <label>: give it a name, and again whenever it is drawn anew.
+    const nameServerPicker = () => {
+      const picker = document.getElementById("servers");
+      if (picker && !picker.hasAttribute("aria-label")) picker.setAttribute("aria-label", "Server");
+    };
+    new MutationObserver(nameServerPicker).observe(root, { childList: true, subtree: true });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

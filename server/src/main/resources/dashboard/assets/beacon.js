@@ -199,6 +199,7 @@
       o.hidden = !match; o.disabled = !match;
       if (match && !first) first = o;
     });
+    fleet.querySelectorAll("optgroup").forEach((g) => { g.hidden = g.dataset.site !== undefined && g.dataset.site !== siteSelect.value; });
     if (fleet.selectedOptions.length === 0 || fleet.selectedOptions[0].disabled) fleet.value = first ? first.value : "";
   }
   function copy(text, button, input) {
@@ -250,6 +251,9 @@
     announce("");
     refreshTimes();
     document.querySelectorAll("[data-site-select]").forEach(filterFleets);
+    // A link to a closed <details> (e.g. /jobs#submit) opens it.
+    const target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.tagName === "DETAILS") target.open = true;
     connect();
   });
 })();

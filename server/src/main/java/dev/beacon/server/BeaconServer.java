@@ -20,6 +20,8 @@ import dev.beacon.cluster.ClusterNode;
 import dev.beacon.cluster.NodeLoss;
 import dev.beacon.cluster.NodeRoutes;
 import dev.beacon.cluster.ClusterSignals;
+import dev.beacon.dashboard.AssetRoutes;
+import dev.beacon.dashboard.Assets;
 import dev.beacon.dashboard.DashboardAuth;
 import dev.beacon.dashboard.DashboardReads;
 import dev.beacon.dashboard.DashboardRoutes;
@@ -67,7 +69,6 @@ import dev.beacon.web.ProxyProtocol;
 import dev.beacon.web.PublicUrl;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
-import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -306,12 +307,6 @@ public final class BeaconServer implements AutoCloseable {
             javalin.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new ProblemErrorHandler(json)));
             javalin.jetty.addConnector((server, http) -> connector(server, http, config, keyStore, keyStorePassword, headerTimeout));
             Problems.install(javalin, json, dashboard::renderError);
-            javalin.staticFiles.add(files -> {
-                files.hostedPath = "/assets";
-                files.directory = "/dashboard/assets";
-                files.location = Location.CLASSPATH;
-                files.headers = java.util.Map.of("Cache-Control", "max-age=300");
-            });
 
             javalin.routes.before("/api/*", BodyLimit::check);
             javalin.routes.get("/healthz", ctx -> ctx.json(java.util.Map.of("status", "ok")));
@@ -341,6 +336,7 @@ public final class BeaconServer implements AutoCloseable {
             new NodeRoutes(db, node, auth, clock).register(javalin.routes);
             new OpenApiRoutes().register(javalin.routes);
             new DownloadRoutes(downloads, publicUrl).register(javalin.routes);
+            new AssetRoutes(Assets.catalog()).register(javalin.routes);
             dashboard.register(javalin.routes);
         });
         app.start();

@@ -314,6 +314,7 @@ class DashboardBrowserTest {
     void jobsAreSubmittedExplainedAndCancelledFromTheJobsPage() {
         Page page = signIn("admin", ADMIN_PASSWORD);
         page.navigate("/jobs");
+        page.getByText("Submit a job").click(); // the form is folded away until asked for
         page.locator("#job-kind").fill("backup");
         page.locator("#job-fleet").selectOption(fleetId);
         page.locator("#job-payload").fill("{\"path\": \"/var/lib/robot\"}");
