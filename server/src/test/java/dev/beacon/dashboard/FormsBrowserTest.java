@@ -61,6 +61,7 @@ class FormsBrowserTest {
     void invalidJsonInAJobSubmissionIsShownBesideThePayloadAndTheOtherValuesStay(int width) {
         Page page = signIn(width);
         page.navigate("/jobs");
+        page.locator("#submit > summary").click();
         page.locator("#job-kind").fill("backup-" + width);
         page.locator("#job-fleet").selectOption(fleetId);
         page.locator("#job-caps").fill("gpu, arm64");

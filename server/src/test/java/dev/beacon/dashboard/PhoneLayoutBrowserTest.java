@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The dashboard's layout with a full organization (32 machines, 7 tokens, 6 API keys, jobs): at 390 px no page scrolls
+ * The dashboard's layout with a full organization (200 machines, 7 tokens, 6 API keys, jobs): at 390 px no page scrolls
  * sideways, rows are cards whose actions are on screen, the header is one short bar with the navigation behind a menu
  * button and the job form is folded away; at 1440 px the navigation shows in the bar, form fields line up, table cells
  * keep their borders and the logo costs at most one request. Writes the phone screenshots in docs/images.
@@ -51,13 +51,13 @@ class PhoneLayoutBrowserTest {
         JsonNode fleetToken = null;
         for (int i = 1; i <= 6; i++) {
             TestServer.Response created = server.post("/api/enrollment-keys", "{\"site_id\":\"" + place[0] + "\",\"fleet_id\":\"" + place[1]
-                    + "\",\"name\":\"dock-2 batch " + i + " for the spring rollout\",\"max_uses\":40}", server.adminKey());
+                    + "\",\"name\":\"dock-2 batch " + i + " for the spring rollout\",\"max_uses\":250}", server.adminKey());
             assertThat(created.status()).as(created.body()).isEqualTo(201);
             fleetToken = created.json();
         }
         String machineId = null;
-        for (int i = 1; i <= 32; i++) {
-            TestServer.Response enrolled = server.claim(fleetToken.get("key_value").asText(), String.format("robot-arm-warehouse-a-%02d", i));
+        for (int i = 1; i <= 200; i++) {
+            TestServer.Response enrolled = server.claim(fleetToken.get("key_value").asText(), String.format("robot-arm-warehouse-a-%03d", i));
             assertThat(enrolled.status()).as(enrolled.body()).isEqualTo(201);
             machineId = enrolled.json().get("robot_id").asText();
         }
@@ -66,7 +66,7 @@ class PhoneLayoutBrowserTest {
             jobId = server.post("/api/jobs", "{\"kind\":\"nightly-database-backup\",\"target\":{\"fleet_id\":\"" + place[1]
                     + "\"},\"payload\":{\"path\":\"/var/lib/robot/a/rather/long/path/to/show/wrapping\"}}", server.adminKey()).json().get("id").asText();
         }
-        pages.addAll(List.of("/", "/jobs", "/jobs/" + jobId, "/machines/" + machineId, "/sites", "/audit", "/about", "/api-reference"));
+        pages.addAll(List.of("/", "/machines", "/jobs", "/jobs/" + jobId, "/machines/" + machineId, "/sites", "/audit", "/about", "/api-reference"));
     }
 
     @AfterEach
@@ -112,8 +112,7 @@ class PhoneLayoutBrowserTest {
         assertThat(buttons.count()).isGreaterThanOrEqualTo(6 * 3 + 6);
         for (int i = 0; i < buttons.count(); i++) {
             Locator button = buttons.nth(i);
-            button.scrollIntoViewIfNeeded();
-            BoundingBox box = button.boundingBox();
+            BoundingBox box = onScreen(button);
             String name = button.getAttribute("aria-label");
             assertThat(box.x).as(name + " starts on screen").isGreaterThanOrEqualTo(0);
             assertThat(box.x + box.width).as(name + " ends on screen").isLessThanOrEqualTo(PHONE);
@@ -126,13 +125,14 @@ class PhoneLayoutBrowserTest {
         BoundingBox revoke = card.locator("[data-dialog^='revoke-token-']").boundingBox();
         assertThat(revoke.y).as("the actions share the card's first line with its name").isLessThan(title.y + title.height);
         Locator uses = card.locator("td[data-label='Uses']");
-        PlaywrightAssertions.assertThat(uses).hasText("0 / 40");
+        PlaywrightAssertions.assertThat(uses).hasText("0 / 250");
         assertThat(uses.evaluate("e => getComputedStyle(e, '::before').content")).isEqualTo("\"Uses\"");
         assertThat(card.locator("td").first().evaluate("e => getComputedStyle(e).display")).isEqualTo("block");
 
-        Locator machine = page.locator("tr[data-machine='robot-arm-warehouse-a-07']");
+        page.navigate("/machines");
+        Locator machine = page.locator("tr[data-machine='robot-arm-warehouse-a-007']");
         machine.scrollIntoViewIfNeeded();
-        PlaywrightAssertions.assertThat(machine.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("robot-arm-warehouse-a-07"))).isInViewport();
+        PlaywrightAssertions.assertThat(machine.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("robot-arm-warehouse-a-007"))).isInViewport();
         PlaywrightAssertions.assertThat(machine.locator(".status")).isInViewport();
     }
 
@@ -179,7 +179,6 @@ class PhoneLayoutBrowserTest {
 
         assertThat(page.locator("#token-fleet optgroup").evaluateAll("gs => gs.map(g => g.label)")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
                 .containsExactlyInAnyOrder("harbour-b", "warehouse-a");
-        assertThat(page.locator("#f-fleet optgroup[label='warehouse-a'] option").allTextContents()).containsExactly("dock-2-north-loading-bays");
 
         Locator actions = page.locator("#tokens-list td.actions").first();
         assertThat(actions.evaluate("e => getComputedStyle(e).display")).isEqualTo("table-cell");
@@ -202,7 +201,8 @@ class PhoneLayoutBrowserTest {
 
     @Test
     void the_logo_costs_at_most_one_request_per_page() {
-        Page page = signIn(1440, 900);
+        // A page of its own, watched from before its first request: the sign-in page's favicon may still be on its way.
+        Page page = signIn(1440, 900).context().newPage();
         AtomicInteger logoRequests = new AtomicInteger();
         page.onRequest(request -> {
             if (request.url().contains("/assets/beacon") && request.url().endsWith(".svg")) {
@@ -249,5 +249,19 @@ class PhoneLayoutBrowserTest {
         Object culprits = page.evaluate("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
                 + "window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().width))");
         assertThat(overflow).as(page.url() + ": no sideways scrolling of the whole page; too wide: " + culprits).isLessThanOrEqualTo(0);
+    }
+
+    /** Scrolls {@code button} into view and measures it, again if a live refresh replaced it meanwhile. */
+    private static BoundingBox onScreen(Locator button) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                button.scrollIntoViewIfNeeded();
+                return button.boundingBox();
+            } catch (com.microsoft.playwright.PlaywrightException replaced) {
+                if (attempt == 3) {
+                    throw replaced;
+                }
+            }
+        }
     }
 }
