@@ -56,6 +56,10 @@
   }
   // Swaps `current` for `fresh` keeping what the person was doing: the focus moves to the equivalent element (or to
   // the section itself when that is gone, never to <body>), and checkboxes they changed keep their state.
+  function detailsKey(details) {
+    const summary = details.querySelector("summary");
+    return details.id || (summary ? summary.textContent.trim() : "");
+  }
   function swap(current, fresh) {
     const active = document.activeElement;
     const focused = active && active !== document.body && current.contains(active) ? (focusKey(active) || "") : null;
@@ -64,8 +68,11 @@
       const key = box.checked !== box.defaultChecked && focusKey(box);
       if (key) changed.push([key, box.checked]);
     });
+    // A <details> someone opened (e.g. a chart's numbers) stays open; it is known by its id or its summary's words.
+    const opened = new Set([...current.querySelectorAll("details[open]")].map(detailsKey));
     current.replaceWith(fresh);
     changed.forEach(([key, checked]) => { const box = fresh.querySelector(key); if (box) box.checked = checked; });
+    if (opened.size) fresh.querySelectorAll("details:not([open])").forEach((d) => { if (opened.has(detailsKey(d))) d.open = true; });
     if (focused !== null) {
       const target = (focused && fresh.querySelector(focused)) || fresh;
       if (target === fresh && !fresh.hasAttribute("tabindex")) fresh.setAttribute("tabindex", "-1");

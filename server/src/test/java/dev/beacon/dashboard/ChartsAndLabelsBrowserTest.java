@@ -63,6 +63,10 @@ class ChartsAndLabelsBrowserTest {
             assertThat(chartWidth).isLessThanOrEqualTo(390);
             page.getByText("Last hour in numbers").click();
             PlaywrightAssertions.assertThat(page.locator("#queue-chart-hour table")).isVisible();
+            // A live refresh of Queue Status (a second job queued) keeps the numbers open.
+            assertThat(server.post("/api/jobs", "{\"kind\":\"echo\"}", server.adminKey()).status()).isEqualTo(202);
+            PlaywrightAssertions.assertThat(page.locator("[data-figure=jobs-queued]")).hasText("2");
+            PlaywrightAssertions.assertThat(page.locator("#queue-chart-hour table")).isVisible();
             assertNoSidewaysScrolling(page);
             BrowserHarness.screenshot(page, "queue-charts-390");
 
