@@ -43,7 +43,7 @@ final class MachineLabelForms {
                 labels -> labels.without(key), Guards.actor(ctx, session));
         String left = robot.agentLabels().get(key);
         kit.flash().put(session.id(), Flash.Message.notice("Label '" + key + "' removed from '" + robot.name() + "'"
-                + (left == null ? "." : "; the agent's own " + key + "=" + left + " applies again.")));
+                + (left == null ? "." : "; the machine's own " + key + "=" + left + " applies again.")));
         ctx.redirect("/machines/" + robot.id() + "#machine-labels", HttpStatus.SEE_OTHER);
     }
 }

@@ -93,7 +93,7 @@ final class MachinePages {
             return;
         }
         kit.flash().put(session.id(), Flash.Message.notice("A new token is on its way to '" + robot.name()
-                + "'; the old one stops working once the agent has saved it."));
+                + "'; the old one stops working once the machine has saved it."));
         ctx.redirect("/machines/" + robot.id(), HttpStatus.SEE_OTHER);
     }
 

@@ -50,7 +50,7 @@ class MachineLabelFormTest {
     void an_admin_sets_overrides_and_removes_labels_on_the_machine_page() throws Exception {
         String admin = signIn("admin", "test-password");
         String page = get("/machines/" + robotId, admin).body();
-        assertThat(page).contains("id=\"machine-labels\"", "Set by an operator", "None yet.", "Advertised by the agent",
+        assertThat(page).contains("id=\"machine-labels\"", "Set by an operator", "None yet.", "Advertised by the machine",
                 "<span class=\"chip\">zone=a</span>", "action=\"/ui/machines/" + robotId + "/labels\"", "Set label");
 
         HttpResponse<String> set = form("/ui/machines/" + robotId + "/labels", admin, Map.of("_csrf", csrf(admin), "key", "rack", "value", "7"));

@@ -70,7 +70,7 @@ class NodesBrowserTest {
         try (RawAgentSocket agent = RawAgentSocket.connect(nodeA.baseUrl(), enrolled.get("robot_token").asText())) {
             agent.hello().next("welcome");
             PlaywrightAssertions.assertThat(page.locator("tr[data-node='node-a'] td[data-agents]")).hasText("1");
-            PlaywrightAssertions.assertThat(page.locator("[data-figure='nodes-summary']")).containsText("2 nodes · 2 alive · 1 agent connected");
+            PlaywrightAssertions.assertThat(page.locator("[data-figure='nodes-summary']")).containsText("2 nodes · 2 alive · 1 machine connected");
             org.assertj.core.api.Assertions.assertThat(page.evaluate("window.__beaconMark")).isEqualTo("still-here");
             BrowserHarness.screenshot(page, "nodes");
 

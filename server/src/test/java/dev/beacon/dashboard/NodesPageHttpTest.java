@@ -34,7 +34,7 @@ class NodesPageHttpTest {
         try (DashboardSession admin = DashboardSession.signIn(server.baseUrl(), "admin", "test-password")) {
             String page = admin.page("/nodes");
             assertThat(page).contains("<h1>Nodes</h1>", "data-node=\"" + name + "\"", node.get("url").asText(), "this node",
-                    "data-status=\"alive\"", "data-agents=\"0\"", "1 node · 1 alive · 0 agents connected");
+                    "data-status=\"alive\"", "data-agents=\"0\"", "1 node · 1 alive · 0 machines connected");
             assertThat(page).contains("id=\"nodes-list\" data-live=\"nodes\" data-src=\"/fragments/nodes\"");
             if (backend == Backend.SQLITE) {
                 assertThat(page).contains("it is the only node").doesNotContain("href=\"/nodes\"");
@@ -49,7 +49,7 @@ class NodesPageHttpTest {
                 agent.hello().next("welcome");
                 assertThat(admin.nextEventWithin(Duration.ofSeconds(15), Set.of("nodes"))).isEqualTo("nodes");
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(admin.page("/fragments/nodes"))
-                        .startsWith("<div id=\"nodes-list\"").contains("data-agents=\"1\"", "1 agent connected"));
+                        .startsWith("<div id=\"nodes-list\"").contains("data-agents=\"1\"", "1 machine connected"));
             }
         }
     }

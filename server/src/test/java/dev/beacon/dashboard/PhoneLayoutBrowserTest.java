@@ -97,6 +97,9 @@ class PhoneLayoutBrowserTest {
             page.waitForLoadState();
             assertNoSidewaysScrolling(page);
             assertThat(page.locator("header.top").boundingBox().height).as(path + ": header height").isLessThanOrEqualTo(64);
+            if (!path.equals("/api-reference")) {
+                assertOneWordForMachines(page);
+            }
             if (path.equals("/")) {
                 BrowserHarness.screenshot(page, "api-management-phone");
             } else if (path.equals("/jobs")) {
@@ -263,5 +266,25 @@ class PhoneLayoutBrowserTest {
                 }
             }
         }
+    }
+
+    /**
+     * The page's visible words call a machine a machine: no "robot", "agent" or "driver" outside code, names (like
+     * robot-arm-…) and the reference product's own labels (Active Drivers, "Automations waiting for a driver"); no
+     * literal backticks either, code is rendered as code.
+     */
+    private static void assertOneWordForMachines(Page page) {
+        String words = (String) page.evaluate("""
+                () => { const copy = document.body.cloneNode(true);
+                        copy.querySelectorAll('code, pre, kbd, script, style, .mono, [hidden], .visually-hidden').forEach(e => e.remove());
+                        return copy.textContent; }""");
+        String prose = words.replace("Active Drivers", "").replace("Automations waiting for a driver", "");
+        java.util.regex.Matcher other = java.util.regex.Pattern.compile("(?i)(?<![\\w-])(robots?|agents?|drivers?)(?![\\w-])").matcher(prose);
+        java.util.List<String> found = new java.util.ArrayList<>();
+        while (other.find()) {
+            found.add(prose.substring(Math.max(0, other.start() - 40), Math.min(prose.length(), other.end() + 40)).replaceAll("\\s+", " "));
+        }
+        assertThat(found).as(page.url() + ": other words for a machine").isEmpty();
+        assertThat(prose).as(page.url() + ": literal backticks").doesNotContain("`");
     }
 }
