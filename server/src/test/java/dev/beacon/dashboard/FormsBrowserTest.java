@@ -37,6 +37,11 @@ class FormsBrowserTest {
         browser = BrowserHarness.launch();
         server = TestServer.start(Backend.SQLITE);
         fleetId = server.siteAndFleet("warehouse-a", "dock-2")[1];
+        // A fleet of 200 machines, as the dashboard's users have: every page below carries its weight.
+        String fleetKey = server.enrollmentKey(200).get("key_value").asText();
+        for (int i = 0; i < 200; i++) {
+            assertThat(server.claim(fleetKey, String.format("fleet-machine-%03d", i)).status()).isEqualTo(201);
+        }
         PlaywrightAssertions.setDefaultAssertionTimeout(20_000);
     }
 
