@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# 19,000 idle agents on one server build: memory per connection after a full GC and server CPU per heartbeat, and
+# with `storm`, the time for all of them to come back after the server is restarted on the same data.
+# The server runs on CPU 0 and the load generator (three worker processes) on CPU 1 (taskset).
+# usage: bench/agents-scale.sh JAR LABEL PORT [steady|storm] [COUNT]
+#   e.g. bench/agents-scale.sh /tmp/beacon-base.jar base 18730 steady
+set -euo pipefail
+jar=$1; label=$2; port=$3; mode=${4:-steady}; count=${5:-19000}
+java=$(BEACON_PRINT_JAVA=1 "$(dirname "$0")/../beacon")
+dir=/tmp/bench-agents-$label; rm -rf "$dir"; mkdir -p "$dir"
+start_server() {
+  BEACON_ADMIN_PASSWORD=bench-password-1 taskset -c 0 "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" server \
+    --port "$port" --data-dir "$dir/data" >> "$dir/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.1; done
+  echo "server did not get ready" >&2; exit 1
+}
+start_server
+trap 'kill $pid 2>/dev/null || true' EXIT
+key=$("$java" --enable-native-access=ALL-UNNAMED -jar "$jar" admin api-key create --name bench --data-dir "$dir/data" | tail -1)
+workers=$(( (count + 6332) / 6333 ))
+if [ "$mode" = steady ]; then
+  taskset -c 1 "$java" -jar "$jar" loadtest agents --server "http://127.0.0.1:$port" --api-key "$key" --count "$count" \
+    --workers "$workers" --heartbeat-s 15 --duration 90 --server-pid "$pid" --json "$dir/agents.json" | tee "$dir/agents.txt"
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
+# storm: connect everyone, restart the server once all are connected, and let the report time the reconnects
+taskset -c 1 "$java" -jar "$jar" loadtest agents --server "http://127.0.0.1:$port" --api-key "$key" --count "$count" \
+  --workers "$workers" --heartbeat-s 15 --duration 300 --json "$dir/storm.json" > "$dir/storm.txt" 2>&1 &
+load=$!
+until grep -q "connected $count\|connected  *$count" "$dir/storm.txt" 2>/dev/null; do
+  kill -0 $load 2>/dev/null || { cat "$dir/storm.txt"; exit 1; }; sleep 1
+done
+sleep 20
+steady_rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+stopped_at=$(date +%s%N)
+kill $pid; while kill -0 $pid 2>/dev/null; do sleep 0.1; done
+echo "old server stopped in $(( ($(date +%s%N) - stopped_at) / 1000000 )) ms"
+restarted_at=$(date +%s%N)
+start_server
+echo "new server ready in $(( ($(date +%s%N) - restarted_at) / 1000000 )) ms"
+peak=0
+while kill -0 $load 2>/dev/null; do
+  rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status); [ "$rss" -gt "$peak" ] && peak=$rss; sleep 1
+done
+cat "$dir/storm.txt" | tail -12
+echo "server rss steady ${steady_rss} kB, peak during the storm ${peak} kB"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
