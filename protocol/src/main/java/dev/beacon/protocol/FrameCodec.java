@@ -1,11 +1,14 @@
 package dev.beacon.protocol;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +35,9 @@ public final class FrameCodec {
     }
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** The heartbeat acks {@link #writeHeartbeatAck} builds as text: the same as {@link #write} makes of them. */
+    private static final String ACK_WITHOUT_SENT_AT = "{\"type\":\"" + Frame.HeartbeatAck.TYPE + "\"}";
+    private static final String ACK_PREFIX = "{\"type\":\"" + Frame.HeartbeatAck.TYPE + "\",\"sent_at\":\"";
     private final ObjectMapper json;
 
     /** @param json the mapper that parses incoming text; its stream limits (nesting depth, lengths) apply */
@@ -52,6 +58,64 @@ public final class FrameCodec {
             throw new FrameException("malformed_frame", "Frames are JSON objects with a string 'type'.");
         }
         return new Envelope(type, node);
+    }
+
+    /**
+     * The heartbeat a text plainly is, read without building a tree (the one frame every agent sends all the time),
+     * or null: for anything else, and for a heartbeat with anything unusual (a second {@code type} or
+     * {@code sent_at}, trailing text, invalid JSON), which the caller reads with {@link #envelope} and
+     * {@link #decode} as any frame. When it answers, it answers exactly what those two would.
+     */
+    public Frame.Heartbeat plainHeartbeat(String text) {
+        if (!text.contains("\"" + Frame.Heartbeat.TYPE + "\"")) {
+            return null; // cheaper than a parser for the frames that are not heartbeats
+        }
+        try (JsonParser parser = json.getFactory().createParser(text)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            boolean typed = false;
+            boolean sentAtSeen = false;
+            String sentAt = null;
+            JsonToken token;
+            while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals("type")) {
+                    if (typed || value != JsonToken.VALUE_STRING || !parser.getText().equals(Frame.Heartbeat.TYPE)) {
+                        return null;
+                    }
+                    typed = true;
+                } else if (field.equals("sent_at")) {
+                    if (sentAtSeen) {
+                        return null;
+                    }
+                    sentAtSeen = true;
+                    sentAt = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren(); // a nested value is read through (and held to the depth limit), not kept
+            }
+            return token == JsonToken.END_OBJECT && typed && parser.nextToken() == null ? new Frame.Heartbeat(sentAt) : null;
+        } catch (IOException e) {
+            return null; // not JSON after all: the full read says so to the agent
+        }
+    }
+
+    /**
+     * {@code write(new Frame.HeartbeatAck(sentAt))}, the same text, built without a tree when {@code sentAt} is
+     * printable ASCII that JSON does not escape (every timestamp an agent sends).
+     */
+    public String writeHeartbeatAck(String sentAt) {
+        if (sentAt == null) {
+            return ACK_WITHOUT_SENT_AT;
+        }
+        for (int i = 0; i < sentAt.length(); i++) {
+            char c = sentAt.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return write(new Frame.HeartbeatAck(sentAt));
+            }
+        }
+        return ACK_PREFIX + sentAt + "\"}";
     }
 
     /** {@link #envelope} then {@link #decode}. */

@@ -79,7 +79,8 @@ public final class AgentChannel implements LiveConnections {
         this.sessions = new AgentSessions(presence, events, clock, metrics, frames);
         this.gate = new UpgradeGate(robotAuth, json, metrics, ticker, connectsPerSecond);
         this.rotation = new TokenRotation(sessions, robots, ids, clock, metrics, TimeMeter.SYSTEM_MILLISECONDS);
-        this.liveness = new Liveness(sessions, presence, clock, ticker, TimeMeter.SYSTEM_MILLISECONDS, heartbeatIntervalSeconds, metrics);
+        this.liveness = new Liveness(sessions, presence, clock, ticker, TimeMeter.SYSTEM_MILLISECONDS, heartbeatIntervalSeconds, metrics,
+                frames);
     }
 
     public void register(RoutesConfig routes) {
@@ -107,6 +108,13 @@ public final class AgentChannel implements LiveConnections {
         AgentSocket socket = sessions.socket(ctx.sessionId());
         if (socket == null) {
             return; // closed by the server a moment ago
+        }
+        if (socket.greeted) { // the frame greeted agents send most, read without a tree (anything odd takes the full read)
+            Frame.Heartbeat beat = frames.plainHeartbeat(ctx.message());
+            if (beat != null) {
+                liveness.onHeartbeat(socket, beat);
+                return;
+            }
         }
         FrameCodec.Envelope frame;
         try {

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -57,14 +58,21 @@ final class Liveness {
     private final TimeMeter budgetTime;
     private final long silenceLimitNanos;
     private final Counter heartbeats;
+    private final FrameCodec frames;
+    /**
+     * The heartbeat time each greeted socket had when {@link #flushLastSeen} last wrote it, so that a flush writes
+     * only the robots heard since. Only the flush touches it, under this object's monitor.
+     */
+    private Map<AgentSocket, Long> flushed = new IdentityHashMap<>();
 
     /**
      * @param ticker     monotonic nanoseconds for silence and timeouts ({@code System::nanoTime} outside tests)
      * @param budgetTime the time heartbeat budgets refill by ({@link TimeMeter#SYSTEM_MILLISECONDS} outside tests)
      */
     Liveness(AgentSessions sessions, PresenceStore presence, Clock clock, LongSupplier ticker, TimeMeter budgetTime,
-             int heartbeatIntervalSeconds, MeterRegistry metrics) {
+             int heartbeatIntervalSeconds, MeterRegistry metrics, FrameCodec frames) {
         this.sessions = sessions;
+        this.frames = frames;
         this.presence = presence;
         this.clock = clock;
         this.ticker = ticker;
@@ -85,8 +93,19 @@ final class Liveness {
         socket.heartbeatBudget = heartbeatBudget(budgetTime);
     }
 
-    /** A {@code heartbeat} on a greeted connection: noted and acknowledged, or the connection closed for flooding. */
+    /** A {@code heartbeat} on a greeted connection, read by the full codec: see {@link #onHeartbeat(AgentSocket, Frame.Heartbeat)}. */
     void onHeartbeat(AgentSocket socket, FrameCodec.Envelope frame) {
+        Frame.Heartbeat beat = (Frame.Heartbeat) sessions.decoded(socket, frame);
+        if (beat != null) {
+            onHeartbeat(socket, beat);
+        }
+    }
+
+    /**
+     * A {@code heartbeat} on a greeted connection: noted and acknowledged (the ack written as text without a tree), or
+     * the connection closed for flooding. Nothing here touches the database: {@link #flushLastSeen} writes the times.
+     */
+    void onHeartbeat(AgentSocket socket, Frame.Heartbeat beat) {
         if (!socket.heartbeatBudget.tryConsume(1)) {
             sessions.send(socket, new Frame.Error("too_many_heartbeats", "More than " + HEARTBEATS_PER_SECOND
                     + " heartbeats a second; an agent sends one per heartbeat_interval_s. Closing."));
@@ -96,12 +115,8 @@ final class Liveness {
         socket.lastHeardNanos = ticker.getAsLong();
         socket.lastSeenMillis = clock.millis();
         heartbeats.increment();
-        Frame.Heartbeat beat = (Frame.Heartbeat) sessions.decoded(socket, frame);
-        if (beat == null) {
-            return;
-        }
         String sentAt = beat.sentAt();
-        sessions.send(socket, new Frame.HeartbeatAck(sentAt != null && sentAt.length() <= 64 ? sentAt : null));
+        sessions.send(socket, frames.writeHeartbeatAck(sentAt != null && sentAt.length() <= 64 ? sentAt : null));
     }
 
     /**
@@ -142,14 +157,24 @@ final class Liveness {
         }
     }
 
-    /** Writes the newest heartbeat time of every live robot in one batch; run about twice per interval. */
-    void flushLastSeen() {
+    /**
+     * Writes the newest heartbeat time of every live robot heard since the last flush, in one batch; run about twice
+     * per interval. A robot whose write fails is written again at the next flush.
+     */
+    synchronized void flushLastSeen() {
         Map<String, Long> batch = new HashMap<>();
+        Map<AgentSocket, Long> seen = new IdentityHashMap<>();
         for (AgentSocket socket : sessions.greeted()) {
-            batch.put(socket.robotId, socket.lastSeenMillis);
+            long lastSeen = socket.lastSeenMillis;
+            seen.put(socket, lastSeen);
+            Long written = flushed.get(socket);
+            if (written == null || written != lastSeen) {
+                batch.put(socket.robotId, lastSeen);
+            }
         }
         try {
             presence.touch(batch);
+            flushed = seen; // sockets gone since drop out here
         } catch (RuntimeException e) {
             log.warn("could not write last_seen_at for {} {}; will retry", batch.size(), batch.size() == 1 ? "robot" : "robots", e);
         }

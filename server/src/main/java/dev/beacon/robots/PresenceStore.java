@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.store.Database;
 import dev.beacon.store.Ids;
 import dev.beacon.store.Sql;
+import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -89,10 +90,18 @@ public final class PresenceStore {
         if (lastSeenByRobot.isEmpty()) {
             return;
         }
+        // Plain JDBC: a flush of 19,000 robots spent more in Jdbi's per-row binding than in the statements.
         db.write(tx -> {
-            var batch = tx.prepareBatch("UPDATE robots SET last_seen_at = :at WHERE id = :id AND (last_seen_at IS NULL OR last_seen_at < :at)");
-            lastSeenByRobot.forEach((id, at) -> batch.bind("id", id).bind("at", at).add());
-            batch.execute();
+            try (PreparedStatement update = tx.connection().prepareStatement(
+                    "UPDATE robots SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)")) {
+                for (Map.Entry<String, Long> robot : lastSeenByRobot.entrySet()) {
+                    update.setLong(1, robot.getValue());
+                    update.setString(2, robot.getKey());
+                    update.setLong(3, robot.getValue());
+                    update.addBatch();
+                }
+                update.executeBatch();
+            }
             return null;
         });
     }
