@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,10 +27,25 @@ class CommandLineTest {
     }
 
     static Result beacon(String... args) {
+        return run(Main.commandLine(), args);
+    }
+
+    private static Result run(CommandLine commandLine, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
+        int code = commandLine.setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
         return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void the_server_command_built_alone_answers_help_and_mistakes_as_the_whole_command_line_does() {
+        for (String[] args : new String[][] {{"server", "--help"}, {"server", "--no-such-flag"}, {"server", "--port", "x"},
+                {"server", "--port", "70000", "--data-dir", tmp.toString()}}) {
+            Result alone = run(Main.commandLine(args), args);
+
+            assertThat(alone).as(String.join(" ", args)).isEqualTo(run(Main.commandLine(), args));
+            assertThat(alone.exitCode()).as(String.join(" ", args)).isEqualTo(args[1].equals("--help") ? 0 : 2);
+        }
     }
 
     @Test
