@@ -71,9 +71,16 @@ final class JobsScenario {
         return agentServers;
     }
 
-    /** What one run measured: dispatch latency, submit latency and end-to-end throughput. */
+    /**
+     * What one run measured: dispatch latency, submit latency, end-to-end throughput, and the servers' CPU seconds from
+     * the first submit to the last result (enrolling and connecting the agents not counted).
+     */
     record Result(int agents, long jobsDone, double endToEndPerSecond, double elapsedS, LatencyRecorder.Summary dispatch,
-                  LatencyRecorder.Summary submit) {
+                  LatencyRecorder.Summary submit, double serverCpuSeconds) {
+        /** Server CPU microseconds per job done; NaN when none was. */
+        double serverCpuMicrosPerJob() {
+            return jobsDone == 0 ? Double.NaN : serverCpuSeconds * 1e6 / jobsDone;
+        }
     }
 
     Result run(int agents, int count, int rate, int concurrency, Duration maxDuration) throws IOException, InterruptedException {
@@ -116,6 +123,7 @@ final class JobsScenario {
         }, beatSeconds, beatSeconds, TimeUnit.SECONDS);
         out.printf("%d agents connected; submitting %d echo jobs %s%n", agents, count, rate > 0 ? "at " + rate + "/s" : "as fast as possible");
 
+        ServerMetrics serverBefore = ServerMetrics.scrape(client, servers);
         long deadline = System.nanoTime() + maxDuration.toNanos();
         long started = System.nanoTime();
         AtomicInteger next = new AtomicInteger();
@@ -141,13 +149,15 @@ final class JobsScenario {
         }
         allDone.await(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
         progress.stop();
+        double serverCpuSeconds = ServerMetrics.scrape(client, servers).cpuSecondsTotal() - serverBefore.cpuSecondsTotal();
         beats.shutdownNow();
         double elapsed = (lastResultAt.get() - started) / 1e9;
         for (WebSocket socket : sockets) {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
         }
         long done = count - allDone.getCount();
-        return new Result(agents, done, done / Math.max(elapsed, 1e-9), elapsed, dispatch.summary(elapsed), submit.summary(elapsed));
+        return new Result(agents, done, done / Math.max(elapsed, 1e-9), elapsed, dispatch.summary(elapsed), submit.summary(elapsed),
+                serverCpuSeconds);
     }
 
     private void submitOne(int index, long[] submittedAt, LatencyRecorder submit) {

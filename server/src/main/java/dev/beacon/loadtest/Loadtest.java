@@ -9,8 +9,6 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,13 +40,14 @@ public final class Loadtest {
             LatencyRecorder.Summary summary = new EnrollScenario(client, json, servers, apiKey, out)
                     .run(count, concurrency, Duration.ofSeconds(durationSeconds));
             ServerMetrics after = ServerMetrics.scrape(client, servers);
-            Map<String, Object> report = report("enroll", servers);
+            Map<String, Object> report = ReportParts.head("enroll", servers);
             report.put("count", count);
             report.put("concurrency", concurrency);
             report.put("summary", summary);
             report.put("server_before", before);
             report.put("server_after", after);
             report.put("server_cpu_seconds", after.cpuSecondsTotal() - before.cpuSecondsTotal());
+            report.put("server_cpu_us_per_claim", ReportParts.perOperation(after.cpuSecondsTotal() - before.cpuSecondsTotal(), summary.ok()));
             printReport(summary, after, after.cpuSecondsTotal() - before.cpuSecondsTotal(), concurrency, servers);
             if (jsonFile != null) {
                 write(jsonFile, report);
@@ -95,8 +94,9 @@ public final class Loadtest {
                     result.idle().residentMb(), result.loaded().residentMb(), perConnectionRss / 1024,
                     result.idle().heapUsedMb(), result.loaded().heapUsedMb(), perConnectionHeap / 1024,
                     result.afterGc() ? ", both after a full GC" : "");
-            out.printf("server cpu  %.1f%% of one core while heartbeating; peak rss %.0f MB, heap %.0f MB%n", cpuShare * 100,
-                    result.peaks().residentMb(), result.peaks().heapUsedMb());
+            double cpuPerHeartbeat = hb.ok() == 0 ? Double.NaN : result.serverCpuSecondsSteady() * 1e6 / hb.ok();
+            out.printf("server cpu  %.1f%% of one core while heartbeating, %.0f µs per heartbeat; peak rss %.0f MB, heap %.0f MB%n",
+                    cpuShare * 100, cpuPerHeartbeat, result.peaks().residentMb(), result.peaks().heapUsedMb());
             AgentsScenario.Reconnects reconnects = result.reconnects();
             if (reconnects.drops() > 0) {
                 out.printf("reconnects  %d drops (byes %s), all back %.1f s after the first drop; refused connects %s%n", reconnects.drops(),
@@ -105,13 +105,14 @@ public final class Loadtest {
             }
             out.flush();
             if (jsonFile != null) {
-                Map<String, Object> report = report("agents", servers);
+                Map<String, Object> report = ReportParts.head("agents", servers);
                 report.put("count", run.count());
                 report.put("heartbeat_s", run.heartbeatSeconds());
                 report.put("result", result);
                 report.put("rss_bytes_per_connection", perConnectionRss);
                 report.put("heap_bytes_per_connection", perConnectionHeap);
                 report.put("server_cpu_share_of_one_core", cpuShare);
+                report.put("server_cpu_us_per_heartbeat", cpuPerHeartbeat);
                 write(jsonFile, report);
             }
             return result.connected() == run.count() && hb.errorsByCode().isEmpty() ? 0 : 1;
@@ -215,9 +216,9 @@ public final class Loadtest {
             LatencyRecorder.Summary submit = result.submit();
             out.println();
             out.printf("jobs  agents=%d count=%d rate=%s done=%d  errors=%s%n", agents, count, rate > 0 ? rate + "/s" : "max",
-                    result.jobsDone(), merged(dispatch, submit));
+                    result.jobsDone(), ReportParts.merged(dispatch, submit));
             if (servers.size() > 1) {
-                out.printf("submitted to %s; agents on %s%n", joined(scenario.submitServers()), joined(scenario.agentServers()));
+                out.printf("submitted to %s; agents on %s%n", ReportParts.joined(scenario.submitServers()), ReportParts.joined(scenario.agentServers()));
             } else {
                 printServers(servers, "");
             }
@@ -226,17 +227,20 @@ public final class Loadtest {
                     dispatch.p99Ms(), dispatch.maxMs());
             out.printf("submit (POST) latency     ms p50=%.2f p95=%.2f p99=%.2f max=%.2f%n", submit.p50Ms(), submit.p95Ms(),
                     submit.p99Ms(), submit.maxMs());
+            out.printf("server cpu  %.0f µs per job (%.1f s from the first submit to the last result)%n", result.serverCpuMicrosPerJob(),
+                    result.serverCpuSeconds());
             out.flush();
             if (jsonFile != null) {
-                Map<String, Object> report = report("jobs", servers);
+                Map<String, Object> report = ReportParts.head("jobs", servers);
                 report.put("submitted_to", scenario.submitServers().stream().map(URI::toString).toList());
                 report.put("agents_on", scenario.agentServers().stream().map(URI::toString).toList());
                 report.put("rate", rate);
                 report.put("concurrency", concurrency);
                 report.put("result", result);
+                report.put("server_cpu_us_per_job", result.serverCpuMicrosPerJob());
                 write(jsonFile, report);
             }
-            return result.jobsDone() == count && merged(dispatch, submit).isEmpty() ? 0 : 1;
+            return result.jobsDone() == count && ReportParts.merged(dispatch, submit).isEmpty() ? 0 : 1;
         });
     }
 
@@ -272,12 +276,15 @@ public final class Loadtest {
             printLatency("job submit", result.submit(), "accepted");
             printLatency("job -> agent", result.dispatch(), "received");
             out.printf("jobs done   %d, %.0f echo jobs/s end to end%n", result.jobsDone(), result.jobsPerSecond());
-            out.printf("server      rss %.0f -> %.0f MB (peak %.0f)  heap %.0f -> %.0f MB  cpu %.1f%% of one core%n",
+            long operations = result.enroll().ok() + result.heartbeats().ok() + result.submit().ok();
+            out.printf("server      rss %.0f -> %.0f MB (peak %.0f)  heap %.0f -> %.0f MB  cpu %.1f%% of one core, %.0f µs per operation"
+                            + " (enrollments, heartbeats and jobs)%n",
                     result.before().residentMb(), result.after().residentMb(), result.peaks().residentMb(), result.before().heapUsedMb(),
-                    result.after().heapUsedMb(), result.serverCpuSeconds() / Math.max(result.elapsedS(), 1e-9) * 100);
+                    result.after().heapUsedMb(), result.serverCpuSeconds() / Math.max(result.elapsedS(), 1e-9) * 100,
+                    ReportParts.perOperation(result.serverCpuSeconds(), operations));
             out.flush();
             if (jsonFile != null) {
-                Map<String, Object> report = report("mixed", servers);
+                Map<String, Object> report = ReportParts.head("mixed", servers);
                 report.put("run", run);
                 report.put("result", result);
                 write(jsonFile, report);
@@ -287,12 +294,6 @@ public final class Loadtest {
             return clean && result.connected() == run.agents() && result.enroll().ok() == run.enrollCount()
                     && result.jobsDone() == run.jobCount() ? 0 : 1;
         });
-    }
-
-    private static Map<String, Long> merged(LatencyRecorder.Summary a, LatencyRecorder.Summary b) {
-        Map<String, Long> errors = new java.util.TreeMap<>(a.errorsByCode());
-        b.errorsByCode().forEach((code, n) -> errors.merge(code, n, Long::sum));
-        return errors;
     }
 
     /** The complaint about {@code flag} when it is below 1, else null. */
@@ -323,7 +324,7 @@ public final class Loadtest {
         try {
             return scenario.run(httpClient());
         } catch (IOException e) {
-            err.println("✗ " + joined(servers) + ": " + e.getMessage());
+            err.println("✗ " + ReportParts.joined(servers) + ": " + e.getMessage());
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -336,24 +337,10 @@ public final class Loadtest {
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
-    private static String joined(List<URI> servers) {
-        return String.join(", ", servers.stream().map(URI::toString).toList());
-    }
-
     /** One line naming the servers, with a note when there are several. */
     private void printServers(List<URI> servers, String severalNote) {
-        out.printf("%s %s%s%n", servers.size() == 1 ? "server     " : "servers    ", joined(servers),
+        out.printf("%s %s%s%n", servers.size() == 1 ? "server     " : "servers    ", ReportParts.joined(servers),
                 servers.size() > 1 && !severalNote.isEmpty() ? " (" + severalNote + ")" : "");
-    }
-
-    /** The head every JSON report starts with: {@code server} is the first URL, {@code servers} all of them. */
-    private static Map<String, Object> report(String scenario, List<URI> servers) {
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("scenario", scenario);
-        report.put("server", servers.getFirst().toString());
-        report.put("servers", servers.stream().map(URI::toString).toList());
-        report.put("at", Instant.now().toString());
-        return report;
     }
 
     private void write(Path jsonFile, Map<String, Object> report) throws IOException {
@@ -392,7 +379,8 @@ public final class Loadtest {
         printServers(servers, "claims sent to each in turn; server figures are all of them added up");
         out.printf("throughput  %.0f/s over %.2f s%n", summary.perSecond(), summary.elapsedS());
         out.printf("latency ms  p50=%.2f  p95=%.2f  p99=%.2f  max=%.2f%n", summary.p50Ms(), summary.p95Ms(), summary.p99Ms(), summary.maxMs());
-        out.printf("server      rss=%.0f MB  heap=%.0f MB  cpu=%.1f s during the run%n", server.residentMb(), server.heapUsedMb(), serverCpuSeconds);
+        out.printf("server      rss=%.0f MB  heap=%.0f MB  cpu=%.1f s during the run, %.0f µs per claim%n", server.residentMb(),
+                server.heapUsedMb(), serverCpuSeconds, ReportParts.perOperation(serverCpuSeconds, summary.ok()));
         out.flush();
     }
 }
