@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * {@link JobStatements} for SQLite: each write is a transaction of plain statements (robot row before job row, like
  * {@link JobStore#assignAll}). These statements are portable; {@link PostgresJobStatements} uses {@link #settle} for
- * the outcomes it cannot write without reading the job first. Thread-safe.
+ * the outcomes it cannot write without reading the job first (a success it writes in one statement of its own). Thread-safe.
  */
 final class SqliteJobStatements implements JobStatements {
     private final Database db;
@@ -49,9 +49,15 @@ final class SqliteJobStatements implements JobStatements {
         return JobStore.Placement.QUEUED;
     }
 
-    /** Reads the held job, lets {@link Transition} decide, writes the outcome guarded by the session it read. */
+    /**
+     * A success is written without reading the job first (see {@link #settleSucceeded}); any other outcome reads the
+     * held job, lets {@link Transition} decide, and writes the outcome guarded by the session it read.
+     */
     @Override
     public Optional<Job> settle(String jobId, String sessionId, Transition.Event event, Instant now, Instant acceptedAt) {
+        if (event instanceof Transition.Event.Result result && result.status() == JobStatus.SUCCEEDED) {
+            return settleSucceeded(jobId, sessionId, result, now, acceptedAt);
+        }
         return db.write(tx -> {
             Connection connection = tx.connection();
             Job read = Sql.first(connection, "SELECT * FROM jobs WHERE id = ? AND session_id = ?", rows::job, jobId, sessionId);
@@ -84,6 +90,31 @@ final class SqliteJobStatements implements JobStatements {
                     held.idempotencyKey(), outcome.output(), outcome.exitCode(), outcome.error(), held.createdBy(), held.createdAt(),
                     requeued ? written : held.queuedAt(), held.assignedAt(), held.startedAt(), requeued ? null : written,
                     held.cancelRequestedAt(), written));
+        });
+    }
+
+    /**
+     * A success ends a held job whatever its state ({@link Transition}), so nothing needs reading first: one guarded
+     * UPDATE (the session still holds the job) returns the row as written, and the robot it names is released — the
+     * same rows as the read-decide-write path, one statement fewer, and the job's JSON columns parsed once.
+     */
+    private Optional<Job> settleSucceeded(String jobId, String sessionId, Transition.Event.Result result, Instant now,
+                                          Instant acceptedAt) {
+        long at = now.toEpochMilli();
+        return db.write(tx -> {
+            Connection connection = tx.connection();
+            Job done = Sql.first(connection, """
+                            UPDATE jobs SET status = 'succeeded', output = ?, exit_code = ?, error = ?, session_id = NULL,
+                                   started_at = COALESCE(started_at, ?), finished_at = ?, updated_at = ?
+                            WHERE id = ? AND session_id = ? AND status IN ('assigned', 'running')
+                            RETURNING *""",
+                    rows::job, result.output() == null ? null : rows.write(result.output()), result.exitCode(), result.error(),
+                    acceptedAt == null ? null : acceptedAt.toEpochMilli(), at, at, jobId, sessionId);
+            if (done == null) {
+                return Optional.<Job>empty();
+            }
+            RobotStates.releaseFromJob(connection, done.robotId(), jobId);
+            return Optional.of(done);
         });
     }
 
