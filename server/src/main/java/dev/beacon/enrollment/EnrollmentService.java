@@ -18,7 +18,6 @@ import dev.beacon.tokens.SecretBox;
 import dev.beacon.tokens.TokenFormat;
 import dev.beacon.tokens.TokenKind;
 import dev.beacon.web.Cidr;
-import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,6 +40,7 @@ public final class EnrollmentService {
     private final Ids ids;
     private final Clock clock;
     private final FleetEvents events;
+    private final ClaimTransaction claims;
 
     /**
      * @param events told the ids of robots whose tokens a cascade revoke just revoked, after commit, so live
@@ -58,6 +58,7 @@ public final class EnrollmentService {
         this.ids = ids;
         this.clock = clock;
         this.events = events;
+        this.claims = new ClaimTransaction(db, keys, robots, ids, clock);
     }
 
     /** What an admin asks for when creating a key. */
@@ -143,16 +144,6 @@ public final class EnrollmentService {
         }
     }
 
-    /** Thrown inside the claim transaction to roll it back with a refusal. */
-    private static final class Rollback extends RuntimeException {
-        final Claim.Refused refused;
-
-        Rollback(Refusal reason, String detail) {
-            super(null, null, false, false);
-            this.refused = new Claim.Refused(reason, detail);
-        }
-    }
-
     /**
      * Trades an enrollment key for a robot token. Every refusal is audited with the source address and the
      * key's masked prefix, and counts against the address's refusal budget; once that is spent this
@@ -196,67 +187,11 @@ public final class EnrollmentService {
             return new Claim.Refused(Refusal.SOURCE_NOT_ALLOWED, "This enrollment key only works from " + String.join(", ", key.allowedCidrs())
                     + "; this machine connects from " + ip + ".");
         }
-        try {
-            // Plain JDBC: this transaction is the enrollment hot path (see docs/performance.md). Claims race for
-            // the key's row, so they are committed in groups (on SQLite every write already is).
-            return db.write(Database.Commit.GROUPED, tx -> {
-                Connection connection = tx.connection();
-                Registration registration = request.registration();
-                String robotId = ids.next("rob");
-                RobotStore.NameHolder holder = null;
-                if (!robots.insertIfNameFree(connection, robotId, key.orgId(), key.siteId(), key.fleetId(), key.id(), registration, now)) {
-                    // Taken, by a robot committed before the insert or enrolled earlier in this batch. Only on
-                    // PostgreSQL can it be gone by now (removed meanwhile): the name was taken when the claim looked.
-                    holder = robots.liveByName(connection, key.orgId(), registration.name())
-                            .orElseThrow(() -> rollback(nameTaken(registration.name())));
-                    checkReplaceable(holder, key, request.replace());
-                    robotId = holder.id();
-                    robots.revokeTokens(connection, robotId, now);
-                    robots.reenroll(connection, robotId, key.id(), registration, now);
-                }
-                Secret token = TokenFormat.generate(TokenKind.ROBOT);
-                robots.insertToken(connection, ids.next("rtk"), robotId, token, now);
-                audit.append(connection, new AuditLog.Entry(key.orgId(), new Actor("anonymous", null, ip),
-                        holder != null ? "robot.reenrolled" : "robot.enrolled", "robot", robotId,
-                        "name=" + registration.name() + " key=" + key.id() + " prefix=" + key.keyPrefix()));
-                // The use is taken last: on PostgreSQL this UPDATE locks the key's row until commit, and every
-                // other transaction on the key (other nodes' too) queues behind that lock, so it is held for as short a
-                // time as possible — in a group commit, by one UPDATE for the whole batch just before its commit.
-                if (!tx.takeLast("enrollment_keys:" + key.id(), (c, count) -> keys.takeUses(c, key.id(), count, now))) {
-                    Claim.Refused refused = refusalFor(keys.current(connection, key.id()), now);
-                    throw rollback(refused);
-                }
-                return new Claim.Enrolled(robotId, token, key.orgId(), target.orgName(), key.siteId(), target.siteName(),
-                        key.fleetId(), target.fleetName(), holder != null);
-            });
-        } catch (Rollback rollback) {
-            return rollback.refused;
-        }
+        return claims.run(target, request, now);
     }
 
-    private static Rollback rollback(Claim.Refused refused) {
-        return new Rollback(refused.reason(), refused.detail());
-    }
-
-    private static void checkReplaceable(RobotStore.NameHolder holder, EnrollmentKey key, boolean replace) {
-        if (!replace) {
-            throw rollback(nameTaken(holder.name()));
-        }
-        if (holder.isConnected()) {
-            throw new Rollback(Refusal.NAME_TAKEN, "Robot " + holder.name() + " is connected right now; stop that agent before replacing it.");
-        }
-        if (!holder.fleetId().equals(key.fleetId())) {
-            throw new Rollback(Refusal.NAME_TAKEN, "Robot " + holder.name()
-                    + " belongs to another fleet; --replace only re-keys a robot within the key's fleet. Choose another name.");
-        }
-    }
-
-    private static Claim.Refused nameTaken(String name) {
-        return new Claim.Refused(Refusal.NAME_TAKEN, "A robot named " + name
-                + " already exists in this organization. Choose another --name, or pass --replace to re-key that robot.");
-    }
-
-    private static Claim.Refused refusalFor(EnrollmentKey key, Instant now) {
+    /** The refusal of a claim on {@code key} at {@code now}, or null while the key is usable. */
+    static Claim.Refused refusalFor(EnrollmentKey key, Instant now) {
         return switch (key.status(now)) {
             case REVOKED -> new Claim.Refused(Refusal.REVOKED, "This enrollment key was revoked at " + key.revokedAt()
                     + " — create a new one in API Management.");

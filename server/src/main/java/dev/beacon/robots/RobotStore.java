@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,14 +45,26 @@ public final class RobotStore {
      */
     public boolean insertIfNameFree(Connection connection, String id, String orgId, String siteId, String fleetId,
                                     String enrollmentKeyId, Registration registration, Instant now) {
-        return Sql.update(connection, """
-                        INSERT INTO robots (id, org_id, site_id, fleet_id, name, enrollment_key_id, enrolled_at, status,
-                                            ip, hostname, os, arch, agent_version, capabilities, labels)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, 'offline', ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (org_id, name) WHERE removed_at IS NULL DO NOTHING""",
-                id, orgId, siteId, fleetId, registration.name(), enrollmentKeyId, now.toEpochMilli(), registration.ip(),
-                registration.hostname(), registration.os(), registration.arch(), registration.agentVersion(),
-                write(registration.capabilities()), write(registration.labels())) == 1;
+        return Sql.update(connection, INSERT_IF_NAME_FREE,
+                insertParams(id, orgId, siteId, fleetId, enrollmentKeyId, registration, now).toArray()) == 1;
+    }
+
+    /**
+     * {@link #insertIfNameFree}'s statement, for a claim that makes it part of one larger statement (PostgreSQL's
+     * data-modifying CTEs); its parameters are {@link #insertParams}'s, in order.
+     */
+    public static final String INSERT_IF_NAME_FREE = """
+            INSERT INTO robots (id, org_id, site_id, fleet_id, name, enrollment_key_id, enrolled_at, status,
+                                ip, hostname, os, arch, agent_version, capabilities, labels)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'offline', ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (org_id, name) WHERE removed_at IS NULL DO NOTHING""";
+
+    /** The parameters of {@link #INSERT_IF_NAME_FREE}. */
+    public List<Object> insertParams(String id, String orgId, String siteId, String fleetId, String enrollmentKeyId,
+                                     Registration registration, Instant now) {
+        return Arrays.asList(id, orgId, siteId, fleetId, registration.name(), enrollmentKeyId, now.toEpochMilli(),
+                registration.ip(), registration.hostname(), registration.os(), registration.arch(), registration.agentVersion(),
+                write(registration.capabilities()), write(registration.labels()));
     }
 
     /** Re-keys an existing robot for {@code replace: true}: same id and history, new facts and key. */

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * each such transaction holds the row's lock until its commit, so racing claims queue behind one another's
  * commit (one WAL flush each). Here they are run one after another in one transaction on a pooled connection,
  * each in its own savepoint (a failure rolls back only that caller's work), committed once, and only then
- * answered. Under load many flushes become one; alone, a transaction commits at once. Any thread may call
+ * answered. Under load many flushes become one; alone, a transaction commits at once. Work submitted
+ * {@linkplain #submitWithoutSavepoint without a savepoint} skips the savepoint's two round trips: it has nothing to undo
+ * when it throws, and when one of its statements fails (which aborts the whole transaction) the batch is rolled back
+ * and each of its writes runs again alone. Any thread may call
  * {@link #submit}; the batches run on one platform thread of their own ({@link BatchQueue}). Thread-safe.
  */
 final class PostgresGroupCommit implements AutoCloseable {
@@ -39,18 +44,40 @@ final class PostgresGroupCommit implements AutoCloseable {
         return batches.submit(work);
     }
 
+    /**
+     * Like {@link #submit}, for work that writes nothing before it throws (other than by a failing statement), so it
+     * needs no savepoint of its own: see {@link Database.Commit#GROUPED_WITHOUT_SAVEPOINT}.
+     */
+    <T> T submitWithoutSavepoint(Database.Work<T> work) {
+        return batches.submit(new Unsaved<>(work));
+    }
+
+    /** Work that runs in a batch without a savepoint of its own. */
+    private record Unsaved<T>(Database.Work<T> work) implements Database.Work<T> {
+        @Override
+        public T run(Tx tx) throws SQLException {
+            return work.run(tx);
+        }
+    }
+
     private void runBatch(List<BatchQueue.Task<?>> batch) {
         List<Runnable> completions = new ArrayList<>(batch.size());
         boolean usesRefused = false;
+        boolean aborted = false;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
                 Map<String, Pending> uses = new LinkedHashMap<>();
                 for (BatchQueue.Task<?> task : batch) {
-                    completions.add(runInSavepoint(connection, task, uses));
+                    completions.add(task.work() instanceof Unsaved<?> ? runUnsaved(connection, task, uses)
+                            : runInSavepoint(connection, task, uses));
+                    if (isAborted(connection)) {
+                        aborted = true; // a statement of unsaved work failed: nothing more can run in this transaction
+                        break;
+                    }
                 }
-                usesRefused = !takeUses(connection, uses);
-                if (usesRefused) {
+                usesRefused = !aborted && !takeUses(connection, uses);
+                if (usesRefused || aborted) {
                     connection.rollback();
                 } else {
                     connection.commit();
@@ -68,7 +95,7 @@ final class PostgresGroupCommit implements AutoCloseable {
             }
             return;
         }
-        if (usesRefused) {
+        if (usesRefused || aborted) {
             // Fewer uses were left than the batch wanted: each write runs again on its own, taking its use at once,
             // so those that still find one succeed and the others are refused as they would have been alone.
             batch.forEach(this::runAlone);
@@ -110,6 +137,23 @@ final class PostgresGroupCommit implements AutoCloseable {
             connection.rollback(savepoint);
             return () -> task.result().completeExceptionally(e);
         }
+    }
+
+    /** Runs work that needs no savepoint: when it throws it has written nothing, or its failed statement aborted the batch. */
+    private <T> Runnable runUnsaved(Connection connection, BatchQueue.Task<T> task, Map<String, Pending> uses) throws SQLException {
+        Tx tx = new Tx(connection, connection, handles, true);
+        try {
+            T value = tx.run(task.work());
+            tx.deferredUses().forEach((row, use) -> uses.computeIfAbsent(row, r -> new Pending(use)).count++);
+            return () -> task.result().complete(value);
+        } catch (SQLException | RuntimeException | Error e) {
+            return () -> task.result().completeExceptionally(e);
+        }
+    }
+
+    /** Whether a statement failed in the connection's transaction, so that it can only be rolled back. */
+    private static boolean isAborted(Connection connection) throws SQLException {
+        return connection.unwrap(BaseConnection.class).getTransactionState() == TransactionState.FAILED;
     }
 
     /** Runs one write in a transaction of its own, its uses taken at once, and answers it. */

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beacon.testing.Backend;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,8 +51,9 @@ class DatabaseTest {
         try (Database db = open(backend)) {
             for (Database.Commit commit : Database.Commit.values()) {
                 db.write(commit, tx -> Sql.update(tx.connection(), "INSERT INTO notes (id) VALUES (?)", "kept-" + commit));
-                if (commit == Database.Commit.ONE_STATEMENT) {
-                    // Its work is one statement, atomic by itself: a statement that fails changes nothing.
+                if (commit == Database.Commit.ONE_STATEMENT || commit == Database.Commit.GROUPED_WITHOUT_SAVEPOINT) {
+                    // Its work is one statement, atomic by itself, or writes nothing before it throws: a statement that
+                    // fails changes nothing.
                     assertThrows(Sql.DatabaseException.class, () -> db.write(commit, tx -> Sql.update(tx.connection(),
                             "INSERT INTO notes (id) VALUES (?), (?)", "undone-" + commit, "kept-" + commit)));
                     continue;
@@ -62,7 +65,7 @@ class DatabaseTest {
                 }));
                 assertSame(refused, thrown);
             }
-            assertEquals(List.of("kept-GROUPED", "kept-ONE_STATEMENT", "kept-TRANSACTION"), notes(db));
+            assertEquals(List.of("kept-GROUPED", "kept-GROUPED_WITHOUT_SAVEPOINT", "kept-ONE_STATEMENT", "kept-TRANSACTION"), notes(db));
         }
     }
 
@@ -104,6 +107,44 @@ class DatabaseTest {
             for (int i = 0; i < writes.size(); i++) {
                 if (i % 3 == 0) {
                     assertThrows(Exception.class, writes.get(i)::get);
+                } else {
+                    writes.get(i).get();
+                    expected.add(String.format("n%02d", i));
+                }
+            }
+            assertEquals(expected, notes(db));
+        }
+    }
+
+    /**
+     * Grouped writes without savepoints racing each other: one that throws before it writes is refused alone; one whose
+     * statement fails (on PostgreSQL that aborts the whole batch's transaction) fails alone too, and the others of its
+     * batch keep their work.
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aGroupedWriteWithoutSavepointThatFailsUndoesOnlyItself(Backend backend) throws Exception {
+        try (Database db = open(backend); ExecutorService threads = Executors.newFixedThreadPool(8)) {
+            db.write(tx -> Sql.update(tx.connection(), "INSERT INTO notes (id) VALUES ('n00')"));
+            List<Future<?>> writes = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                String id = String.format("n%02d", i % 5 == 0 ? 0 : i); // every fifth one is taken: its statement fails
+                boolean refused = i % 7 == 3;
+                writes.add(threads.submit(() -> db.write(Database.Commit.GROUPED_WITHOUT_SAVEPOINT, tx -> {
+                    if (refused) {
+                        throw new IllegalStateException(id);
+                    }
+                    return Sql.update(tx.connection(), "INSERT INTO notes (id) VALUES (?)", id);
+                })));
+            }
+            List<String> expected = new ArrayList<>(List.of("n00"));
+            for (int i = 0; i < writes.size(); i++) {
+                if (i % 7 == 3) {
+                    ExecutionException failed = assertThrows(ExecutionException.class, writes.get(i)::get);
+                    assertTrue(failed.getCause() instanceof IllegalStateException, failed.getCause().toString());
+                } else if (i % 5 == 0) {
+                    ExecutionException failed = assertThrows(ExecutionException.class, writes.get(i)::get);
+                    assertTrue(Database.isUniqueViolation(failed.getCause()), failed.getCause().toString());
                 } else {
                     writes.get(i).get();
                     expected.add(String.format("n%02d", i));
