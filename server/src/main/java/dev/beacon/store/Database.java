@@ -134,12 +134,14 @@ public final class Database implements AutoCloseable {
         }
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
-            Flyway flyway = SchemaVersions.flyway(dataSource);
-            if (migrate) {
-                SchemaVersions.refuseNewer(flyway);
-                flyway.migrate();
-            } else {
-                SchemaVersions.requireCurrent(flyway);
+            if (!SchemaVersions.upToDate(dataSource)) {
+                Flyway flyway = SchemaVersions.flyway(dataSource);
+                if (migrate) {
+                    SchemaVersions.refuseNewer(flyway);
+                    flyway.migrate();
+                } else {
+                    SchemaVersions.requireCurrent(flyway);
+                }
             }
             Handles handles = new Handles();
             SqliteWriter writer = dialect == Dialect.SQLITE ? new SqliteWriter(DriverManager.getConnection(jdbcUrl, sqlite), handles) : null;
