@@ -40,7 +40,7 @@ public final class SchemaVersions {
     /**
      * Whether the database has exactly this build's migrations applied, all of them successfully: then there is
      * nothing to migrate nor refuse, and the server opens it without Flyway, whose start (loading its classes and
-     * scanning the jar for migrations) was a quarter of the server's start-up. One read of Flyway's history table;
+     * scanning the jar for migrations) took about 0.35 s of a 2.3 s start. One read of Flyway's history table;
      * false when there is none yet, or anything else is found there (Flyway then decides, as it always did). Unlike
      * Flyway's own check, this one does not compare the applied migrations' checksums: a released build's
      * migrations never change, and any build with a new migration goes through Flyway.
