@@ -5,6 +5,7 @@ import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.Robot;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@link FleetEvents} of a node among others: each event acts on this node first (its {@code local} events),
@@ -51,6 +52,11 @@ final class ClusterFleetEvents implements FleetEvents {
     @Override
     public void robotGone(String robotId, String sessionId, String reason) {
         local.robotGone(robotId, sessionId, reason);
+    }
+
+    @Override
+    public void robotsGone(Map<String, String> sessionByRobot, String reason) {
+        local.robotsGone(sessionByRobot, reason);
     }
 
     @Override

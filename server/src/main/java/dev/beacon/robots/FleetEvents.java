@@ -2,6 +2,7 @@ package dev.beacon.robots;
 
 import dev.beacon.jobs.AgentLink;
 import java.util.Collection;
+import java.util.Map;
 
 /**
  * What happens to robots and jobs that other parts of the server act on: the one seam between whoever notices an
@@ -37,6 +38,14 @@ public interface FleetEvents {
      * settled before this returns.
      */
     void robotGone(String robotId, String sessionId, String reason);
+
+    /**
+     * {@link #robotGone} for many greeted sessions that ended for the same reason at once (a shutdown);
+     * {@code sessionByRobot}: each robot's ended session. One by one unless the implementation can do better.
+     */
+    default void robotsGone(Map<String, String> sessionByRobot, String reason) {
+        sessionByRobot.forEach((robotId, sessionId) -> robotGone(robotId, sessionId, reason));
+    }
 
     /** A job of the organization may have become runnable (queued, or a robot freed): a dispatch round should look. */
     void jobReady(String orgId);

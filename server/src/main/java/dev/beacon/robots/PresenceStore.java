@@ -7,6 +7,7 @@ import dev.beacon.store.Ids;
 import dev.beacon.store.Sql;
 import java.sql.PreparedStatement;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -76,6 +77,38 @@ public final class PresenceStore {
                     .bind("now", now.toEpochMilli()).bind("reason", reason).bind("robot", robotId).bind("session", sessionId)
                     .execute();
             return RobotStates.disconnect(tx.connection(), robotId, sessionId, now);
+        });
+    }
+
+    /**
+     * {@link #disconnected} for many sessions that ended for the same reason, in one transaction of two JDBC batches
+     * (a shutdown's 19,000 departures written one robot at a time took 21 s). Each robot is marked offline only while
+     * its ended session still speaks for it, as one by one. {@code sessionByRobot}: each robot's ended session.
+     * Returns how many robots went offline.
+     */
+    public int disconnected(Map<String, String> sessionByRobot, String reason, Instant now) {
+        if (sessionByRobot.isEmpty()) {
+            return 0;
+        }
+        return db.write(tx -> {
+            try (PreparedStatement history = tx.connection().prepareStatement("""
+                         UPDATE robot_connections SET disconnected_at = ?, reason = ?
+                         WHERE robot_id = ? AND session_id = ? AND disconnected_at IS NULL""");
+                 PreparedStatement offline = tx.connection().prepareStatement(RobotStates.DISCONNECT)) {
+                for (Map.Entry<String, String> ended : sessionByRobot.entrySet()) {
+                    history.setLong(1, now.toEpochMilli());
+                    history.setString(2, reason);
+                    history.setString(3, ended.getKey());
+                    history.setString(4, ended.getValue());
+                    history.addBatch();
+                    offline.setLong(1, now.toEpochMilli());
+                    offline.setString(2, ended.getKey());
+                    offline.setString(3, ended.getValue());
+                    offline.addBatch();
+                }
+                history.executeBatch();
+                return (int) Arrays.stream(offline.executeBatch()).filter(count -> count > 0).count();
+            }
         });
     }
 

@@ -57,9 +57,12 @@ public final class RobotStates {
 
     /** Disconnect: offline, if {@code sessionId} still speaks for the robot. Returns whether it did. */
     public static boolean disconnect(Connection connection, String robotId, String sessionId, Instant now) {
-        return Sql.update(connection, "UPDATE robots SET status = 'offline', session_id = NULL, node_id = NULL, last_seen_at = ? WHERE id = ? AND session_id = ?",
-                now.toEpochMilli(), robotId, sessionId) == 1;
+        return Sql.update(connection, DISCONNECT, now.toEpochMilli(), robotId, sessionId) == 1;
     }
+
+    /** {@link #disconnect}'s statement; parameters: now (epoch ms), robot id, session id. */
+    static final String DISCONNECT = "UPDATE robots SET status = 'offline', session_id = NULL, node_id = NULL, last_seen_at = ? "
+            + "WHERE id = ? AND session_id = ?";
 
     /** Pause ({@code pausedAt} set) or resume (null); false when the robot is not in this org or removed. */
     public static boolean pause(Connection connection, String orgId, String robotId, Instant pausedAt) {

@@ -7,6 +7,7 @@ import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.Robot;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@link FleetEvents} of one node: revocations and removals close the robots' sockets on the
@@ -53,6 +54,11 @@ final class LocalFleetEvents implements FleetEvents {
     @Override
     public void robotGone(String robotId, String sessionId, String reason) {
         dispatcher.robotGone(robotId, sessionId, reason);
+    }
+
+    @Override
+    public void robotsGone(Map<String, String> sessionByRobot, String reason) {
+        dispatcher.robotsGone(sessionByRobot, reason);
     }
 
     @Override

@@ -9,6 +9,10 @@ import dev.beacon.testing.Backend;
 import dev.beacon.testing.BeaconTest;
 import dev.beacon.testing.RawAgentSocket;
 import dev.beacon.testing.TestServer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
@@ -40,6 +44,18 @@ class ShutdownDrainTest {
 
     private static JsonNode job(TestServer server, String jobId) {
         return server.get("/api/jobs/" + jobId, server.adminKey()).json();
+    }
+
+    /** The one robot's status and the reason its connection row was closed with. */
+    private static String departure(String databaseUrl) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(databaseUrl);
+             ResultSet row = connection.createStatement().executeQuery(
+                     "SELECT r.status, c.reason FROM robots r JOIN robot_connections c ON c.robot_id = r.id")) {
+            assertThat(row.next()).isTrue();
+            String departure = row.getString(1) + " | " + row.getString(2);
+            assertThat(row.next()).as("one robot, one connection").isFalse();
+            return departure;
+        }
     }
 
     private static void finish(RawAgentSocket socket, String jobId) {
@@ -118,6 +134,9 @@ class ShutdownDrainTest {
                 assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
                 assertThat(agent.next("bye").get("reason").asText()).isEqualTo("shutdown");
             }
+            // Written by the shutdown itself, not left to the next start (which would say server_restart).
+            String url = node.databaseUrl().isEmpty() ? "jdbc:sqlite:" + node.dataDir().resolve("beacon.db") : node.databaseUrl();
+            assertThat(departure(url)).isEqualTo("offline | shutdown");
 
             node.restart();
             JsonNode requeued = job(node, jobId);
