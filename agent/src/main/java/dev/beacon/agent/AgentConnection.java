@@ -203,8 +203,9 @@ public final class AgentConnection {
                     LOG.error("stopping: {}", message);
                     break;
                 }
-                Duration delay = backoff.next();
-                String reason = withoutStop(((SessionEnd.Reconnect) end).reason());
+                SessionEnd.Reconnect reconnect = (SessionEnd.Reconnect) end;
+                Duration delay = backoff.next(reconnect.notBefore());
+                String reason = withoutStop(reconnect.reason());
                 String inSeconds = String.format(Locale.ROOT, "%.1f", delay.toMillis() / 1000.0);
                 if (welcomed || servers.size() == 1) {
                     LOG.info("{}: {}; {} in {} s", current.opened() ? "disconnected" : "cannot connect", reason,

@@ -1,5 +1,6 @@
 package dev.beacon.agent;
 
+import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 
@@ -42,6 +43,26 @@ public final class Backoff {
             attempt++; // stop counting once capped, so the shift below can never overflow
         }
         return Duration.ofNanos((long) (random.nextDouble() * ceiling));
+    }
+
+    /**
+     * The next delay after a refusal that said when to come back ({@code notBefore}, from its {@code Retry-After}):
+     * that long, then the usual jittered delay on top, so a fleet told the same time does not return in lockstep.
+     */
+    public Duration next(Duration notBefore) {
+        return notBefore.plus(next());
+    }
+
+    /**
+     * A refused request's {@code Retry-After} header in seconds (the delta form; the date form and anything unreadable count as
+     * none), at most {@link #DEFAULT_CAP}: zero when the response did not say.
+     */
+    public static Duration retryAfter(HttpHeaders headers) {
+        String value = headers.firstValue("Retry-After").orElse("").strip();
+        if (value.isEmpty() || value.length() > 6 || !value.chars().allMatch(Character::isDigit)) {
+            return Duration.ZERO;
+        }
+        return Duration.ofSeconds(Math.min(Long.parseLong(value), DEFAULT_CAP.toSeconds()));
     }
 
     /** Starts over from {@code base}, after a connection that got as far as {@code welcome}. */

@@ -7,13 +7,20 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /** Why one WebSocket session ended, and so whether the agent reconnects or exits. Immutable. */
 sealed interface SessionEnd {
-    /** A drop worth retrying after a backoff; {@code reason} is one line for the log. */
-    record Reconnect(String reason) implements SessionEnd {
+    /**
+     * A drop worth retrying after a backoff; {@code reason} is one line for the log. {@code notBefore}: how long the
+     * server asked the agent to wait first ({@code Retry-After} on a refused upgrade), else zero.
+     */
+    record Reconnect(String reason, Duration notBefore) implements SessionEnd {
+        Reconnect(String reason) {
+            this(reason, Duration.ZERO);
+        }
     }
 
     /** Retrying cannot help: the agent stops with {@code exitCode} and says {@code message}. */
@@ -53,7 +60,7 @@ sealed interface SessionEnd {
                 return new Exit(TokenRefusedException.EXIT_CODE, reason + " — to re-enroll, delete " + configPath
                         + " and run `beacon agent enroll`.");
             }
-            return new Reconnect(reason + " (HTTP " + status + " to the WebSocket upgrade at " + uri + ")");
+            return new Reconnect(reason + " (HTTP " + status + " to the WebSocket upgrade at " + uri + ")", Backoff.retryAfter(response.headers()));
         }
         return new Reconnect(ServerUnreachableException.of(uri, cause).getMessage());
     }

@@ -173,6 +173,12 @@ final class AgentFleet {
         }
     }
 
+    /** How long a refused upgrade asked to wait before the next attempt ({@code Retry-After}), as the real agent reads it. */
+    static Duration notBefore(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return cause instanceof WebSocketHandshakeException handshake ? Backoff.retryAfter(handshake.getResponse().headers()) : Duration.ZERO;
+    }
+
     /** The error code a failed connect counts under: the HTTP status of a refused upgrade, else the kind of failure. */
     static String connectFailure(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
@@ -226,7 +232,7 @@ final class AgentFleet {
                             heartbeats.error(connectFailure(failure));
                             firstOutcome();
                             nextServer();
-                            retryLater();
+                            retryLater(notBefore(failure));
                         } else {
                             synchronized (this) {
                                 socket = ws;
@@ -283,9 +289,14 @@ final class AgentFleet {
         }
 
         private void retryLater() {
+            retryLater(Duration.ZERO);
+        }
+
+        /** Schedules the next connect after the backoff, and first {@code notBefore} if the server asked for it. */
+        private void retryLater(Duration notBefore) {
             long delay;
             synchronized (this) {
-                delay = backoff.next().toNanos();
+                delay = backoff.next(notBefore).toNanos();
             }
             if (!closing) {
                 try {
@@ -331,8 +342,8 @@ final class AgentFleet {
             } else if (frame instanceof Frame.Bye bye) {
                 String reason = bye.reason() == null ? "unknown" : bye.reason();
                 byes.computeIfAbsent(reason.length() <= 40 ? reason : "other", k -> new LongAdder()).increment();
-            } else if (frame instanceof Frame.Error) {
-                heartbeats.error("error_frame");
+            } else if (frame instanceof Frame.Error error) {
+                heartbeats.error("error_frame_" + (error.code() == null ? "none" : FrameCodec.abbreviate(error.code())));
             }
         }
 

@@ -2,7 +2,10 @@ package dev.beacon.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.http.HttpHeaders;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -41,5 +44,30 @@ class BackoffTest {
         backoff.reset();
 
         assertThat(backoff.next()).isLessThanOrEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void a_retry_after_is_waited_first_then_the_jittered_delay_on_top() {
+        Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), new Random(5));
+        for (int attempt = 0; attempt < 50; attempt++) {
+            long ceiling = backoff.ceilingNanos(attempt);
+            assertThat(backoff.next(Duration.ofSeconds(2)).toNanos()).isBetween(Duration.ofSeconds(2).toNanos(),
+                    Duration.ofSeconds(2).toNanos() + ceiling);
+        }
+    }
+
+    @Test
+    void retry_after_is_read_in_whole_seconds_and_capped_and_anything_else_counts_as_none() {
+        assertThat(Backoff.retryAfter(headers("1"))).isEqualTo(Duration.ofSeconds(1));
+        assertThat(Backoff.retryAfter(headers(" 12 "))).isEqualTo(Duration.ofSeconds(12));
+        assertThat(Backoff.retryAfter(headers("3600"))).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Backoff.retryAfter(headers("99999999999"))).isZero();
+        assertThat(Backoff.retryAfter(headers("Wed, 21 Oct 2026 07:28:00 GMT"))).isZero();
+        assertThat(Backoff.retryAfter(headers("-1"))).isZero();
+        assertThat(Backoff.retryAfter(HttpHeaders.of(Map.of(), (name, value) -> true))).isZero();
+    }
+
+    private static HttpHeaders headers(String retryAfter) {
+        return HttpHeaders.of(Map.of("Retry-After", List.of(retryAfter)), (name, value) -> true);
     }
 }
