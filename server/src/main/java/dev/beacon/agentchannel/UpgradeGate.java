@@ -13,15 +13,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Semaphore;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Decides, before the WebSocket upgrade, whether an agent may connect: not while the server shuts down, not from an
- * address whose upgrades keep being refused ({@link RefusedUpgrades}), not while it checks {@value #CHECKS_IN_FLIGHT}
- * other upgrades already, not without a live robot token, not beyond the accept budget ({@link UpgradeLimiter}). A refusal is problem JSON on the upgrade's HTTP response, counted by
+ * address whose upgrades keep being refused ({@link RefusedUpgrades}), not without a live robot token, not beyond
+ * the accept budget ({@link UpgradeLimiter}). A refusal is problem JSON on the upgrade's HTTP response, counted by
  * code and logged at most once a minute per address. An accepted upgrade carries the authenticated robot to
  * {@link #accepted}. Runs on Jetty's request threads; {@link #forgetQuiet} on the server's scheduler. Thread-safe.
  */
@@ -29,14 +28,6 @@ final class UpgradeGate {
     private static final Logger log = LoggerFactory.getLogger(AgentChannel.class);
     private static final String ROBOT_ATTRIBUTE = "beacon.robot";
     private static final String IP_ATTRIBUTE = "beacon.ip";
-    /**
-     * Token checks at once beyond which an upgrade is refused (503 {@code agent_connect_throttled}) without looking its
-     * token up. A check takes a fraction of a millisecond on an idle server; 64 of them waiting means the server is
-     * behind (a reconnect storm, CPU or the database saturated), and more would only queue.
-     */
-    static final int CHECKS_IN_FLIGHT = 64;
-    /** The Retry-After of a refusal for {@link #CHECKS_IN_FLIGHT}: agents add their own jittered backoff on top. */
-    private static final int BUSY_RETRY_AFTER_SECONDS = 1;
 
     /** What an accepted upgrade carries to its connection: the robot and its token, and the agent's address. */
     record Accepted(RobotAuth.Authenticated robot, String ip) {
@@ -49,8 +40,6 @@ final class UpgradeGate {
     private final UpgradeLimiter upgrades;
     private final Counter throttled;
     private final RefusedUpgrades refusedUpgrades = new RefusedUpgrades();
-    /** Upgrades whose token is being checked now; see {@link #CHECKS_IN_FLIGHT}. */
-    private final Semaphore checking = new Semaphore(CHECKS_IN_FLIGHT);
     /** Set once shutdown begins: agents told {@code bye} must reconnect elsewhere or after the restart, not here. */
     private volatile boolean shuttingDown;
 
@@ -90,14 +79,6 @@ final class UpgradeGate {
             countAndLogRefusal(ip, limited.code(), nowNanos);
             refuse(ctx, limited);
         }
-        // A server already checking as many upgrades as it can turns the rest away at once, before the token lookup:
-        // in a reconnect storm, queued upgrades outlived the agents' 30 s handshake timeout and were answered for nobody.
-        if (!checking.tryAcquire()) {
-            throttled.increment();
-            ctx.header("Retry-After", Integer.toString(BUSY_RETRY_AFTER_SECONDS));
-            refuse(ctx, new ApiError(503, "agent_connect_throttled", "The server is busy with other agents' connections (" + CHECKS_IN_FLIGHT
-                    + " at once); retry in " + BUSY_RETRY_AFTER_SECONDS + " s. Agents back off and retry on their own."));
-        }
         RobotAuth.Authenticated authenticated;
         try {
             authenticated = robotAuth.authenticateToken(ctx.header("Authorization"));
@@ -106,8 +87,6 @@ final class UpgradeGate {
             countAndLogRefusal(ip, refused.code(), nowNanos);
             refuse(ctx, Problems.problem(refused));
             return;
-        } finally {
-            checking.release();
         }
         // After the token check: the accept budget is spent on agents with a valid token only, so a flood of
         // upgrades without one cannot starve real agents. (A flood of bad tokens is held off per address above.)
