@@ -2,14 +2,16 @@
 # 19,000 idle agents on one server build: memory per connection after a full GC and server CPU per heartbeat, and
 # with `storm`, the time for all of them to come back after the server is restarted on the same data.
 # The server runs on CPU 0 and the load generator (three worker processes) on CPU 1 (taskset).
-# usage: bench/agents-scale.sh JAR LABEL PORT [steady|storm] [COUNT]
+# usage: [SERVER_JAVA_OPTS=...] bench/agents-scale.sh JAR LABEL PORT [steady|storm] [COUNT]
 #   e.g. bench/agents-scale.sh /tmp/beacon-base.jar base 18730 steady
 set -euo pipefail
 jar=$1; label=$2; port=$3; mode=${4:-steady}; count=${5:-19000}
 java=$(BEACON_PRINT_JAVA=1 "$(dirname "$0")/../beacon")
 dir=/tmp/bench-agents-$label; rm -rf "$dir"; mkdir -p "$dir"
 start_server() {
-  BEACON_ADMIN_PASSWORD=bench-password-1 taskset -c 0 "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" server \
+  # SERVER_JAVA_OPTS: extra JVM options for the server, e.g. a flight recording of the storm
+  # shellcheck disable=SC2086
+  BEACON_ADMIN_PASSWORD=bench-password-1 taskset -c 0 "$java" --enable-native-access=ALL-UNNAMED ${SERVER_JAVA_OPTS:-} -jar "$jar" server \
     --port "$port" --data-dir "$dir/data" >> "$dir/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.1; done
@@ -42,9 +44,21 @@ restarted_at=$(date +%s%N)
 start_server
 echo "new server ready in $(( ($(date +%s%N) - restarted_at) / 1000000 )) ms"
 peak=0
+ticks() { awk '{print $14 + $15}' /proc/$pid/stat; }   # the new server's CPU so far (utime + stime, clock ticks)
+ready_ticks=$(ticks); : > "$dir/server-cpu.log"
 while kill -0 $load 2>/dev/null; do
-  rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status); [ "$rss" -gt "$peak" ] && peak=$rss; sleep 1
+  rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status); [ "$rss" -gt "$peak" ] && peak=$rss
+  echo "$(date +%s%N) $(ticks)" >> "$dir/server-cpu.log"; sleep 1
 done
 cat "$dir/storm.txt" | tail -12
 echo "server rss steady ${steady_rss} kB, peak during the storm ${peak} kB"
+# The new server's own CPU from ready until the last agent was back: what the reconnects cost the server, apart
+# from the load generator (which on 2 cores may be the bound).
+back_s=$(grep -o 'all back [0-9.]* s' "$dir/storm.txt" | awk '{print $3}' | tail -1)
+if [ -n "$back_s" ]; then
+  hz=$(getconf CLK_TCK)
+  awk -v at="$(awk -v s="$stopped_at" -v b="$back_s" 'BEGIN {printf "%.0f", s + b * 1e9}')" -v ready="$ready_ticks" -v hz="$hz" -v n="$count" '
+    $1 <= at {last = $2} END {cpu = (last - ready) / hz; printf "server cpu from ready to all back: %.1f s, %.0f us per reconnect\n", cpu, cpu * 1e6 / n}' \
+    "$dir/server-cpu.log"
+fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -19,7 +19,7 @@ class BenchmarksSmokeTest {
     @Test
     void everyBenchmarkRunsAndMeasuresSomething() throws RunnerException {
         Options options = new OptionsBuilder()
-                .include("dev\\.beacon\\.benchmarks\\..*Benchmark\\..*")
+                .include("dev\\.beacon\\..*Benchmark\\..*")
                 .forks(0)
                 .warmupIterations(1)
                 .warmupTime(TimeValue.milliseconds(100))

@@ -262,7 +262,8 @@ final class IdleRegistry {
      * each planned robot for its job, in one hold of the lock; returns the plans.
      */
     synchronized List<DispatchRound.Plan> planAndReserve(String orgId, List<Job> queue) {
-        List<DispatchRound.Plan> plans = DispatchRound.plan(queue, idleSlots(orgId));
+        TreeMap<Long, Slot> free = idle.get(orgId);
+        List<DispatchRound.Plan> plans = DispatchRound.plan(queue, free == null ? List.of() : free.values());
         plans.forEach(plan -> reserve(plan.slot(), plan.job().id()));
         return plans;
     }
