@@ -50,7 +50,8 @@ while kill -0 $load 2>/dev/null; do
   rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status); [ "$rss" -gt "$peak" ] && peak=$rss
   echo "$(date +%s%N) $(ticks)" >> "$dir/server-cpu.log"; sleep 1
 done
-cat "$dir/storm.txt" | tail -12
+# the report, without the progress lines
+tr '\r' '\n' < "$dir/storm.txt" | grep -v -e '^connecting:' -e '^heartbeats:' | grep . | tail -12
 echo "server rss steady ${steady_rss} kB, peak during the storm ${peak} kB"
 # The new server's own CPU from ready until the last agent was back: what the reconnects cost the server, apart
 # from the load generator (which on 2 cores may be the bound).

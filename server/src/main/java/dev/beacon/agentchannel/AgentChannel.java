@@ -151,6 +151,18 @@ public final class AgentChannel implements LiveConnections {
             sessions.send(socket, new Frame.Error("duplicate_hello", "This connection already said hello."));
             return;
         }
+        // Said in time: while its presence write waits (behind thousands of others after a restart), the hello deadline
+        // must not close this connection, or the agent starts over and the write is undone. A hello that fails leaves
+        // the deadline as it was.
+        socket.helloInFlight = true;
+        try {
+            greet(socket, frame);
+        } finally {
+            socket.helloInFlight = false;
+        }
+    }
+
+    private void greet(AgentSocket socket, FrameCodec.Envelope frame) {
         Frame.Hello said = (Frame.Hello) sessions.decoded(socket, frame);
         if (said == null) {
             return;

@@ -20,6 +20,11 @@ final class AgentSocket {
     volatile String tokenHash;
     /** Said a full hello: this connection speaks for the robot (presence, jobs). */
     volatile boolean greeted;
+    /**
+     * A hello arrived and is being recorded (its presence write may wait behind others in a reconnect storm): the
+     * agent said hello in time, so the hello deadline no longer applies while this is set.
+     */
+    volatile boolean helloInFlight;
     /** Said a hello with purpose {@code rotate-token}: this connection only rotates the token. */
     volatile boolean rotateOnly;
     volatile long lastHeardNanos;

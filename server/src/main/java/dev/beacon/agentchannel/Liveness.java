@@ -127,7 +127,7 @@ final class Liveness {
         long silent = nowNanos - socket.lastHeardNanos;
         if (socket.rotateOnly && silent > ROTATE_ONLY_LIFETIME_NANOS) {
             return Verdict.ROTATE_ONLY_TIMEOUT;
-        } else if (!socket.greeted && !socket.rotateOnly && silent > HELLO_TIMEOUT_NANOS) {
+        } else if (!socket.greeted && !socket.rotateOnly && !socket.helloInFlight && silent > HELLO_TIMEOUT_NANOS) {
             return Verdict.HELLO_TIMEOUT;
         } else if (socket.greeted && silent > silenceLimitNanos) {
             return Verdict.HEARTBEAT_TIMEOUT;

@@ -31,6 +31,15 @@ class LivenessTest {
     }
 
     @Test
+    void a_hello_still_being_recorded_is_not_timed_out_and_a_failed_one_is() {
+        AgentSocket socket = socketHeardNow();
+        socket.helloInFlight = true; // said at 9 s, its presence write queued behind a storm's others
+        assertThat(sweptAfter(socket, Duration.ofSeconds(25))).isEqualTo(Verdict.KEEP);
+        socket.helloInFlight = false; // the hello failed (an unreadable one), so the deadline counts again
+        assertThat(sweptAfter(socket, Duration.ofSeconds(25))).isEqualTo(Verdict.HELLO_TIMEOUT);
+    }
+
+    @Test
     void a_greeted_connection_is_kept_until_three_intervals_pass_without_a_heartbeat() {
         AgentSocket socket = socketHeardNow();
         socket.greeted = true;
