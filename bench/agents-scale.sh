@@ -2,7 +2,8 @@
 # 19,000 idle agents on one server build: memory per connection after a full GC and server CPU per heartbeat, and
 # with `storm`, the time for all of them to come back after the server is restarted on the same data.
 # The server runs on CPU 0 and the load generator (three worker processes) on CPU 1 (taskset).
-# usage: [SERVER_JAVA_OPTS=...] bench/agents-scale.sh JAR LABEL PORT [steady|storm] [COUNT]
+# usage: [SERVER_JAVA_OPTS=...] [LOADTEST_JAR=...] bench/agents-scale.sh JAR LABEL PORT [steady|storm] [COUNT]
+#   LOADTEST_JAR: the build whose `loadtest agents` drives the server (default JAR), to compare servers with one client
 #   e.g. bench/agents-scale.sh /tmp/beacon-base.jar base 18730 steady
 set -euo pipefail
 jar=$1; label=$2; port=$3; mode=${4:-steady}; count=${5:-19000}
@@ -22,13 +23,13 @@ trap 'kill $pid 2>/dev/null || true' EXIT
 key=$("$java" --enable-native-access=ALL-UNNAMED -jar "$jar" admin api-key create --name bench --data-dir "$dir/data" | tail -1)
 workers=$(( (count + 6332) / 6333 ))
 if [ "$mode" = steady ]; then
-  taskset -c 1 "$java" -jar "$jar" loadtest agents --server "http://127.0.0.1:$port" --api-key "$key" --count "$count" \
+  taskset -c 1 "$java" -jar "${LOADTEST_JAR:-$jar}" loadtest agents --server "http://127.0.0.1:$port" --api-key "$key" --count "$count" \
     --workers "$workers" --heartbeat-s 15 --duration 90 --server-pid "$pid" --json "$dir/agents.json" | tee "$dir/agents.txt"
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
 # storm: connect everyone, restart the server once all are connected, and let the report time the reconnects
-taskset -c 1 "$java" -jar "$jar" loadtest agents --server "http://127.0.0.1:$port" --api-key "$key" --count "$count" \
+taskset -c 1 "$java" -jar "${LOADTEST_JAR:-$jar}" loadtest agents --server "http://127.0.0.1:$port" --api-key "$key" --count "$count" \
   --workers "$workers" --heartbeat-s 15 --duration 300 --json "$dir/storm.json" > "$dir/storm.txt" 2>&1 &
 load=$!
 # "connected N agents": N may fall a few short of COUNT (a connect that failed is not retried in this phase)

@@ -26,7 +26,8 @@ import java.util.List;
  * @param caCert  PEM file with the only CA(s) to trust for HTTPS, or null for the JDK's default trust store
  */
 public record ServerEndpoint(URI base, Path caCert) {
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long the agent waits for a connection (TCP, TLS and the WebSocket upgrade) before it gives up and backs off. */
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final String WEBSOCKET_PATH = "/api/agent/ws";
 
     public ServerEndpoint {

@@ -224,11 +224,12 @@ final class AgentSessions {
      */
     void closeAllForShutdown() {
         List<AgentSocket> all = new ArrayList<>(sockets.values());
+        String bye = frames.write(new Frame.Bye(Dispatcher.SHUTDOWN));
         for (AgentSocket socket : all) {
             synchronized (socket) {
                 socket.closeReason = Dispatcher.SHUTDOWN;
             }
-            send(socket, new Frame.Bye(Dispatcher.SHUTDOWN));
+            send(socket, bye);
             sockets.remove(socket.ws.sessionId());
             try {
                 socket.ws.closeSession(1000, Dispatcher.SHUTDOWN);

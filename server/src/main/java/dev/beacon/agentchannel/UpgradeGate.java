@@ -9,11 +9,15 @@ import io.javalin.http.Context;
 import io.javalin.websocket.WsConnectContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +33,13 @@ final class UpgradeGate {
     private static final String ROBOT_ATTRIBUTE = "beacon.robot";
     private static final String IP_ATTRIBUTE = "beacon.ip";
 
+    /**
+     * How long an upgrade may have waited in this server (from its first byte to this check) and still be answered.
+     * The agent gives up on a connect after 10 s; after a restart, with thousands of upgrades queued, one that waited
+     * longer is most likely talking to no one, and checking its token and upgrading it would only delay the rest.
+     */
+    static final Duration ABANDONED_AFTER = Duration.ofSeconds(10);
+
     /** What an accepted upgrade carries to its connection: the robot and its token, and the agent's address. */
     record Accepted(RobotAuth.Authenticated robot, String ip) {
     }
@@ -39,6 +50,7 @@ final class UpgradeGate {
     private final LongSupplier ticker;
     private final UpgradeLimiter upgrades;
     private final Counter throttled;
+    private final Timer queued;
     private final RefusedUpgrades refusedUpgrades = new RefusedUpgrades();
     /** Set once shutdown begins: agents told {@code bye} must reconnect elsewhere or after the restart, not here. */
     private volatile boolean shuttingDown;
@@ -50,6 +62,11 @@ final class UpgradeGate {
         this.ticker = ticker;
         this.upgrades = new UpgradeLimiter(connectsPerSecond);
         this.throttled = metrics.counter("beacon.agent.upgrades.refused", "code", "agent_connect_throttled");
+        this.queued = Timer.builder("beacon.agent.upgrade.queued")
+                .description("How long agent upgrades waited in the server before their check (from their first byte)")
+                .serviceLevelObjectives(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5), ABANDONED_AFTER,
+                        Duration.ofSeconds(30))
+                .register(metrics);
     }
 
     /** A refused upgrade's problem {@code code}, beside the body. */
@@ -67,6 +84,14 @@ final class UpgradeGate {
         if (shuttingDown) {
             ctx.header("Retry-After", "1");
             refuse(ctx, new ApiError(503, "server_shutting_down", "This server is shutting down; connect again in a moment."));
+        }
+        long queuedNanos = System.nanoTime() - ServletContextRequest.getServletContextRequest(ctx.req()).getBeginNanoTime();
+        queued.record(queuedNanos, TimeUnit.NANOSECONDS);
+        if (abandoned(queuedNanos)) {
+            throttled.increment(); // counted, not logged, like the throttle below
+            ctx.header("Retry-After", "1");
+            refuse(ctx, new ApiError(503, "agent_connect_throttled", "This connection waited " + TimeUnit.NANOSECONDS.toSeconds(queuedNanos)
+                    + " s in the server's queue (more agents are connecting than it can take); retry in 1 s."));
         }
         String ip = ctx.ip();
         long nowNanos = ticker.getAsLong();
@@ -100,6 +125,11 @@ final class UpgradeGate {
         ctx.attribute(ROBOT_ATTRIBUTE, authenticated);
         ctx.attribute(IP_ATTRIBUTE, ip);
         forgetHttpSession(ctx.req());
+    }
+
+    /** Whether an upgrade that waited {@code queuedNanos} before its check has likely been given up by its agent. */
+    static boolean abandoned(long queuedNanos) {
+        return queuedNanos > ABANDONED_AFTER.toNanos();
     }
 
     /** A plain GET (no upgrade) gets the same token check, then a clear 426, instead of a bare 404. */

@@ -2,6 +2,7 @@ package dev.beacon.loadtest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.agent.Backoff;
+import dev.beacon.agent.ServerEndpoint;
 import dev.beacon.protocol.Frame;
 import dev.beacon.protocol.FrameCodec;
 import dev.beacon.protocol.FrameException;
@@ -225,7 +226,7 @@ final class AgentFleet {
             synchronized (this) {
                 target = wsUris.get(serverIndex);
             }
-            client.newWebSocketBuilder().header("Authorization", "Bearer " + token).connectTimeout(Duration.ofSeconds(30))
+            client.newWebSocketBuilder().header("Authorization", "Bearer " + token).connectTimeout(ServerEndpoint.CONNECT_TIMEOUT)
                     .buildAsync(target, this)
                     .whenComplete((ws, failure) -> {
                         if (failure != null) {

@@ -46,6 +46,28 @@ class UpgradeLimiterTest {
     }
 
     @Test
+    void an_upgrade_that_waited_longer_than_an_agent_waits_for_its_connect_is_refused_unchecked() {
+        assertThat(UpgradeGate.abandoned(Duration.ofSeconds(10).toNanos())).isFalse();
+        assertThat(UpgradeGate.abandoned(Duration.ofSeconds(10).toNanos() + 1)).isTrue();
+        assertThat(UpgradeGate.abandoned(Duration.ofMillis(3).toNanos())).isFalse();
+    }
+
+    @Test
+    void how_long_upgrades_waited_before_their_check_is_measured() throws Exception {
+        try (TestServer server = TestServer.start(Backend.SQLITE)) {
+            String key = server.enrollmentKey(5).get("key_value").asText();
+            String token = server.claim(key, "queued-bot").json().get("robot_token").asText();
+            try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
+                assertThat(socket.hello().next().get("type").asText()).isEqualTo("welcome");
+            }
+            String metrics = server.get("/metrics", null).body();
+            assertThat(metrics).containsPattern("(?m)^beacon_agent_upgrade_queued_seconds_count(\\{[^}]*\\})? 1(\\.0)?$");
+            // a fresh upgrade on an idle server waited far less than 100 ms: it is in the first bucket
+            assertThat(metrics).containsPattern("(?m)^beacon_agent_upgrade_queued_seconds_bucket\\{[^}]*le=\"0\\.1\"[^}]*\\} 1(\\.0)?$");
+        }
+    }
+
+    @Test
     void excess_upgrades_are_refused_with_503_problem_json_and_a_retry_after_and_counted() throws Exception {
         try (TestServer server = TestServer.start(Backend.SQLITE, config -> config.withAgentConnectsPerSecond(1))) {
             String key = server.enrollmentKey(5).get("key_value").asText();
