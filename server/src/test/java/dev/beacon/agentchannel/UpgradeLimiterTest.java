@@ -46,13 +46,6 @@ class UpgradeLimiterTest {
     }
 
     @Test
-    void an_upgrade_that_waited_longer_than_an_agent_waits_for_its_connect_is_refused_unchecked() {
-        assertThat(UpgradeGate.abandoned(Duration.ofSeconds(10).toNanos())).isFalse();
-        assertThat(UpgradeGate.abandoned(Duration.ofSeconds(10).toNanos() + 1)).isTrue();
-        assertThat(UpgradeGate.abandoned(Duration.ofMillis(3).toNanos())).isFalse();
-    }
-
-    @Test
     void how_long_upgrades_waited_before_their_check_is_measured() throws Exception {
         try (TestServer server = TestServer.start(Backend.SQLITE)) {
             String key = server.enrollmentKey(5).get("key_value").asText();
