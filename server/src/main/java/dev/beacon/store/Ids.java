@@ -16,7 +16,7 @@ public final class Ids {
     private static final HexFormat HEX = HexFormat.of();
     private static final long RANDOM_BITS = 40;
     private static final long RANDOM_LIMIT = 1L << RANDOM_BITS;
-    /** The largest step between two ids of one millisecond: room for a million per millisecond, still not guessable. */
+    /** The largest step between two ids of one millisecond: room for half a million or more, still not guessable. */
     private static final int MAX_STEP = 1 << 20;
 
     private final Clock clock;
@@ -29,18 +29,20 @@ public final class Ids {
 
     /** A new id with the given type tag (e.g. {@code rob}). */
     public String next(String tag) {
+        long fresh = RANDOM.nextLong(RANDOM_LIMIT / 2); // a new millisecond's: the lower half, room to count up
+        long step = 1 + RANDOM.nextInt(MAX_STEP);
         long millis;
         long random;
-        synchronized (this) {
+        synchronized (this) { // only arithmetic inside: the random draws above may read the OS's generator
             millis = clock.millis();
             if (millis > lastMillis) {
-                random = RANDOM.nextLong(RANDOM_LIMIT / 2); // the lower half: room to count up within the millisecond
+                random = fresh;
             } else {
                 millis = lastMillis;
-                random = lastRandom + 1 + RANDOM.nextInt(MAX_STEP);
-                if (random >= RANDOM_LIMIT) { // a million ids in one millisecond: borrow the next one
+                random = lastRandom + step;
+                if (random >= RANDOM_LIMIT) { // half a million ids or more in one millisecond: borrow the next one
                     millis++;
-                    random = RANDOM.nextLong(RANDOM_LIMIT / 2);
+                    random = fresh;
                 }
             }
             lastMillis = millis;

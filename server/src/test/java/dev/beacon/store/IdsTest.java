@@ -27,6 +27,29 @@ class IdsTest {
     }
 
     @Test
+    void threads_minting_at_once_get_distinct_ids_each_in_order() throws Exception {
+        Ids ids = new Ids(Clock.systemUTC());
+        List<java.util.concurrent.Callable<List<String>>> minters = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            minters.add(() -> {
+                List<String> mine = new ArrayList<>();
+                for (int i = 0; i < 5_000; i++) {
+                    mine.add(ids.next("job"));
+                }
+                return mine;
+            });
+        }
+        java.util.Set<String> all = new java.util.HashSet<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            for (var minted : pool.invokeAll(minters)) {
+                assertThat(minted.get()).isSorted();
+                all.addAll(minted.get());
+            }
+        }
+        assertThat(all).hasSize(8 * 5_000);
+    }
+
+    @Test
     void a_clock_that_steps_back_does_not_make_ids_go_back() {
         FakeClock clock = new FakeClock(Instant.parse("2026-12-03T07:00:00Z"));
         Ids ids = new Ids(clock);
