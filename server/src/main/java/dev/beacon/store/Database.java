@@ -107,6 +107,9 @@ public final class Database implements AutoCloseable {
 
     private static Database open(String jdbcUrl, boolean migrate) {
         Dialect dialect = Dialect.of(jdbcUrl);
+        if (dialect == Dialect.SQLITE) {
+            SqliteNative.useCache();
+        }
         if (dialect == Dialect.SQLITE && migrate) {
             // Before the pool opens and the first migration creates a table: afterwards it would take a full VACUUM.
             try {
