@@ -27,7 +27,7 @@ start_once() {
     sleep 0.01
   done
   end=$(date +%s%N)
-  stat=($(cut -d')' -f2- "/proc/$pid/stat"))
+  read -r -a stat <<<"$(cut -d')' -f2- "/proc/$pid/stat")"
   cpu=$(( (stat[11] + stat[12]) * 1000 / tick ))
   rss=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status")
   if [ "$idle" -gt 0 ]; then sleep "$idle"; rss="$rss $(awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status")"; fi
