@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.URI;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +54,37 @@ class AssetCatalogTest {
         assertThat(catalog.find(font.hashedName()).orElseThrow().asset()).isSameAs(font);
         assertThat(catalog.get("LICENSE").hashedName()).matches("LICENSE\\.[0-9a-f]{10}");
         assertThat(catalog.find(catalog.get("LICENSE").hashedName())).isPresent();
+    }
+
+    @Test
+    void a_folder_of_a_jar_reads_as_the_same_folder_on_disk() throws Exception {
+        Path disk = Files.createDirectories(folder.resolve("disk/dashboard/assets"));
+        Files.writeString(disk.resolve("machines.js"), "console.log('x');".repeat(40));
+        Files.createDirectories(disk.resolve("fonts"));
+        Files.write(disk.resolve("fonts/inter.woff2"), new byte[] {1, 2, 3});
+        Path jar = folder.resolve("beacon.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (String name : List.of("dashboard/", "dashboard/assets/", "dashboard/assets/fonts/")) {
+                out.putNextEntry(new JarEntry(name)); // directory entries, as the build writes them
+            }
+            for (String name : List.of("dashboard/assets/machines.js", "dashboard/assets/fonts/inter.woff2")) {
+                out.putNextEntry(new JarEntry(name));
+                out.write(Files.readAllBytes(folder.resolve("disk").resolve(name)));
+            }
+            out.putNextEntry(new JarEntry("dashboard/assets-old/stale.js")); // a sibling folder whose name starts the same
+            out.write("stale".getBytes(StandardCharsets.UTF_8));
+            out.putNextEntry(new JarEntry("dashboard/page.jte"));
+            out.write("not an asset".getBytes(StandardCharsets.UTF_8));
+        }
+
+        AssetCatalog fromJar = AssetCatalog.fromUrl(URI.create("jar:" + jar.toUri() + "!/dashboard/assets").toURL());
+        AssetCatalog fromDisk = AssetCatalog.fromUrl(disk.toUri().toURL());
+
+        assertThat(fromJar.names()).containsExactly("fonts/inter.woff2", "machines.js").isEqualTo(fromDisk.names());
+        for (String name : fromJar.names()) {
+            assertThat(fromJar.get(name).bytes()).isEqualTo(fromDisk.get(name).bytes());
+            assertThat(fromJar.get(name).hashedName()).isEqualTo(fromDisk.get(name).hashedName());
+        }
     }
 
     @Test
