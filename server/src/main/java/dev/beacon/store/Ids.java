@@ -29,8 +29,9 @@ public final class Ids {
 
     /** A new id with the given type tag (e.g. {@code rob}). */
     public String next(String tag) {
-        long fresh = RANDOM.nextLong(RANDOM_LIMIT / 2); // a new millisecond's: the lower half, room to count up
-        long step = 1 + RANDOM.nextInt(MAX_STEP);
+        long bits = RANDOM.nextLong(); // one draw for both parts: each draw may read the OS's generator
+        long fresh = bits & (RANDOM_LIMIT / 2 - 1); // a new millisecond's: the lower half, room to count up
+        long step = 1 + ((bits >>> RANDOM_BITS) & (MAX_STEP - 1)); // from 20 bits the part above does not use
         long millis;
         long random;
         synchronized (this) { // only arithmetic inside: the random draws above may read the OS's generator
