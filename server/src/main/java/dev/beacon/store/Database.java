@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.DriverManager;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.ConnectionFactory;
 import org.jdbi.v3.core.Handle;
@@ -107,7 +108,9 @@ public final class Database implements AutoCloseable {
     }
 
     private static Database open(String jdbcUrl, boolean migrate) {
-        Thread.ofPlatform().name("beacon-jdbi-warm-up").daemon().start(Database::warmUpJdbi);
+        if (JDBI_WARM_UP_STARTED.compareAndSet(false, true)) { // once per process: later opens find it done
+            Thread.ofPlatform().name("beacon-jdbi-warm-up").daemon().start(Database::warmUpJdbi);
+        }
         Dialect dialect = Dialect.of(jdbcUrl);
         if (dialect == Dialect.SQLITE) {
             SqliteNative.useCache();
@@ -163,6 +166,8 @@ public final class Database implements AutoCloseable {
      * while the pool opens and the schema is checked, it is done by the time the first statement needs it (which
      * waits for it otherwise, as for any class being initialised, and never does it twice).
      */
+    private static final AtomicBoolean JDBI_WARM_UP_STARTED = new AtomicBoolean();
+
     private static void warmUpJdbi() {
         try {
             Class.forName(SqlStatement.class.getName(), true, SqlStatement.class.getClassLoader());
