@@ -15,15 +15,16 @@ import dev.beacon.robots.RobotAuth;
 import dev.beacon.store.Ids;
 import io.github.bucket4j.TimeMeter;
 import io.javalin.config.RoutesConfig;
-import io.javalin.websocket.WsConnectContext;
-import io.javalin.websocket.WsMessageContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.websocket.core.CoreSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * docs/agent-protocol.md to the part that owns it, and greets agents ({@code hello}: presence, replacing a robot's
  * older connection). Its parts share the sockets through {@link AgentSessions}: the {@link UpgradeGate}
  * (authentication and refusal before the upgrade), {@link TokenRotation} and {@link Liveness} (heartbeats, flood
- * limits, timeouts). Jetty calls the handlers on the connection's own thread (one message at a time per
- * connection); {@link #sweep} and {@link #flushLastSeen} run on the server's scheduler; {@link #disconnect} and
+ * limits, timeouts). Agents connect through the {@link AgentEndpoint}, on Jetty's WebSocket core; Jetty calls
+ * {@link #onMessage} on the connection's own thread (one message at a time per connection); {@link #sweep} and {@link #flushLastSeen} run on the server's scheduler; {@link #disconnect} and
  * {@link #requestTokenRotation} on request threads. Thread-safe.
  */
 public final class AgentChannel implements LiveConnections {
@@ -83,34 +84,42 @@ public final class AgentChannel implements LiveConnections {
                 frames);
     }
 
-    public void register(RoutesConfig routes) {
-        routes.wsBeforeUpgrade(PATH, gate::check);
-        routes.get(PATH, gate::refusePlainGet);
-        routes.ws(PATH, ws -> {
-            ws.onConnect(this::onConnect);
-            ws.onMessage(this::onMessage);
-            ws.onClose(ctx -> sessions.closedByPeer(ctx.sessionId(), ctx.status()));
-            ws.onError(ctx -> log.debug("agent socket error ({}): {}", sessions.socket(ctx.sessionId()),
-                    ctx.error() == null ? "unknown" : ctx.error().toString()));
-        });
+    /**
+     * The handler that upgrades agent connections, to be put in front of the web application (see
+     * {@link AgentEndpoint}): {@code idleTimeout} is Jetty's backstop for silent connections, {@code maxMessageBytes}
+     * the largest message an agent may send (a larger one closes its connection with status 1009).
+     */
+    public Handler.Wrapper endpoint(Duration idleTimeout, long maxMessageBytes) {
+        return new AgentEndpoint(this, gate, idleTimeout, maxMessageBytes);
     }
 
-    private void onConnect(WsConnectContext ctx) {
-        UpgradeGate.Accepted accepted = UpgradeGate.accepted(ctx);
+    /** A plain GET of the agent path, not an upgrade: the same token check, then 426 (the upgrades never get here). */
+    public void register(RoutesConfig routes) {
+        routes.get(PATH, gate::refusePlainGet);
+    }
+
+    /** A connection the gate accepted is open: it becomes a socket of this server. */
+    AgentSocket opened(UpgradeGate.Accepted accepted, CoreSession session) {
         Robot robot = accepted.robot().robot();
         AgentSocket socket = new AgentSocket(ids.next("ses"), robot.id(), robot.name(), robot.orgId(), accepted.ip(),
-                accepted.robot().tokenHash(), ctx, ticker.getAsLong(), clock.millis());
-        sessions.opened(ctx.sessionId(), socket);
+                accepted.robot().tokenHash(), session, ticker.getAsLong(), clock.millis());
+        sessions.opened(socket);
         connects.increment();
+        return socket;
     }
 
-    private void onMessage(WsMessageContext ctx) {
-        AgentSocket socket = sessions.socket(ctx.sessionId());
-        if (socket == null) {
+    /** The connection ended, closed by the agent or the network (a close by the server was recorded when it closed). */
+    void closed(AgentSocket socket, int status) {
+        sessions.closedByPeer(socket, status);
+    }
+
+    /** One whole text message from an agent, in the order it sent them. */
+    void onMessage(AgentSocket socket, String message) {
+        if (!sessions.isOpen(socket)) {
             return; // closed by the server a moment ago
         }
         if (socket.greeted) { // the frame greeted agents send most, read without a tree (anything odd takes the full read)
-            Frame.Heartbeat beat = frames.plainHeartbeat(ctx.message());
+            Frame.Heartbeat beat = frames.plainHeartbeat(message);
             if (beat != null) {
                 liveness.onHeartbeat(socket, beat);
                 return;
@@ -118,7 +127,7 @@ public final class AgentChannel implements LiveConnections {
         }
         FrameCodec.Envelope frame;
         try {
-            frame = frames.envelope(ctx.message());
+            frame = frames.envelope(message);
         } catch (FrameException e) {
             sessions.send(socket, e.toFrame());
             return;

@@ -6,7 +6,6 @@ import dev.beacon.protocol.FrameCodec;
 import dev.beacon.protocol.FrameException;
 import dev.beacon.robots.FleetEvents;
 import dev.beacon.robots.PresenceStore;
-import io.javalin.websocket.WsContext;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -17,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.OpCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +41,7 @@ final class AgentSessions {
     private final Clock clock;
     private final MeterRegistry metrics;
     private final FrameCodec frames;
-    /** Every open socket by Jetty session id, greeted or not. */
+    /** Every open socket by its session id, greeted or not. */
     private final ConcurrentHashMap<String, AgentSocket> sockets = new ConcurrentHashMap<>();
     /** The one socket that speaks for each robot (after hello). */
     private final ConcurrentHashMap<String, AgentSocket> live = new ConcurrentHashMap<>();
@@ -56,13 +58,13 @@ final class AgentSessions {
     }
 
     /** Registers a socket just upgraded. */
-    void opened(String jettySessionId, AgentSocket socket) {
-        sockets.put(jettySessionId, socket);
+    void opened(AgentSocket socket) {
+        sockets.put(socket.sessionId, socket);
     }
 
-    /** The open socket of a Jetty session, or null once it is closed. */
-    AgentSocket socket(String jettySessionId) {
-        return sockets.get(jettySessionId);
+    /** Whether the socket is still open as far as the server knows (neither side has closed it). */
+    boolean isOpen(AgentSocket socket) {
+        return sockets.get(socket.sessionId) == socket;
     }
 
     /** Every open socket, greeted or not (a live view). */
@@ -89,11 +91,10 @@ final class AgentSessions {
         return live.put(socket.robotId, socket);
     }
 
-    /** The Jetty session ended (the agent closed it, or the network did): forget the socket and record its end. */
-    void closedByPeer(String jettySessionId, int status) {
-        AgentSocket socket = sockets.remove(jettySessionId);
-        if (socket == null) {
-            return;
+    /** The connection ended (the agent closed it, or the network did): forget the socket and record its end. */
+    void closedByPeer(AgentSocket socket, int status) {
+        if (!sockets.remove(socket.sessionId, socket)) {
+            return; // closed by the server, which recorded the end
         }
         String reason;
         synchronized (socket) {
@@ -167,10 +168,10 @@ final class AgentSessions {
         if (!silentPeer) {
             send(socket, new Frame.Bye(reason));
         }
-        sockets.remove(socket.ws.sessionId());
+        sockets.remove(socket.sessionId, socket);
         ended(socket, reason);
         try {
-            socket.ws.closeSession(status, reason);
+            socket.session.close(status, reason, Callback.NOOP);
         } catch (RuntimeException e) {
             log.debug("closing {} failed: {}", socket, e.toString());
         }
@@ -230,9 +231,9 @@ final class AgentSessions {
                 socket.closeReason = Dispatcher.SHUTDOWN;
             }
             send(socket, bye);
-            sockets.remove(socket.ws.sessionId());
+            sockets.remove(socket.sessionId, socket);
             try {
-                socket.ws.closeSession(1000, Dispatcher.SHUTDOWN);
+                socket.session.close(1000, Dispatcher.SHUTDOWN, Callback.NOOP);
             } catch (RuntimeException e) {
                 log.debug("closing {} failed: {}", socket, e.toString());
             }
@@ -270,12 +271,15 @@ final class AgentSessions {
         send(socket, frames.write(frame));
     }
 
-    /** Sends a text frame; dropped when the socket is closed (its end is recorded separately). */
+    /**
+     * Sends a text frame without waiting for it to be written (Jetty queues it behind the connection's earlier frames);
+     * dropped when the socket is closed (its end is recorded separately).
+     */
     void send(AgentSocket socket, String text) {
-        WsContext ws = socket.ws;
+        CoreSession session = socket.session;
         try {
-            if (ws.session.isOpen()) {
-                ws.send(text);
+            if (session.isOutputOpen()) {
+                session.sendFrame(new org.eclipse.jetty.websocket.core.Frame(OpCode.TEXT).setPayload(text), Callback.NOOP, false);
             }
         } catch (RuntimeException e) {
             log.debug("could not send to {}: {}", socket, e.toString());

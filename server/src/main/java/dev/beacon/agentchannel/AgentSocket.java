@@ -1,7 +1,7 @@
 package dev.beacon.agentchannel;
 
 import io.github.bucket4j.Bucket;
-import io.javalin.websocket.WsContext;
+import org.eclipse.jetty.websocket.core.CoreSession;
 
 /**
  * One agent connection: who it speaks for and when it was last heard. Created on upgrade; the
@@ -15,7 +15,8 @@ final class AgentSocket {
     final String robotName;
     final String orgId;
     final String ip;
-    final WsContext ws;
+    /** Jetty's WebSocket session of this connection (null in unit tests that never send). */
+    final CoreSession session;
     /** The hash of the token this connection authenticated with (the acknowledged rotated one after an ack). */
     volatile String tokenHash;
     /** Said a full hello: this connection speaks for the robot (presence, jobs). */
@@ -36,7 +37,7 @@ final class AgentSocket {
     /** Why the server closed this socket, when it did; null while open or when the agent closed it. */
     volatile String closeReason;
 
-    AgentSocket(String sessionId, String robotId, String robotName, String orgId, String ip, String tokenHash, WsContext ws,
+    AgentSocket(String sessionId, String robotId, String robotName, String orgId, String ip, String tokenHash, CoreSession session,
                 long nowNanos, long nowMillis) {
         this.sessionId = sessionId;
         this.robotId = robotId;
@@ -44,7 +45,7 @@ final class AgentSocket {
         this.orgId = orgId;
         this.ip = ip;
         this.tokenHash = tokenHash;
-        this.ws = ws;
+        this.session = session;
         this.lastHeardNanos = nowNanos;
         this.lastSeenMillis = nowMillis;
     }

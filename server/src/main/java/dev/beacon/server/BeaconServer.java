@@ -296,14 +296,15 @@ public final class BeaconServer implements AutoCloseable {
             javalin.jsonMapper(new JavalinJackson(json, false));
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
-            javalin.jetty.modifyWebSocketServletFactory(factory -> {
-                // Room for a job result carrying the agent's full 64 KiB of output, even when JSON escaping inflates it.
-                factory.setMaxTextMessageSize(MAX_AGENT_FRAME_BYTES);
-                // The sweeper ends silent agents after 3 missed heartbeats; the idle timeout is only a backstop.
-                factory.setIdleTimeout(Duration.ofSeconds((long) config.heartbeatIntervalSeconds() * 4 + 10));
+            javalin.jetty.modifyServer(server -> {
+                // Requests Jetty refuses itself (bad path bytes, header errors) answer problem JSON, not Jetty's HTML page.
+                server.setErrorHandler(new ProblemErrorHandler(json));
+                // Agents upgrade in front of the web application (Javalin attaches itself inside this handler). Room for a
+                // job result carrying the agent's full 64 KiB of output, even when JSON escaping inflates it; the sweeper
+                // ends silent agents after 3 missed heartbeats, so the idle timeout is only a backstop.
+                server.setHandler(channel.endpoint(Duration.ofSeconds((long) config.heartbeatIntervalSeconds() * 4 + 10),
+                        MAX_AGENT_FRAME_BYTES));
             });
-            // Requests Jetty refuses itself (bad path bytes, header errors) answer problem JSON, not Jetty's HTML page.
-            javalin.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler(json)));
             javalin.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new ProblemErrorHandler(json)));
             javalin.jetty.addConnector((server, http) -> connector(server, http, config, keyStore, keyStorePassword, headerTimeout));
             Problems.install(javalin, json, dashboard::renderError);

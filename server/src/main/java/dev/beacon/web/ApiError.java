@@ -50,6 +50,11 @@ public final class ApiError extends RuntimeException {
         return new ApiError(429, "rate_limited", detail, null, Math.max(1, retryAfterSeconds));
     }
 
+    /** 503 with {@code code}: the server cannot take this now; the caller retries after {@code retryAfterSeconds}. */
+    public static ApiError unavailable(String code, long retryAfterSeconds, String detail) {
+        return new ApiError(503, code, detail, null, Math.max(1, retryAfterSeconds));
+    }
+
     public int status() {
         return status;
     }

@@ -11,7 +11,12 @@ import dev.beacon.errors.Refused;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.function.BiConsumer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,8 +125,23 @@ public final class Problems {
         ctx.result(body(json, error));
     }
 
+    /**
+     * Writes {@code error} as the answer to a request that no route handles (Jetty's own API, beneath Javalin), and
+     * completes {@code callback} when it is written.
+     */
+    public static void write(Response response, Callback callback, ObjectMapper json, ApiError error) {
+        byte[] body = body(json, error).getBytes(StandardCharsets.UTF_8);
+        response.setStatus(error.status());
+        if (error.retryAfterSeconds() != null) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(error.retryAfterSeconds()));
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
     /** The problem JSON document for {@code error}. */
-    static String body(ObjectMapper json, ApiError error) {
+    public static String body(ObjectMapper json, ApiError error) {
         ObjectNode body = json.createObjectNode();
         body.put("type", "https://beacon.dev/problems/" + error.code().replace('_', '-'));
         body.put("title", title(error.status()));

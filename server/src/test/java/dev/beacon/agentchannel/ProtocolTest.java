@@ -60,6 +60,20 @@ class ProtocolTest {
     }
 
     @Test
+    void a_message_sent_in_several_frames_is_read_whole_and_binary_messages_are_ignored() throws Exception {
+        try (RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
+            JsonNode welcome = socket.sendInParts("{\"type\":\"hel", "lo\",\"hostname\":\"krä", "he-1\",\"os\":\"linux\",\"arch\":\"amd64\",",
+                    "\"agent_version\":\"test\",\"capabilities\":[\"echo\"],\"labels\":{}}").next();
+            assertThat(welcome.get("type").asText()).isEqualTo("welcome");
+            socket.sendBinary(new byte[] {1, 2, 3});
+            JsonNode ack = socket.sendInParts("{\"type\":\"heartbeat\",", "\"sent_at\":\"2026-01-01T00:00:00Z\"}").next();
+            assertThat(ack.get("type").asText()).isEqualTo("heartbeat.ack"); // the binary message got no answer
+            assertThat(ack.get("sent_at").asText()).isEqualTo("2026-01-01T00:00:00Z");
+        }
+        assertThat(server.get("/api/robots/" + robotId, server.adminKey()).json().path("hostname").asText()).isEqualTo("krähe-1");
+    }
+
+    @Test
     void a_huge_frame_closes_only_that_connection() throws Exception {
         try (RawAgentSocket bystander = RawAgentSocket.connect(server.baseUrl(), secondRobotToken());
              RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {

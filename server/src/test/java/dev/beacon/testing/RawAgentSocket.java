@@ -82,6 +82,19 @@ public final class RawAgentSocket implements AutoCloseable {
         return this;
     }
 
+    /** Sends one text message as several frames, one per part. */
+    public RawAgentSocket sendInParts(String... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            socket.sendText(parts[i], i == parts.length - 1).join();
+        }
+        return this;
+    }
+
+    public RawAgentSocket sendBinary(byte[] data) {
+        socket.sendBinary(java.nio.ByteBuffer.wrap(data), true).join();
+        return this;
+    }
+
     public RawAgentSocket hello() {
         return send("{\"type\":\"hello\",\"hostname\":\"raw\",\"os\":\"linux\",\"arch\":\"amd64\",\"agent_version\":\"test\","
                 + "\"capabilities\":[\"echo\"],\"labels\":{}}");

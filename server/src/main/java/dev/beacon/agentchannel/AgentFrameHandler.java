@@ -1,0 +1,132 @@
+package dev.beacon.agentchannel;
+
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Utf8StringBuilder;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.OpCode;
+import org.eclipse.jetty.websocket.core.exception.BadPayloadException;
+import org.eclipse.jetty.websocket.core.exception.MessageTooLargeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One agent connection as Jetty's WebSocket core sees it: puts text messages together from their frames (checking
+ * size and UTF-8) and hands each whole message to the {@link AgentChannel}, one at a time: the next frame is read
+ * only after the channel has handled the message before it, so an agent's frames are handled in the order it sent
+ * them. Binary messages are not part of the protocol and are ignored; Jetty answers pings and closes itself.
+ *
+ * <p>Jetty calls it on the connection's read thread, never two calls at once; the fields are handed from one call to
+ * the next through Jetty's own synchronisation (its demand), so they need none of their own.
+ */
+final class AgentFrameHandler implements FrameHandler {
+    private static final Logger log = LoggerFactory.getLogger(AgentChannel.class);
+
+    private final AgentChannel channel;
+    private final UpgradeGate.Accepted accepted;
+    private CoreSession session;
+    private AgentSocket socket;
+    /** The text message whose first frames have arrived but not its last; null between messages. */
+    private Utf8StringBuilder partial;
+    /** The data message in progress is binary (its continuation frames are skipped). */
+    private boolean skippingBinary;
+
+    AgentFrameHandler(AgentChannel channel, UpgradeGate.Accepted accepted) {
+        this.channel = channel;
+        this.accepted = accepted;
+    }
+
+    @Override
+    public void onOpen(CoreSession session, Callback callback) {
+        this.session = session;
+        this.socket = channel.opened(accepted, session);
+        callback.succeeded();
+        session.demand();
+    }
+
+    @Override
+    public void onFrame(Frame frame, Callback callback) {
+        try {
+            switch (frame.getOpCode()) {
+                case OpCode.TEXT -> {
+                    skippingBinary = false;
+                    text(frame);
+                }
+                case OpCode.CONTINUATION -> {
+                    if (!skippingBinary) {
+                        text(frame);
+                    }
+                }
+                case OpCode.BINARY -> skippingBinary = true;
+                case OpCode.CLOSE -> {
+                    callback.succeeded(); // Jetty answers the close; no frame follows it
+                    return;
+                }
+                default -> {
+                    // PING and PONG: Jetty answers a ping with a pong once the callback completes.
+                }
+            }
+        } catch (BadPayloadException | MessageTooLargeException refused) {
+            partial = null;
+            callback.failed(refused); // Jetty closes the connection with 1007 or 1009
+            return;
+        } catch (RuntimeException e) {
+            log.warn("could not handle a frame from {}; closing its connection", socket, e);
+            partial = null;
+            callback.failed(e); // closed with 1011: the agent connects again
+            return;
+        }
+        callback.succeeded();
+        session.demand();
+    }
+
+    /** A text frame or one of its continuations: the whole message goes to the channel once its last frame is here. */
+    private void text(Frame frame) {
+        boolean first = partial == null;
+        if (first && frame.isFin()) {
+            Utf8StringBuilder whole = new Utf8StringBuilder(frame.getPayloadLength());
+            append(whole, frame);
+            channel.onMessage(socket, whole.takeCompleteString(BadPayloadException.InvalidUtf8::new));
+            return;
+        }
+        if (first) {
+            partial = new Utf8StringBuilder();
+        }
+        append(partial, frame);
+        if (frame.isFin()) {
+            Utf8StringBuilder whole = partial;
+            partial = null;
+            channel.onMessage(socket, whole.takeCompleteString(BadPayloadException.InvalidUtf8::new));
+        } else if (partial.hasCodingErrors()) {
+            throw new BadPayloadException.InvalidUtf8();
+        }
+    }
+
+    private void append(Utf8StringBuilder text, Frame frame) {
+        if (!frame.hasPayload()) {
+            return;
+        }
+        long limit = session.getMaxTextMessageSize();
+        if ((long) text.length() + frame.getPayloadLength() > limit) {
+            throw new MessageTooLargeException("Text message larger than " + limit + " bytes");
+        }
+        text.append(frame.getPayload());
+    }
+
+    @Override
+    public void onError(Throwable cause, Callback callback) {
+        log.debug("agent socket error ({}): {}", socket, cause.toString());
+        callback.succeeded();
+    }
+
+    @Override
+    public void onClosed(CloseStatus status, Callback callback) {
+        partial = null;
+        if (socket != null) {
+            channel.closed(socket, status.getCode());
+        }
+        callback.succeeded();
+    }
+}
