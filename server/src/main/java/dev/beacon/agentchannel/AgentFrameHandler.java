@@ -110,7 +110,7 @@ final class AgentFrameHandler implements FrameHandler {
         }
         long limit = session.getMaxTextMessageSize();
         if ((long) text.length() + frame.getPayloadLength() > limit) {
-            throw new MessageTooLargeException("Text message larger than " + limit + " bytes");
+            throw new MessageTooLargeException("Text message too large"); // the close reason agents see, as documented
         }
         text.append(frame.getPayload());
     }

@@ -74,6 +74,32 @@ class ProtocolTest {
     }
 
     @Test
+    void text_that_is_not_utf8_closes_the_connection_with_1007() throws Exception {
+        java.net.URI uri = java.net.URI.create(server.baseUrl());
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(5000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("GET /api/agent/ws HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer " + token
+                    + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.readUnsignedByte());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101");
+            // One masked text frame (a zero mask leaves the payload as it is) holding 0xC3 0x28: not UTF-8.
+            out.write(new byte[] {(byte) 0x81, (byte) 0x82, 0, 0, 0, 0, (byte) 0xC3, 0x28});
+            out.flush();
+            int opcode = in.readUnsignedByte() & 0x0F;
+            int length = in.readUnsignedByte() & 0x7F;
+            assertThat(opcode).as("a close frame").isEqualTo(0x8);
+            assertThat(length).isGreaterThanOrEqualTo(2);
+            assertThat(in.readUnsignedShort()).isEqualTo(1007);
+        }
+    }
+
+    @Test
     void a_huge_frame_closes_only_that_connection() throws Exception {
         try (RawAgentSocket bystander = RawAgentSocket.connect(server.baseUrl(), secondRobotToken());
              RawAgentSocket socket = RawAgentSocket.connect(server.baseUrl(), token)) {
