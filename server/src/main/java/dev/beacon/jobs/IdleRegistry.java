@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +28,10 @@ final class IdleRegistry {
     private final Map<String, TreeMap<Long, Slot>> idle = new HashMap<>();
     /** Organization → what this node knows of its queue. */
     private final Map<String, Backlog> backlogs = new HashMap<>();
+    /** Organization → how many of its robots have a slot here (so the once-a-second sweep need not walk the slots). */
+    private final Map<String, Integer> slotsByOrg = new HashMap<>();
+    /** Slots given a drain time; a slot whose drain ended otherwise, or that is gone, leaves at the next sweep. */
+    private final Set<Slot> draining = new HashSet<>();
     private long idleCounter;
 
     /** {@code queueWindow}: the queue rows a round reads, which also bounds each backlog. */
@@ -39,7 +44,9 @@ final class IdleRegistry {
         Slot old = slots.put(slot.robotId, slot);
         if (old != null) {
             markBusy(old);
+            left(old);
         }
+        slotsByOrg.merge(slot.orgId, 1, Integer::sum);
         markIdle(slot);
     }
 
@@ -49,7 +56,14 @@ final class IdleRegistry {
         if (slot != null && slot.sessionId.equals(sessionId)) {
             slots.remove(robotId);
             markBusy(slot);
+            left(slot);
         }
+    }
+
+    /** A slot left the registry: its organization counts one robot fewer here. */
+    private void left(Slot slot) {
+        draining.remove(slot);
+        slotsByOrg.computeIfPresent(slot.orgId, (org, count) -> count > 1 ? count - 1 : null);
     }
 
     /** The robot's facts changed (resumed, or read again after a claim found it unavailable). */
@@ -213,20 +227,26 @@ final class IdleRegistry {
         Slot slot = current(robotId, sessionId);
         if (slot != null) {
             slot.drainUntilMillis = untilMillis;
+            draining.add(slot);
         }
         return slot;
     }
 
-    /** Frees the robots whose drain time passed; returns every organization with a robot here. */
+    /**
+     * Frees the robots whose drain time passed; returns every organization with a robot here. Looks only at the slots
+     * given a drain time: with 19,000 idle robots, walking every slot each second was a fifth of an idle server's CPU.
+     */
     synchronized Set<String> endDrains(long nowMillis) {
-        Set<String> orgs = new HashSet<>();
-        for (Slot slot : slots.values()) {
-            if (slot.currentJobId != null && slot.drainUntilMillis != 0 && slot.drainUntilMillis < nowMillis) {
+        for (Iterator<Slot> it = draining.iterator(); it.hasNext(); ) {
+            Slot slot = it.next();
+            if (slot.drainUntilMillis == 0 || slots.get(slot.robotId) != slot) {
+                it.remove(); // its drain ended otherwise (a claim, a handover, idle again), or it is gone
+            } else if (slot.currentJobId != null && slot.drainUntilMillis < nowMillis) {
                 markIdle(slot);
+                it.remove();
             }
-            orgs.add(slot.orgId);
         }
-        return orgs;
+        return new HashSet<>(slotsByOrg.keySet());
     }
 
     /** Whether a robot of the organization is idle here. */

@@ -154,6 +154,43 @@ class IdleRegistryTest {
         assertThat(registry.idleSlots(ORG)).containsExactly(a);
     }
 
+    @Test
+    void the_sweep_names_each_organization_with_a_robot_here_while_it_has_one() {
+        Slot a = slot("a", List.of("echo"));
+        Slot other = new Slot("b", "org-2", "session-b", new Slots.RecordingLink());
+        other.robot = a.robot;
+        registry.greeted(a);
+        registry.greeted(other);
+        Slot renewed = new Slot("a", ORG, "session-a2", new Slots.RecordingLink());
+        renewed.robot = a.robot;
+        registry.greeted(renewed); // the robot's new session replaces the old one: still one robot of ORG
+
+        assertThat(registry.endDrains(0)).containsExactlyInAnyOrder(ORG, "org-2");
+        registry.gone("b", "session-b");
+        assertThat(registry.endDrains(0)).containsExactly(ORG);
+        registry.gone("a", a.sessionId); // the old session's end: the robot is still here
+        assertThat(registry.endDrains(0)).containsExactly(ORG);
+        registry.gone("a", renewed.sessionId);
+        assertThat(registry.endDrains(0)).isEmpty();
+    }
+
+    @Test
+    void a_drain_that_a_claim_ended_or_whose_robot_left_is_not_ended_again() {
+        Slot a = slot("a", List.of("echo"));
+        Slot b = slot("b", List.of("echo"));
+        registry.greeted(a);
+        registry.greeted(b);
+        registry.planAndReserve(ORG, List.of(job("j1", "echo"), job("j2", "echo")));
+        registry.draining("a", a.sessionId, 1_000);
+        registry.draining("b", b.sessionId, 1_000);
+        registry.claimed(a); // a new claim ended a's drain: it keeps its job
+        registry.gone("b", b.sessionId);
+
+        registry.endDrains(2_000);
+        assertThat(a.currentJobId).isEqualTo("j1");
+        assertThat(registry.idleSlots(ORG)).isEmpty();
+    }
+
     /** What a round that read an empty queue leaves: a complete backlog. */
     private void completeBacklog() {
         IdleRegistry.RoundStart start = registry.startRound(ORG, false);
