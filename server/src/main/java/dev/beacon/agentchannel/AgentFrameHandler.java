@@ -25,7 +25,8 @@ final class AgentFrameHandler implements FrameHandler {
     private static final Logger log = LoggerFactory.getLogger(AgentChannel.class);
 
     private final AgentChannel channel;
-    private final UpgradeGate.Accepted accepted;
+    /** What the gate let through, until the connection opens: then the socket keeps what it needs of it. */
+    private UpgradeGate.Accepted accepted;
     private CoreSession session;
     private AgentSocket socket;
     /** The text message whose first frames have arrived but not its last; null between messages. */
@@ -42,6 +43,7 @@ final class AgentFrameHandler implements FrameHandler {
     public void onOpen(CoreSession session, Callback callback) {
         this.session = session;
         this.socket = channel.opened(accepted, session);
+        accepted = null; // the whole robot as read at the upgrade: ~1 KB a connection that nothing reads again
         callback.succeeded();
         session.demand();
     }
