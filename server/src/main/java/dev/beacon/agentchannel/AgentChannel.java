@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * older connection). Its parts share the sockets through {@link AgentSessions}: the {@link UpgradeGate}
  * (authentication and refusal before the upgrade), {@link TokenRotation} and {@link Liveness} (heartbeats, flood
  * limits, timeouts). Agents connect through the {@link AgentEndpoint}, on Jetty's WebSocket core; Jetty calls
- * {@link #onMessage} on the connection's own thread (one message at a time per connection); {@link #sweep} and {@link #flushLastSeen} run on the server's scheduler; {@link #disconnect} and
- * {@link #requestTokenRotation} on request threads. Thread-safe.
+ * {@link #onMessage} on the connection's own thread (one message at a time per connection); {@link #sweep} and
+ * {@link #flushLastSeen} run on the server's scheduler; {@link #disconnect} and {@link #requestTokenRotation} on
+ * request threads. Thread-safe.
  */
 public final class AgentChannel implements LiveConnections {
     private static final Logger log = LoggerFactory.getLogger(AgentChannel.class);
