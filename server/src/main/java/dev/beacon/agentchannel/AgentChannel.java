@@ -114,7 +114,23 @@ public final class AgentChannel implements LiveConnections {
         sessions.closedByPeer(socket, status);
     }
 
-    /** One whole text message from an agent, in the order it sent them. */
+    /**
+     * Answers a greeted agent's plain heartbeat at once, on the thread that read it (Jetty's selector), when it is
+     * within the connection's budget: that path never waits. Returns false for every other message, and for a
+     * heartbeat over the budget, which then go to {@link #onMessage} on a thread that may wait.
+     */
+    boolean answeredAtOnce(AgentSocket socket, String message) {
+        if (!socket.greeted) {
+            return false;
+        }
+        if (!sessions.isOpen(socket)) {
+            return true; // closed by the server a moment ago: dropped, as onMessage would
+        }
+        Frame.Heartbeat beat = frames.plainHeartbeat(message);
+        return beat != null && liveness.acknowledge(socket, beat);
+    }
+
+    /** One whole text message from an agent, in the order it sent them; may wait (the database, a socket's lock). */
     void onMessage(AgentSocket socket, String message) {
         if (!sessions.isOpen(socket)) {
             return; // closed by the server a moment ago

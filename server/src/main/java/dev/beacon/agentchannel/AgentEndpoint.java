@@ -32,7 +32,7 @@ final class AgentEndpoint extends Handler.Wrapper {
     private final AgentChannel channel;
     private final UpgradeGate gate;
     private final Configuration.ConfigurationCustomizer settings = new Configuration.ConfigurationCustomizer();
-    private final Handshaker handshaker = Handshaker.newInstance();
+    private final Handshaker handshaker = new AgentHandshaker();
     private final WebSocketNegotiator negotiator = this::negotiate;
     private WebSocketComponents components;
 

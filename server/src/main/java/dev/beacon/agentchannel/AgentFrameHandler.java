@@ -1,5 +1,6 @@
 package dev.beacon.agentchannel;
 
+import java.util.concurrent.ThreadFactory;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Utf8StringBuilder;
 import org.eclipse.jetty.websocket.core.CloseStatus;
@@ -18,11 +19,16 @@ import org.slf4j.LoggerFactory;
  * only after the channel has handled the message before it, so an agent's frames are handled in the order it sent
  * them. Binary messages are not part of the protocol and are ignored; Jetty answers pings and closes itself.
  *
- * <p>Jetty calls it on the connection's read thread, never two calls at once; the fields are handed from one call to
- * the next through Jetty's own synchronisation (its demand), so they need none of their own.
+ * <p>Jetty calls it on the selector thread that read the frame ({@link AgentHandshaker.AgentConnection}), never two
+ * calls at once; the fields are handed from one call to the next through Jetty's own synchronisation (its demand), so
+ * they need none of their own. Nothing may wait on that thread, which reads every connection of its selector: a plain
+ * heartbeat is answered there ({@link AgentChannel#answeredAtOnce}); every other message, and the connection's end,
+ * which write to the database, go to a virtual thread, and the next frame is read once that thread is done.
  */
 final class AgentFrameHandler implements FrameHandler {
     private static final Logger log = LoggerFactory.getLogger(AgentChannel.class);
+    /** Where messages that may wait are handled: a virtual thread each (one at a time per connection). */
+    private static final ThreadFactory WAITING = Thread.ofVirtual().name("agent-message").factory();
 
     private final AgentChannel channel;
     /** What the gate let through, until the connection opens: then the socket keeps what it needs of it. */
@@ -50,15 +56,16 @@ final class AgentFrameHandler implements FrameHandler {
 
     @Override
     public void onFrame(Frame frame, Callback callback) {
+        String message = null;
         try {
             switch (frame.getOpCode()) {
                 case OpCode.TEXT -> {
                     skippingBinary = false;
-                    text(frame);
+                    message = text(frame);
                 }
                 case OpCode.CONTINUATION -> {
                     if (!skippingBinary) {
-                        text(frame);
+                        message = text(frame);
                     }
                 }
                 case OpCode.BINARY -> skippingBinary = true;
@@ -70,6 +77,11 @@ final class AgentFrameHandler implements FrameHandler {
                     // PING and PONG: Jetty answers a ping with a pong once the callback completes.
                 }
             }
+            if (message == null || channel.answeredAtOnce(socket, message)) {
+                callback.succeeded();
+                session.demand();
+                return;
+            }
         } catch (BadPayloadException | MessageTooLargeException refused) {
             partial = null;
             callback.failed(refused); // Jetty closes the connection with 1007 or 1009
@@ -80,18 +92,33 @@ final class AgentFrameHandler implements FrameHandler {
             callback.failed(e); // closed with 1011: the agent connects again
             return;
         }
+        String whole = message;
+        WAITING.newThread(() -> handle(whole, callback)).start();
+    }
+
+    /** A message that may wait, on a thread of its own; the connection reads its next frame once this is done. */
+    private void handle(String message, Callback callback) {
+        try {
+            channel.onMessage(socket, message);
+        } catch (RuntimeException e) {
+            log.warn("could not handle a frame from {}; closing its connection", socket, e);
+            callback.failed(e); // closed with 1011: the agent connects again
+            return;
+        }
         callback.succeeded();
         session.demand();
     }
 
-    /** A text frame or one of its continuations: the whole message goes to the channel once its last frame is here. */
-    private void text(Frame frame) {
+    /**
+     * A text frame or one of its continuations: the whole message once its last frame is here, else null (the frames
+     * so far kept).
+     */
+    private String text(Frame frame) {
         boolean first = partial == null;
         if (first && frame.isFin()) {
             Utf8StringBuilder whole = new Utf8StringBuilder(frame.getPayloadLength());
             append(whole, frame);
-            channel.onMessage(socket, whole.takeCompleteString(BadPayloadException.InvalidUtf8::new));
-            return;
+            return whole.takeCompleteString(BadPayloadException.InvalidUtf8::new);
         }
         if (first) {
             partial = new Utf8StringBuilder();
@@ -100,10 +127,11 @@ final class AgentFrameHandler implements FrameHandler {
         if (frame.isFin()) {
             Utf8StringBuilder whole = partial;
             partial = null;
-            channel.onMessage(socket, whole.takeCompleteString(BadPayloadException.InvalidUtf8::new));
+            return whole.takeCompleteString(BadPayloadException.InvalidUtf8::new);
         } else if (partial.hasCodingErrors()) {
             throw new BadPayloadException.InvalidUtf8();
         }
+        return null;
     }
 
     private void append(Utf8StringBuilder text, Frame frame) {
@@ -126,9 +154,19 @@ final class AgentFrameHandler implements FrameHandler {
     @Override
     public void onClosed(CloseStatus status, Callback callback) {
         partial = null;
-        if (socket != null) {
-            channel.closed(socket, status.getCode());
+        if (socket == null) {
+            callback.succeeded();
+            return;
         }
-        callback.succeeded();
+        // Called where the close was read or the connection failed, the selector thread included; the end is written
+        // to the database, so on a thread that may wait.
+        AgentSocket closed = socket;
+        WAITING.newThread(() -> {
+            try {
+                channel.closed(closed, status.getCode());
+            } finally {
+                callback.succeeded();
+            }
+        }).start();
     }
 }

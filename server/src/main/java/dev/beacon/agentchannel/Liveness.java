@@ -106,17 +106,27 @@ final class Liveness {
      * the connection closed for flooding. Nothing here touches the database: {@link #flushLastSeen} writes the times.
      */
     void onHeartbeat(AgentSocket socket, Frame.Heartbeat beat) {
-        if (!socket.heartbeatBudget.tryConsume(1)) {
+        if (!acknowledge(socket, beat)) {
             sessions.send(socket, new Frame.Error("too_many_heartbeats", "More than " + HEARTBEATS_PER_SECOND
                     + " heartbeats a second; an agent sends one per heartbeat_interval_s. Closing."));
             sessions.close(socket, "too_many_heartbeats", true, POLICY_VIOLATION);
-            return;
+        }
+    }
+
+    /**
+     * A heartbeat within the connection's budget noted and acknowledged, or false (nothing done) when it is over the
+     * budget. Never waits: no database, no lock but the budget's own, and the ack is queued, not written through.
+     */
+    boolean acknowledge(AgentSocket socket, Frame.Heartbeat beat) {
+        if (!socket.heartbeatBudget.tryConsume(1)) {
+            return false;
         }
         socket.lastHeardNanos = ticker.getAsLong();
         socket.lastSeenMillis = clock.millis();
         heartbeats.increment();
         String sentAt = beat.sentAt();
         sessions.send(socket, frames.writeHeartbeatAck(sentAt != null && sentAt.length() <= 64 ? sentAt : null));
+        return true;
     }
 
     /**

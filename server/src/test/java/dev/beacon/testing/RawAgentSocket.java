@@ -107,15 +107,25 @@ public final class RawAgentSocket implements AutoCloseable {
 
     /** The next frame, parsed; fails after 5 s. */
     public JsonNode next() throws InterruptedException {
-        String text = received.poll(5, TimeUnit.SECONDS);
+        return next(Duration.ofSeconds(5));
+    }
+
+    /** The next frame, parsed; fails after {@code within}. */
+    public JsonNode next(Duration within) throws InterruptedException {
+        String text = received.poll(within.toMillis(), TimeUnit.MILLISECONDS);
         if (text == null) {
-            throw new AssertionError("no frame within 5 s");
+            throw new AssertionError("no frame within " + within.toMillis() + " ms");
         }
         try {
             return TestServer.JSON.readTree(text);
         } catch (java.io.IOException e) {
             throw new AssertionError("server sent non-JSON: " + text, e);
         }
+    }
+
+    /** Whether a frame has arrived that {@link #next()} would return now. */
+    public boolean hasFrame() {
+        return !received.isEmpty();
     }
 
     /** The next frame of the given type, skipping others (e.g. heartbeat acks). */
