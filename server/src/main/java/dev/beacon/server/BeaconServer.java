@@ -87,7 +87,9 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.VirtualThreads;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,6 +151,21 @@ public final class BeaconServer implements AutoCloseable {
         this.port = port;
         this.baseUrl = baseUrl;
         this.initialAdminPasswordFile = initialAdminPasswordFile;
+    }
+
+    /**
+     * Jetty's acceptor and selector on platform threads, and every task that may block (a request, a WebSocket
+     * upgrade) on a virtual thread of its own. Javalin's virtual-thread pool runs the selector itself on a virtual
+     * thread, which the JDK parks and wakes through its own poller: two wake-ups and a hand-off between carrier threads
+     * for every read. No reserved threads: with them, Jetty runs a blocking task on the selector's platform thread and
+     * hands the selecting to another, instead of starting a virtual thread.
+     */
+    private static QueuedThreadPool jettyThreads() {
+        QueuedThreadPool threads = new QueuedThreadPool(200, 4);
+        threads.setName("jetty");
+        threads.setReservedThreads(0);
+        threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor("jetty-vt-"));
+        return threads;
     }
 
     /**
@@ -289,6 +306,7 @@ public final class BeaconServer implements AutoCloseable {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
             javalin.concurrency.useVirtualThreads = true;
+            javalin.jetty.threadPool = jettyThreads();
             javalin.http.maxRequestSize = BodyLimit.MAX_BODY_BYTES;
             javalin.http.prefer405over404 = true;
             // API answers are small JSON; compressing them costs more CPU than it saves on a LAN.
