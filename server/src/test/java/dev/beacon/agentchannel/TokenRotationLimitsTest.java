@@ -152,7 +152,30 @@ class TokenRotationLimitsTest implements ConfiguresServer {
     }
 
     @Test
-    void a_heartbeat_flood_closes_the_socket_with_1008() throws Exception {
+    void a_heartbeat_flood_gets_an_error_and_a_close_with_1008() throws Exception {
+        try (RawAgentSocket flooder = RawAgentSocket.connect(server.baseUrl(), token)) {
+            flooder.hello().next("welcome");
+            // As fast as the server answers: far more than 5 a second. Each heartbeat waits for its answer, so the
+            // flooder sends nothing after the one refused. (Jetty closes the connection as soon as a close with
+            // 1008 is written, without waiting for the peer's close; a peer still sending then gets a reset, which
+            // can overtake the close frame it has not read yet.)
+            JsonNode answer = null;
+            for (int i = 0; i < 200 && !flooder.isClosed(); i++) {
+                answer = flooder.send("{\"type\":\"heartbeat\"}").next();
+                if (!answer.get("type").asText().equals("heartbeat.ack")) {
+                    break;
+                }
+            }
+            assertThat(answer.get("code").asText()).isEqualTo("too_many_heartbeats");
+            int status = flooder.awaitClosed();
+            assertThat(status).as("close status (the client's error: %s)", flooder.error()).isEqualTo(Liveness.POLICY_VIOLATION);
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> robot().get("status").asText().equals("offline"));
+        assertThat(server.get("/metrics", null).body()).containsPattern("beacon_agent_disconnects_total\\{[^}]*reason=\"too_many_heartbeats\"");
+    }
+
+    @Test
+    void heartbeats_blasted_without_waiting_end_the_connection_and_the_robot_goes_offline() throws Exception {
         try (RawAgentSocket flooder = RawAgentSocket.connect(server.baseUrl(), token)) {
             flooder.hello().next("welcome");
             try {
@@ -162,10 +185,12 @@ class TokenRotationLimitsTest implements ConfiguresServer {
             } catch (java.util.concurrent.CompletionException closedWhileSending) {
                 // the server closed the socket under the flood
             }
-            assertThat(flooder.awaitClosed()).isEqualTo(Liveness.POLICY_VIOLATION);
+            // 1008, or a reset that overtook the close frame while this client was still sending (see above)
+            assertThat(flooder.awaitClosed()).isIn(Liveness.POLICY_VIOLATION, -1);
         }
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> robot().get("status").asText().equals("offline"));
         assertThat(server.get("/metrics", null).body()).containsPattern("beacon_agent_disconnects_total\\{[^}]*reason=\"too_many_heartbeats\"");
+        assertThat(server.get("/healthz", null).status()).isEqualTo(200);
     }
 
     private boolean liveTokens(String only) {

@@ -21,6 +21,8 @@ public final class RawAgentSocket implements AutoCloseable {
     private final WebSocket socket;
     private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    /** What ended the socket abruptly (the -1 of {@link #awaitClosed}), for failure messages; null otherwise. */
+    private volatile Throwable error;
 
     private RawAgentSocket(String baseUrl, String token) {
         WebSocket.Listener listener = new WebSocket.Listener() {
@@ -44,7 +46,8 @@ public final class RawAgentSocket implements AutoCloseable {
             }
 
             @Override
-            public void onError(WebSocket webSocket, Throwable error) {
+            public void onError(WebSocket webSocket, Throwable failure) {
+                error = failure;
                 closed.complete(-1);
             }
         };
@@ -156,6 +159,11 @@ public final class RawAgentSocket implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException e) {
             return -1;
         }
+    }
+
+    /** What ended the socket abruptly, or null: the client's error, for a test's failure message. */
+    public Throwable error() {
+        return error;
     }
 
     public boolean isClosed() {
