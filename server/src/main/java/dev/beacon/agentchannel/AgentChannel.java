@@ -116,7 +116,8 @@ public final class AgentChannel implements LiveConnections {
 
     /**
      * Answers a greeted agent's plain heartbeat at once, on the thread that read it (Jetty's selector), when it is
-     * within the connection's budget: that path never waits. Returns false for every other message, and for a
+     * within the connection's budget: that path never waits, and reads the frame without a tree (anything odd takes the
+     * full read in {@link #onMessage}). Returns false for every other message, and for a
      * heartbeat over the budget, which then go to {@link #onMessage} on a thread that may wait.
      */
     boolean answeredAtOnce(AgentSocket socket, String message) {
@@ -135,13 +136,7 @@ public final class AgentChannel implements LiveConnections {
         if (!sessions.isOpen(socket)) {
             return; // closed by the server a moment ago
         }
-        if (socket.greeted) { // the frame greeted agents send most, read without a tree (anything odd takes the full read)
-            Frame.Heartbeat beat = frames.plainHeartbeat(message);
-            if (beat != null) {
-                liveness.onHeartbeat(socket, beat);
-                return;
-            }
-        }
+        // Plain heartbeats within budget never get here (answeredAtOnce): those left are rare, so the full read serves.
         FrameCodec.Envelope frame;
         try {
             frame = frames.envelope(message);

@@ -97,7 +97,7 @@ final class AgentHandshaker extends AbstractHandshaker {
 
             @Override
             public void failed(Throwable cause) {
-                readFailed(cause);
+                onFillInterestedFailed(cause);
             }
 
             @Override
@@ -113,10 +113,6 @@ final class AgentHandshaker extends AbstractHandshaker {
         @Override
         public void fillInterested() {
             fillInterested(readable);
-        }
-
-        private void readFailed(Throwable cause) {
-            onFillInterestedFailed(cause);
         }
     }
 }
