@@ -185,6 +185,10 @@ public final class Database implements AutoCloseable {
         // Other processes (`beacon admin` beside the server) wait for the lock instead of failing.
         properties.setProperty("busy_timeout", Integer.toString(SqliteSpace.BUSY_TIMEOUT_MILLIS));
         properties.setProperty("foreign_keys", "true");
+        // The writer runs each caller's work in a savepoint; SQLite keeps a savepoint's page images in a statement
+        // journal, which spills to a temporary file (created, written and deleted per batch) past 64 KiB unless
+        // temporary storage is memory. A batch is bounded, so is the memory.
+        properties.setProperty("temp_store", "MEMORY");
         // Beacon never reads generated keys; without this, sqlite-jdbc runs an extra query after every INSERT.
         properties.setProperty("jdbc.get_generated_keys", "false");
         // Checkpoints copy the WAL into the database and fsync; run inside a commit they would stall the
