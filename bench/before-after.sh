@@ -6,7 +6,8 @@
 #   env: SCENARIOS (enroll jobs dispatch), ENROLL_WARMUPS / JOB_WARMUPS (runs before measuring, default 1),
 #        LOADTEST_JAR (the load generator's build; default JAR)
 #   e.g. bench/before-after.sh /tmp/beacon-base.jar base 18710 sqlite
-# Prints one line per measured run: label, database, scenario, operations/s, latency percentiles, server CPU µs/op.
+# Prints one line per measured run: label, database, scenario, operations/s, latency percentiles, server CPU µs/op
+# (on SQLite also the writer thread's share of it).
 set -euo pipefail
 jar=$1; label=$2; port=$3; database=$4
 java=$(BEACON_PRINT_JAVA=1 "$(dirname "$0")/../beacon")
@@ -25,22 +26,33 @@ for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null &&
 key=$("$java" --enable-native-access=ALL-UNNAMED -jar "$jar" admin api-key create --name bench "${args[@]:2}" | tail -1)
 load() { taskset -c 1 "$java" -jar "${LOADTEST_JAR:-$jar}" loadtest "$@" --server "http://127.0.0.1:$port" --api-key "$key"; }
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$pid/stat"; }
+# the SQLite writer thread's CPU seconds (0 on PostgreSQL, which has no such thread): the one thread every write waits for
+writer_seconds() {
+  local task
+  for task in /proc/"$pid"/task/*; do
+    if [ "$(cat "$task/comm" 2>/dev/null)" = beacon-sqlite-w ]; then
+      sed 's/.*) //' "$task/stat" | awk -v hz="$(getconf CLK_TCK)" '{ print ($12 + $13) / hz }'; return
+    fi
+  done
+  echo 0
+}
 measure() { # name count json-file, then the loadtest arguments
   local name=$1 count=$2 json=$3; shift 3
-  local before after
-  before=$(cpu_seconds)
+  local before after writer_before writer_after
+  before=$(cpu_seconds); writer_before=$(writer_seconds)
   load "$@" --json "$json" > "$dir/$name.txt" 2>&1
-  after=$(cpu_seconds)
-  python3 - "$label" "$database" "$name" "$json" "$before" "$after" "$count" <<'PY'
+  after=$(cpu_seconds); writer_after=$(writer_seconds)
+  python3 - "$label" "$database" "$name" "$json" "$before" "$after" "$count" "$writer_before" "$writer_after" <<'PY'
 import json, sys
-label, database, name, path, before, after, count = sys.argv[1:8]
+label, database, name, path, before, after, count, writer_before, writer_after = sys.argv[1:10]
 r = json.load(open(path))
 s = r.get("summary") or r.get("result", {}).get("dispatch", {})
 rate = r.get("result", {}).get("end_to_end_per_second") or s.get("per_second")
 # the server's own figure over the measured phase when the load generator reports it; else the whole command's
 cpu = r.get("server_cpu_us_per_job") or r.get("server_cpu_us_per_claim") or (float(after) - float(before)) / int(count) * 1e6
 print(f"{label:>10} {database:<6} {name:<9} {rate:8.0f}/s  p50 {s.get('p50_ms', 0):6.1f} ms  p99 {s.get('p99_ms', 0):6.1f} ms  "
-      f"server CPU {cpu:5.0f} µs/op  ({count} ops)")
+      f"server CPU {cpu:5.0f} µs/op" + (f", writer {(float(writer_after) - float(writer_before)) / int(count) * 1e6:4.0f}"
+      if database == "sqlite" else "") + f"  ({count} ops)")
 PY
 }
 scenarios=" ${SCENARIOS:-enroll jobs} "   # any of: enroll jobs dispatch
