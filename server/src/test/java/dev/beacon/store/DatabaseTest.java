@@ -16,13 +16,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link Database#read} and {@link Database#write} on real SQLite and PostgreSQL: every kind of commit keeps what
- * returned and undoes what threw, and plain JDBC and Jdbi on one {@link Tx} share its transaction.
+ * returned and undoes what threw, plain JDBC and Jdbi on one {@link Tx} share its transaction, and SQLite's
+ * connections keep their temporary storage in memory.
  */
 class DatabaseTest {
     @TempDir
@@ -200,6 +202,21 @@ class DatabaseTest {
             Sql.DatabaseException failed = assertThrows(Sql.DatabaseException.class,
                     () -> db.read(tx -> tx.connection().createStatement().executeQuery("SELECT * FROM no_such_table")));
             assertInstanceOf(SQLException.class, failed.getCause());
+        }
+    }
+
+    /**
+     * Each caller's work in a batch of the SQLite writer runs in a savepoint, whose journal SQLite spills to a temporary
+     * file past 64 KiB unless temporary storage is memory: a file created, written and deleted per batch.
+     */
+    @Test
+    void sqliteKeepsTemporaryStorageInMemoryOnTheWriterAndTheReaders() {
+        try (Database db = open(Backend.SQLITE)) {
+            Integer writer = db.write(tx -> Sql.first(tx.connection(), "PRAGMA temp_store", row -> row.getInt(1)));
+            Integer reader = db.read(tx -> tx.createQuery("PRAGMA temp_store").mapTo(Integer.class).one());
+            Integer memory = 2; // PRAGMA temp_store: 0 default, 1 file, 2 memory
+            assertEquals(memory, writer);
+            assertEquals(memory, reader);
         }
     }
 }
