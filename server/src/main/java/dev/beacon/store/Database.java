@@ -152,7 +152,7 @@ public final class Database implements AutoCloseable {
                 }
             }
             Handles handles = new Handles();
-            SqliteWriter writer = dialect == Dialect.SQLITE ? new SqliteWriter(DriverManager.getConnection(jdbcUrl, sqlite), handles) : null;
+            SqliteWriter writer = dialect == Dialect.SQLITE ? new SqliteWriter(DriverManager.getConnection(jdbcUrl, writerProperties(sqlite)), handles) : null;
             return new Database(dialect, dataSource, writer, handles);
         } catch (RuntimeException | SQLException e) {
             dataSource.close();
@@ -185,10 +185,6 @@ public final class Database implements AutoCloseable {
         // Other processes (`beacon admin` beside the server) wait for the lock instead of failing.
         properties.setProperty("busy_timeout", Integer.toString(SqliteSpace.BUSY_TIMEOUT_MILLIS));
         properties.setProperty("foreign_keys", "true");
-        // The writer runs each caller's work in a savepoint; SQLite keeps a savepoint's page images in a statement
-        // journal, which spills to a temporary file (created, written and deleted per batch) past 64 KiB unless
-        // temporary storage is memory. A batch is bounded, so is the memory.
-        properties.setProperty("temp_store", "MEMORY");
         // Beacon never reads generated keys; without this, sqlite-jdbc runs an extra query after every INSERT.
         properties.setProperty("jdbc.get_generated_keys", "false");
         // Checkpoints copy the WAL into the database and fsync; run inside a commit they would stall the
@@ -196,6 +192,20 @@ public final class Database implements AutoCloseable {
         properties.setProperty("wal_autocheckpoint", "0");
         // A WAL the checkpoints rewound is cut back to this size rather than kept at its largest (SqliteSpace).
         properties.setProperty("journal_size_limit", Long.toString(SqliteSpace.WAL_KEPT_BYTES));
+        return properties;
+    }
+
+    /**
+     * The writer's connection: {@link #sqliteProperties} with temporary storage in memory. The writer runs each caller's
+     * work of a batch in a savepoint, and SQLite keeps a savepoint's page images in a statement journal that spills to a
+     * temporary file past 64 KiB (created, written and deleted for every few claims) unless temporary storage is
+     * memory; a batch is bounded, so is that memory. The readers keep files: a large sort or grouping spills to disk
+     * rather than to memory.
+     */
+    private static Properties writerProperties(Properties sqlite) {
+        Properties properties = new Properties();
+        properties.putAll(sqlite);
+        properties.setProperty("temp_store", "MEMORY");
         return properties;
     }
 
