@@ -102,7 +102,8 @@ public final class AgentChannel implements LiveConnections {
     /** A connection the gate accepted is open: it becomes a socket of this server. */
     AgentSocket opened(UpgradeGate.Accepted accepted, CoreSession session) {
         Robot robot = accepted.robot().robot();
-        AgentSocket socket = new AgentSocket(ids.next("ses"), robot.id(), robot.name(), robot.orgId(), accepted.ip(),
+        // The organization and address are shared through the JVM's string table: thousands of sockets hold one copy.
+        AgentSocket socket = new AgentSocket(ids.next("ses"), robot.id(), robot.name(), robot.orgId().intern(), accepted.ip().intern(),
                 accepted.robot().tokenHash(), session, ticker.getAsLong(), clock.millis());
         sessions.opened(socket);
         connects.increment();

@@ -35,6 +35,9 @@ final class Liveness {
     /** Heartbeats per connection: this many at once, refilled at {@link #HEARTBEATS_PER_SECOND}; more close it with 1008. */
     static final int HEARTBEAT_BURST = 20;
     static final int HEARTBEATS_PER_SECOND = 5;
+    /** The limit every connection's budget applies: immutable, so one is shared by all of them. */
+    private static final Bandwidth HEARTBEAT_LIMIT = Bandwidth.builder().capacity(HEARTBEAT_BURST)
+            .refillGreedy(HEARTBEATS_PER_SECOND, Duration.ofSeconds(1)).build();
     /** WebSocket close status for a policy violation (a heartbeat flood). */
     static final int POLICY_VIOLATION = 1008;
     /** A rotate-only connection is closed this long after its upgrade; `beacon agent rotate-token` gives up after 15 s. */
@@ -83,8 +86,7 @@ final class Liveness {
 
     /** A fresh heartbeat budget for one connection. */
     static Bucket heartbeatBudget(TimeMeter time) {
-        return Bucket.builder().withCustomTimePrecision(time).addLimit(Bandwidth.builder().capacity(HEARTBEAT_BURST)
-                .refillGreedy(HEARTBEATS_PER_SECOND, Duration.ofSeconds(1)).build()).build();
+        return Bucket.builder().withCustomTimePrecision(time).addLimit(HEARTBEAT_LIMIT).build();
     }
 
     /** A connection said hello: its silence counts from now, and its heartbeats are budgeted. Under the socket's monitor. */

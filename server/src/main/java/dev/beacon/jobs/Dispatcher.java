@@ -163,7 +163,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Called when a robot's pause is lifted: its facts are read again, then it may be given jobs. */
     public void robotResumed(Robot robot) {
-        registry.refreshed(robot.id(), robot);
+        registry.refreshed(robot.id(), RobotFacts.kept(robot));
         requestDispatch(robot.orgId());
     }
 
