@@ -78,6 +78,26 @@ class LauncherTest {
         assertThat(checkout.resolve("target")).doesNotExist();
     }
 
+    @Test
+    void the_server_runs_on_g1_keeping_little_heap_free_with_compact_headers_even_on_one_cpu() throws Exception {
+        Files.copy(Path.of("..", "beacon"), checkout.resolve("beacon")); // the repository root, beside this module
+        build(checkout.resolve("target/beacon.jar"), "build 1");
+        // One CPU, where the JVM on its own would pick the serial collector, which ignores these settings.
+        ProcessBuilder builder = new ProcessBuilder("taskset", "-c", "0", "bash", checkout.resolve("beacon").toString(), "server")
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("BEACON_CDS", "0");
+        builder.environment().remove("BEACON_JAVA_OPTS");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(output).contains("collectors=[G1 Young Generation, G1 Concurrent GC, G1 Old Generation]")
+                .contains("MaxHeapFreeRatio=20").contains("G1PeriodicGCInterval=30000");
+        if (Runtime.version().feature() >= 25) {
+            assertThat(output).contains("UseCompactObjectHeaders=true");
+        }
+    }
+
     private Path runOnce() throws Exception {
         Process process = launcher("once");
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
