@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
 # 19,000 idle agents on one server build: memory per connection after a full GC and server CPU per heartbeat, and
 # with `storm`, the time for all of them to come back after the server is restarted on the same data.
+# With `marginal`, two steady runs on fresh servers, COUNT/2 agents and COUNT agents, and the memory one more
+# connection takes: the difference of their resident memory after a full GC over the difference in agents. The steady
+# figure divides by all agents what grew since the idle server started, which includes what any server grows once it
+# has run a while (the JIT's compiled code, threads, class metadata).
 # The server runs on CPU 0 and the load generator (three worker processes) on CPU 1 (taskset).
-# usage: [SERVER_JAVA_OPTS=...] [LOADTEST_JAR=...] bench/agents-scale.sh JAR LABEL PORT [steady|storm] [COUNT]
+# usage: [SERVER_JAVA_OPTS=...] [LOADTEST_JAR=...] bench/agents-scale.sh JAR LABEL PORT [steady|storm|marginal] [COUNT]
 #   LOADTEST_JAR: the build whose `loadtest agents` drives the server (default JAR), to compare servers with one client
 #   e.g. bench/agents-scale.sh /tmp/beacon-base.jar base 18730 steady
 set -euo pipefail
 jar=$1; label=$2; port=$3; mode=${4:-steady}; count=${5:-19000}
 java=$(BEACON_PRINT_JAVA=1 "$(dirname "$0")/../beacon")
+# The options `beacon server` adds (the collector and its memory settings), so a benchmark runs the server as users do.
+server_opts=$(BEACON_PRINT_SERVER_OPTS=1 "$(dirname "$0")/../beacon")
+if [ "$mode" = marginal ]; then
+  # "resident_mb" of the report's "loaded" part (after a full GC), and "connected"
+  figure() { awk -v part="\"$2\"" '$1 == part {inside = 1} inside && $1 == "\"resident_mb\"" {sub(",", "", $3); print $3; exit}' "$1"; }
+  connected() { awk '$1 == "\"connected\"" {sub(",", "", $3); print $3; exit}' "$1"; }
+  { bash "$0" "$jar" "$label-half" "$port" steady $((count / 2)) || true; } | grep -e '^server  *rss' -e '^load average'
+  { bash "$0" "$jar" "$label" "$port" steady "$count" || true; } | grep -e '^server  *rss' -e '^load average'
+  small=/tmp/bench-agents-$label-half/agents.json; large=/tmp/bench-agents-$label/agents.json
+  awk -v a="$(figure "$small" loaded)" -v b="$(figure "$large" loaded)" -v n="$(connected "$small")" -v m="$(connected "$large")" \
+    'BEGIN {printf "marginal: %.0f -> %.0f MB resident after a full GC for %d -> %d agents: %.1f KB per connection\n", a, b, n, m, (b - a) * 1e6 / (m - n) / 1024}'
+  exit 0
+fi
 dir=/tmp/bench-agents-$label; rm -rf "$dir"; mkdir -p "$dir"
 start_server() {
   # SERVER_JAVA_OPTS: extra JVM options for the server, e.g. a flight recording of the storm
   # shellcheck disable=SC2086
-  BEACON_ADMIN_PASSWORD=bench-password-1 taskset -c 0 "$java" --enable-native-access=ALL-UNNAMED ${SERVER_JAVA_OPTS:-} -jar "$jar" server \
+  BEACON_ADMIN_PASSWORD=bench-password-1 taskset -c 0 "$java" --enable-native-access=ALL-UNNAMED $server_opts ${SERVER_JAVA_OPTS:-} -jar "$jar" server \
     --port "$port" --data-dir "$dir/data" >> "$dir/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.1; done

@@ -11,6 +11,8 @@
 set -euo pipefail
 jar=$1; label=$2; port=$3; database=$4
 java=$(BEACON_PRINT_JAVA=1 "$(dirname "$0")/../beacon")
+# The options `beacon server` adds (the collector and its memory settings), so a benchmark runs the server as users do.
+server_opts=$(BEACON_PRINT_SERVER_OPTS=1 "$(dirname "$0")/../beacon")
 dir=/tmp/bench-ba-$label-$database; rm -rf "$dir"; mkdir -p "$dir"
 args=(--port "$port" --data-dir "$dir")
 if [ "$database" = pg ]; then
@@ -19,7 +21,7 @@ if [ "$database" = pg ]; then
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db" >/dev/null
   args+=(--database-url "jdbc:postgresql://127.0.0.1:5432/$db?user=postgres")
 fi
-BEACON_ADMIN_PASSWORD=bench-password-1 taskset -c 0 "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" server "${args[@]}" > "$dir/server.log" 2>&1 &
+BEACON_ADMIN_PASSWORD=bench-password-1 taskset -c 0 "$java" --enable-native-access=ALL-UNNAMED $server_opts -jar "$jar" server "${args[@]}" > "$dir/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done

@@ -17,6 +17,8 @@
 set -euo pipefail
 jar=$1; label=$2; nodes=$3; baseport=$4
 java=$(BEACON_PRINT_JAVA=1 "$(dirname "$0")/../beacon")
+# The options `beacon server` adds (the collector and its memory settings), so a benchmark runs the server as users do.
+server_opts=$(BEACON_PRINT_SERVER_OPTS=1 "$(dirname "$0")/../beacon")
 dir=/tmp/bench-cluster-$label-${nodes}n; rm -rf "$dir"; mkdir -p "$dir"
 db=beacon_cl_${label//[^a-z0-9]/_}_${nodes}n
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" >/dev/null
@@ -31,7 +33,7 @@ start_node() { # index; class-data sharing per node slot (written at a clean exi
   local i=$1 port=$((baseport + $1 - 1))
   mkdir -p "$dir/node-$i"
   BEACON_ADMIN_PASSWORD=bench-password-1 nice -n -15 "$java" -XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=/tmp/bench-cluster-cds-$i.jsa" \
-    -Xlog:cds=off -Xlog:cds+dynamic=off --enable-native-access=ALL-UNNAMED -jar "$jar" server --host 127.0.0.1 \
+    -Xlog:cds=off -Xlog:cds+dynamic=off $server_opts --enable-native-access=ALL-UNNAMED -jar "$jar" server --host 127.0.0.1 \
     --port "$port" --data-dir "$dir/node-$i" --database-url "$url" --node-name "node-$i" >> "$dir/node-$i.log" 2>&1 &
   pids[i]=$!; urls[i]=http://127.0.0.1:$port
 }

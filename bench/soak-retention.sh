@@ -12,6 +12,8 @@
 set -euo pipefail
 jar=$1; backend=$2; jobs=${3:-1000000}; retain=${4:-10m}; rate=${5:-0}; port=${PORT:-18990}
 java=$(BEACON_PRINT_JAVA=1 "$(dirname "$0")/../beacon")
+# The options `beacon server` adds (the collector and its memory settings), so a benchmark runs the server as users do.
+server_opts=$(BEACON_PRINT_SERVER_OPTS=1 "$(dirname "$0")/../beacon")
 dir=/tmp/bench-soak-$backend; rm -rf "$dir"; mkdir -p "$dir/data"
 db_args=()
 if [ "$backend" = postgres ]; then
@@ -22,7 +24,7 @@ fi
 export BEACON_SECRET_KEY; BEACON_SECRET_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 beacon() { "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" "$@"; }
 start_server() { # name: on PostgreSQL the first node's lease outlives its stop for a few seconds, so each start has its own
-  BEACON_ADMIN_PASSWORD=soak-password-1 taskset -c 0 "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" server \
+  BEACON_ADMIN_PASSWORD=soak-password-1 taskset -c 0 "$java" --enable-native-access=ALL-UNNAMED $server_opts -jar "$jar" server \
     --host 127.0.0.1 --port "$port" --data-dir "$dir/data" "${db_args[@]}" --retain-jobs "$retain" --retain-job-output "$retain" \
     --node-name "$1" \
     >> "$dir/server.log" 2>&1 &
