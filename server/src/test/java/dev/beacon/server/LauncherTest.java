@@ -98,6 +98,22 @@ class LauncherTest {
         }
     }
 
+    @Test
+    void a_collector_named_in_beacon_java_opts_replaces_g1() throws Exception {
+        Files.copy(Path.of("..", "beacon"), checkout.resolve("beacon")); // the repository root, beside this module
+        build(checkout.resolve("target/beacon.jar"), "build 1");
+        ProcessBuilder builder = new ProcessBuilder("bash", checkout.resolve("beacon").toString(), "server")
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("BEACON_CDS", "0");
+        builder.environment().put("BEACON_JAVA_OPTS", "-Xss1m -XX:+UseSerialGC");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(output).contains("collectors=[Copy, MarkSweepCompact]").contains("MaxHeapFreeRatio=20");
+    }
+
     private Path runOnce() throws Exception {
         Process process = launcher("once");
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
