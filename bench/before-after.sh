@@ -4,7 +4,8 @@
 # CPU 1 (taskset), so that on a 2-core machine they do not take each other's core.
 # usage: bench/before-after.sh JAR LABEL PORT sqlite|pg
 #   env: SCENARIOS (enroll jobs dispatch), ENROLL_WARMUPS / JOB_WARMUPS (runs before measuring, default 1),
-#        LOADTEST_JAR (the load generator's build; default JAR)
+#        LOADTEST_JAR (the load generator's build; default JAR),
+#        SERVER_OPTS (the server's JVM options instead of the launcher's; empty: the JVM's own choices)
 #   e.g. bench/before-after.sh /tmp/beacon-base.jar base 18710 sqlite
 # Prints one line per measured run: label, database, scenario, operations/s, latency percentiles, server CPU µs/op
 # (on SQLite also the writer thread's share of it).
@@ -12,7 +13,7 @@ set -euo pipefail
 jar=$1; label=$2; port=$3; database=$4
 java=$(BEACON_PRINT_JAVA=1 "$(dirname "$0")/../beacon")
 # The options `beacon server` adds (the collector and its memory settings), so a benchmark runs the server as users do.
-server_opts=$(BEACON_PRINT_SERVER_OPTS=1 "$(dirname "$0")/../beacon")
+server_opts=${SERVER_OPTS-$(BEACON_PRINT_SERVER_OPTS=1 "$(dirname "$0")/../beacon")}
 dir=/tmp/bench-ba-$label-$database; rm -rf "$dir"; mkdir -p "$dir"
 args=(--port "$port" --data-dir "$dir")
 if [ "$database" = pg ]; then
