@@ -124,8 +124,8 @@ class PhoneLayoutBrowserTest {
         }
 
         Locator card = page.locator("#tokens-list tr[data-token='dock-2 batch 1 for the spring rollout']");
-        BoundingBox title = card.locator("th").boundingBox();
-        BoundingBox revoke = card.locator("[data-dialog^='revoke-token-']").boundingBox();
+        BoundingBox title = onScreen(card.locator("th"));
+        BoundingBox revoke = onScreen(card.locator("[data-dialog^='revoke-token-']"));
         assertThat(revoke.y).as("the actions share the card's first line with its name").isLessThan(title.y + title.height);
         Locator uses = card.locator("td[data-label='Uses']");
         PlaywrightAssertions.assertThat(uses).hasText("0 / 250");
@@ -186,7 +186,7 @@ class PhoneLayoutBrowserTest {
         Locator actions = page.locator("#tokens-list td.actions").first();
         assertThat(actions.evaluate("e => getComputedStyle(e).display")).isEqualTo("table-cell");
         assertThat(actions.evaluate("e => getComputedStyle(e).borderBottomStyle")).isEqualTo("solid");
-        assertThat(page.locator("#tokens-list tr[data-token]").first().boundingBox().height).as("a token row is one line").isLessThan(60);
+        assertThat(onScreen(page.locator("#tokens-list tr[data-token]").first()).height).as("a token row is one line").isLessThan(60);
     }
 
     @Test
@@ -199,7 +199,7 @@ class PhoneLayoutBrowserTest {
         PlaywrightAssertions.assertThat(wrap).hasAttribute("role", "region");
         PlaywrightAssertions.assertThat(wrap).hasAttribute("aria-label", "Enrollment tokens (scrolls)");
         assertNoSidewaysScrolling(page);
-        assertThat(page.locator("#tokens-list tr[data-token]").first().boundingBox().height).as("a token row is one line").isLessThan(60);
+        assertThat(onScreen(page.locator("#tokens-list tr[data-token]").first()).height).as("a token row is one line").isLessThan(60);
     }
 
     @Test
@@ -255,11 +255,20 @@ class PhoneLayoutBrowserTest {
     }
 
     /** Scrolls {@code button} into view and measures it, again if a live refresh replaced it meanwhile. */
-    private static BoundingBox onScreen(Locator button) {
+    /**
+     * The element's box once it is scrolled into view. The live lists are swapped in by htmx now and then, so the
+     * element found may be replaced between the scroll and the measurement (Playwright then throws or answers null);
+     * it is measured again, a few times at most.
+     */
+    private static BoundingBox onScreen(Locator element) {
         for (int attempt = 1; ; attempt++) {
             try {
-                button.scrollIntoViewIfNeeded();
-                return button.boundingBox();
+                element.scrollIntoViewIfNeeded();
+                BoundingBox box = element.boundingBox();
+                if (box != null || attempt == 3) {
+                    assertThat(box).as(element + " has a box").isNotNull();
+                    return box;
+                }
             } catch (com.microsoft.playwright.PlaywrightException replaced) {
                 if (attempt == 3) {
                     throw replaced;
