@@ -11,41 +11,73 @@ import java.sql.Statement;
  * file for reuse; with {@code auto_vacuum = INCREMENTAL} (set on every new Beacon database) a
  * {@code PRAGMA incremental_vacuum} moves them to the end and truncates the file. {@link #reclaim} does that in
  * small steps through the database's one writer, so any thread may call it beside the server's work; the server
- * runs it every few minutes. The write-ahead log is kept small by {@link #checkpoint}. Stateless.
+ * runs it every few minutes. The write-ahead log is kept small by {@link #passive} and the restarts. Stateless.
  */
 public final class SqliteSpace {
     /**
-     * The WAL size beyond which {@link #checkpoint} makes the next writer start it over, and to which it is cut back
-     * then ({@code journal_size_limit}): 16 MiB, a second or so of the busiest job load.
+     * The WAL size beyond which {@link Database#checkpoint} has the log started over: 16 MiB, a second or so of the
+     * busiest job load.
      */
-    static final long WAL_KEPT_BYTES = 16L << 20;
+    static final long REWIND_PAST_BYTES = 16L << 20;
 
     /**
-     * How long a {@code RESTART} checkpoint waits for readers still inside the WAL, in milliseconds. Writers wait
-     * while it does, so it is short: a long reader (a backup, an export) makes it give up and try again a second
-     * later, rather than holding every write for the connection's 10-second busy timeout.
+     * The size a WAL that was started over is cut back to ({@code journal_size_limit}) when it had grown larger: 64 MiB,
+     * more than a busy second writes. Cutting the file back is an {@code ftruncate} on the writer thread, in the commit
+     * after the rewind, which took 7–32 ms under sustained enrollment: under this size the file is reused instead.
+     */
+    static final long WAL_KEPT_BYTES = 64L << 20;
+
+    /**
+     * How long a {@code RESTART} checkpoint from a reader's connection waits for readers still inside the WAL, in
+     * milliseconds. Writers wait while it does, so it is short: a long reader (a backup, an export) makes it give up and
+     * try again a second later, rather than holding every write for the connection's 10-second busy timeout.
      */
     static final int RESTART_WAIT_MILLIS = 50;
+    /**
+     * How long the writer's own rewind ({@link #restartBetweenWrites}) waits for readers that were inside the WAL when
+     * it finished copying: they are one query each, and readers that start after it read the database file.
+     */
+    static final int WRITER_RESTART_WAIT_MILLIS = 5;
     /** How long a statement waits for a lock another connection holds before it fails with SQLITE_BUSY. */
     static final int BUSY_TIMEOUT_MILLIS = 10_000;
 
     /**
-     * Copies the committed WAL into the database file without blocking anyone ({@code PASSIVE}), and when the WAL has
-     * grown past {@link #WAL_KEPT_BYTES}, waits briefly for the readers still reading it to finish ({@code RESTART}:
-     * writers wait meanwhile, readers do not) so that the next commit starts it over and cuts it back. A passive
-     * checkpoint alone copies the pages but never rewinds the log while some reader is always inside it, which under
-     * a steady load is always: the file then grew by some 30 MB a second at 1,200 jobs a second, for ever. Returns
-     * whether the WAL was rewound.
+     * Copies the committed WAL into the database file without blocking anyone ({@code PASSIVE}) and returns the size of
+     * the log in bytes. Past {@link #REWIND_PAST_BYTES} the log is to be started over ({@link #restartBetweenWrites},
+     * else {@link #restartWaitingForReaders}): a passive checkpoint alone copies the pages but never rewinds the log
+     * while some reader is always inside it, which under a steady load is always: the file then grew by some 30 MB a
+     * second at 1,200 jobs a second, for ever.
      */
-    static boolean checkpoint(Statement statement) throws SQLException {
+    static long passive(Statement statement) throws SQLException {
         long frames;
         try (ResultSet result = statement.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
             frames = result.next() ? result.getLong(2) : 0;     // busy, frames in the log, frames copied
         }
-        if (frames * pragma(statement, "page_size") <= WAL_KEPT_BYTES) {
-            return false;
-        }
-        statement.execute("PRAGMA busy_timeout = " + RESTART_WAIT_MILLIS);
+        return frames * pragma(statement, "page_size");
+    }
+
+    /**
+     * On the writer's connection, between two of its transactions: copies what the last passive checkpoint left and
+     * arranges that the next commit starts the log over ({@code RESTART}), waiting at most
+     * {@link #WRITER_RESTART_WAIT_MILLIS} for the readers still inside the log. Returns whether it will be started over.
+     * Writes queue behind the writer thread meanwhile, as behind any transaction; a {@code RESTART} from another
+     * connection ({@link #restartWaitingForReaders}) holds the write lock while it waits instead, and the writer with it.
+     */
+    static boolean restartBetweenWrites(Statement statement) throws SQLException {
+        return restart(statement, WRITER_RESTART_WAIT_MILLIS);
+    }
+
+    /**
+     * {@code RESTART} from a reader's connection: waits up to {@link #RESTART_WAIT_MILLIS} for the readers still reading
+     * the log to finish (writers wait meanwhile, readers do not) so that the next commit starts it over. The fallback
+     * when {@link #restartBetweenWrites} found a reader that stayed inside the log. Returns whether the WAL was rewound.
+     */
+    static boolean restartWaitingForReaders(Statement statement) throws SQLException {
+        return restart(statement, RESTART_WAIT_MILLIS);
+    }
+
+    private static boolean restart(Statement statement, int waitMillis) throws SQLException {
+        statement.execute("PRAGMA busy_timeout = " + waitMillis);
         try (ResultSet result = statement.executeQuery("PRAGMA wal_checkpoint(RESTART)")) {
             return result.next() && result.getInt(1) == 0;
         } finally {

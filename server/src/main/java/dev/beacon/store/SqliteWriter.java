@@ -117,7 +117,35 @@ final class SqliteWriter implements AutoCloseable {
         return batches.submit(work);
     }
 
+    /**
+     * Copies what is left of the WAL into the database and has the next commit start the log over, between two of the
+     * writer's transactions ({@link SqliteSpace#restartBetweenWrites}). Returns false when a reader stayed inside the
+     * log. Blocks until the writer has run it.
+     */
+    boolean restartWal() {
+        return batches.submit(RESTART_WAL);
+    }
+
+    /** The work {@link #restartWal} queues: {@link #runBatch} runs it itself, outside the batch's transaction. */
+    private static final Database.Work<Boolean> RESTART_WAL = tx -> {
+        throw new IllegalStateException("the writer runs the WAL restart outside a transaction");
+    };
+
     private void runBatch(List<BatchQueue.Task<?>> batch) {
+        BatchQueue.Task<?> restart = null;
+        for (BatchQueue.Task<?> task : batch) {
+            if (task.work() == RESTART_WAL) {
+                restart = task;
+            }
+        }
+        if (restart != null) {
+            batch.remove(restart);
+            if (!batch.isEmpty()) {
+                runBatch(batch);
+            }
+            runRestart(restart);
+            return;
+        }
         if (batch.size() == 1) {
             runAlone(batch.getFirst());
             return;
@@ -169,6 +197,15 @@ final class SqliteWriter implements AutoCloseable {
             return;
         }
         task.result().complete(value); // only after the commit, as for a batch
+    }
+
+    @SuppressWarnings("unchecked")
+    private void runRestart(BatchQueue.Task<?> task) {
+        try (Statement statement = connection.createStatement()) {
+            ((BatchQueue.Task<Boolean>) task).result().complete(SqliteSpace.restartBetweenWrites(statement));
+        } catch (SQLException | RuntimeException e) {
+            task.result().completeExceptionally(e);
+        }
     }
 
     /** Runs one of the writer's own transaction-control statements, prepared once. */

@@ -110,7 +110,7 @@ class SqliteSpaceTest {
             }
 
             // Without the restarts, the WAL would hold all of it; with them, a few batches at most.
-            assertThat(largestWal).isLessThan(4 * SqliteSpace.WAL_KEPT_BYTES);
+            assertThat(largestWal).isLessThan(4 * SqliteSpace.REWIND_PAST_BYTES);
         }
     }
 
@@ -123,7 +123,7 @@ class SqliteSpaceTest {
                 try (ResultSet ignored = reading.executeQuery("SELECT count(*) FROM blobs")) {
                     // the read transaction is open from here, inside the WAL, until the rollback below
                 }
-                for (int batch = 0; batch < 6; batch++) {      // past WAL_KEPT_BYTES, which the reader keeps from rewinding
+                for (int batch = 0; batch < 6; batch++) {      // past REWIND_PAST_BYTES, which the reader keeps from rewinding
                     db.write(tx -> tx.execute("INSERT INTO blobs (body) SELECT randomblob(4000) FROM (WITH RECURSIVE n(i) AS "
                             + "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT i FROM n)"));
                 }
@@ -135,13 +135,42 @@ class SqliteSpaceTest {
 
                 // the checkpoint gave up on the reader: the write did not wait the 10-second busy timeout
                 assertThat(heldMillis).isLessThan(SqliteSpace.BUSY_TIMEOUT_MILLIS / 2);
-                assertThat(walBytes()).isGreaterThan(SqliteSpace.WAL_KEPT_BYTES);
+                assertThat(walBytes()).isGreaterThan(SqliteSpace.REWIND_PAST_BYTES);
                 reader.rollback();
             }
             db.checkpoint();
-            db.write(tx -> tx.execute("INSERT INTO blobs (body) VALUES (x'01')"));   // the first write after the rewind cuts it back
+            long rewound = walBytes();
+            db.write(tx -> tx.execute("INSERT INTO blobs (body) VALUES (x'01')"));
 
-            assertThat(walBytes()).isLessThanOrEqualTo(SqliteSpace.WAL_KEPT_BYTES);
+            // the first write after the rewind goes to the start of the log, which stays the size it was (under
+            // WAL_KEPT_BYTES it is not cut back); without the rewind it would have been appended at the end
+            assertThat(rewound).isLessThan(SqliteSpace.WAL_KEPT_BYTES);
+            assertThat(walBytes()).isEqualTo(rewound);
+        }
+    }
+
+    @Test
+    void the_writers_rewind_gives_up_on_a_reader_inside_the_log_and_succeeds_once_it_left() throws Exception {
+        String url = Database.sqliteUrl(dir);
+        try (Connection writer = DriverManager.getConnection(url); Statement writing = writer.createStatement();
+             Connection reader = DriverManager.getConnection(url); Statement reading = reader.createStatement()) {
+            writing.execute("PRAGMA journal_mode = WAL");
+            writing.execute("PRAGMA wal_autocheckpoint = 0");
+            writing.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)");
+            writing.execute("INSERT INTO blobs (body) VALUES (randomblob(4000))");
+            reader.setAutoCommit(false);
+            try (ResultSet ignored = reading.executeQuery("SELECT count(*) FROM blobs")) {
+                // the read transaction is open from here, inside the WAL, until the rollback below
+            }
+            writing.execute("INSERT INTO blobs (body) VALUES (randomblob(4000))");
+
+            assertThat(SqliteSpace.restartBetweenWrites(writing)).as("a reader is inside the log").isFalse();
+
+            reader.rollback();
+            assertThat(SqliteSpace.restartBetweenWrites(writing)).as("no reader is inside the log").isTrue();
+            long rewound = walBytes();
+            writing.execute("INSERT INTO blobs (body) VALUES (x'01')");
+            assertThat(walBytes()).as("the next write starts the log over").isEqualTo(rewound);
         }
     }
 
