@@ -348,26 +348,13 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Moves committed WAL pages into the database file ({@link SqliteSpace#passive}), and keeps the WAL from growing for
-     * ever under constant reads by having it started over once it passes {@link SqliteSpace#REWIND_PAST_BYTES}; SQLite only,
-     * a no-op on PostgreSQL. The server runs it every second, so the WAL stays small and commits never fsync.
+     * Moves committed WAL pages into the database file and has the WAL started over once it is large
+     * ({@link SqliteSpace#checkpoint}); SQLite only, a no-op on PostgreSQL. The server runs it every second, so the WAL
+     * stays small and commits never fsync.
      */
     public void checkpoint() {
-        if (dialect != Dialect.SQLITE || read(tx -> {
-            try (var statement = tx.connection().createStatement()) {
-                return SqliteSpace.passive(statement);
-            }
-        }) <= SqliteSpace.REWIND_PAST_BYTES) {
-            return;
-        }
-        // The writer starts the log over between two of its transactions; only when a reader stayed inside the log does
-        // a reader's connection wait a little longer for it, holding the write lock meanwhile.
-        if (!writer.restartWal()) {
-            read(tx -> {
-                try (var statement = tx.connection().createStatement()) {
-                    return SqliteSpace.restartWaitingForReaders(statement);
-                }
-            });
+        if (writer != null) {
+            SqliteSpace.checkpoint(this, writer::restartWal);
         }
     }
 

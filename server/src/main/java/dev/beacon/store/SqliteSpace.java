@@ -5,17 +5,18 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.BooleanSupplier;
 
 /**
  * How an SQLite database gives the space of deleted rows back to the file system. SQLite keeps freed pages in the
  * file for reuse; with {@code auto_vacuum = INCREMENTAL} (set on every new Beacon database) a
  * {@code PRAGMA incremental_vacuum} moves them to the end and truncates the file. {@link #reclaim} does that in
  * small steps through the database's one writer, so any thread may call it beside the server's work; the server
- * runs it every few minutes. The write-ahead log is kept small by {@link #passive} and the restarts. Stateless.
+ * runs it every few minutes. The write-ahead log is kept small by {@link #checkpoint}. Stateless.
  */
 public final class SqliteSpace {
     /**
-     * The WAL size beyond which {@link Database#checkpoint} has the log started over: 16 MiB, a second or so of the
+     * The WAL size beyond which {@link #checkpoint} has the log started over: 16 MiB, a second or so of the
      * busiest job load.
      */
     static final long REWIND_PAST_BYTES = 16L << 20;
@@ -40,6 +41,28 @@ public final class SqliteSpace {
     static final int WRITER_RESTART_WAIT_MILLIS = 5;
     /** How long a statement waits for a lock another connection holds before it fails with SQLITE_BUSY. */
     static final int BUSY_TIMEOUT_MILLIS = 10_000;
+
+    /**
+     * One checkpoint of SQLite database {@code db}: copies the committed WAL into the database file ({@link #passive}),
+     * and once the log holds more than {@link #REWIND_PAST_BYTES} has it started over, by the writer thread between two
+     * of its transactions ({@code restartByWriter}, {@link #restartBetweenWrites}) or, when a reader stayed inside the
+     * log, from a pooled connection that waits a little longer for it, holding the write lock meanwhile
+     * ({@link #restartWaitingForReaders}).
+     */
+    static void checkpoint(Database db, BooleanSupplier restartByWriter) {
+        if (db.read(tx -> {
+            try (Statement statement = tx.connection().createStatement()) {
+                return passive(statement);
+            }
+        }) <= REWIND_PAST_BYTES || restartByWriter.getAsBoolean()) {
+            return;
+        }
+        db.read(tx -> {
+            try (Statement statement = tx.connection().createStatement()) {
+                return restartWaitingForReaders(statement);
+            }
+        });
+    }
 
     /**
      * Copies the committed WAL into the database file without blocking anyone ({@code PASSIVE}) and returns the size of

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,8 +124,12 @@ final class SqliteWriter implements AutoCloseable {
      * log. Blocks until the writer has run it.
      */
     boolean restartWal() {
+        restartsQueued.incrementAndGet(); // before the task is queued, so that the batch that holds it looks for it
         return batches.submit(RESTART_WAL);
     }
+
+    /** How many {@link #restartWal} tasks are queued: batches look for them only while there are some. */
+    private final AtomicInteger restartsQueued = new AtomicInteger();
 
     /** The work {@link #restartWal} queues: {@link #runBatch} runs it itself, outside the batch's transaction. */
     private static final Database.Work<Boolean> RESTART_WAL = tx -> {
@@ -132,19 +137,17 @@ final class SqliteWriter implements AutoCloseable {
     };
 
     private void runBatch(List<BatchQueue.Task<?>> batch) {
-        BatchQueue.Task<?> restart = null;
-        for (BatchQueue.Task<?> task : batch) {
-            if (task.work() == RESTART_WAL) {
-                restart = task;
+        if (restartsQueued.get() > 0) {
+            List<BatchQueue.Task<?>> restarts = batch.stream().filter(task -> task.work() == RESTART_WAL).toList();
+            if (!restarts.isEmpty()) {
+                restartsQueued.addAndGet(-restarts.size());
+                batch.removeAll(restarts);
+                if (!batch.isEmpty()) {
+                    runBatch(batch);
+                }
+                restarts.forEach(this::runRestart);
+                return;
             }
-        }
-        if (restart != null) {
-            batch.remove(restart);
-            if (!batch.isEmpty()) {
-                runBatch(batch);
-            }
-            runRestart(restart);
-            return;
         }
         if (batch.size() == 1) {
             runAlone(batch.getFirst());
